@@ -1,0 +1,85 @@
+package dev.outpost.wire;
+
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.AtomicMoveNotSupportedException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.LinkOption;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.PosixFilePermission;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.util.EnumSet;
+import java.util.Set;
+
+/**
+ * Writes files atomically (temporary file, fsync, rename) with their permissions set at creation, so that
+ * a secret is never readable by others, not even for a moment, and a crash never leaves half a file.
+ */
+public final class SecureFiles {
+    /** rw------- : private keys, master keys, tokens, the pepper. */
+    public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
+    /** rw-r--r-- : certificates and other public material. */
+    public static final Set<PosixFilePermission> PUBLIC = PosixFilePermissions.fromString("rw-r--r--");
+    /** rwx------ : directories holding secrets. */
+    public static final Set<PosixFilePermission> PRIVATE_DIR = PosixFilePermissions.fromString("rwx------");
+
+    private SecureFiles() {
+    }
+
+    /** Atomically replaces {@code target} with {@code content}, created with {@code perms}. */
+    public static void write(Path target, byte[] content, Set<PosixFilePermission> perms) throws IOException {
+        Path dir = target.toAbsolutePath().getParent();
+        Files.createDirectories(dir);
+        Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
+        Files.deleteIfExists(tmp);
+        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW,
+                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(perms))) {
+            ByteBuffer buf = ByteBuffer.wrap(content);
+            while (buf.hasRemaining()) {
+                ch.write(buf);
+            }
+            ch.force(true);
+        }
+        // The umask may have removed bits we asked for; never added any.
+        Files.setPosixFilePermissions(tmp, perms);
+        try {
+            Files.move(tmp, target, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+        } catch (AtomicMoveNotSupportedException e) {
+            Files.move(tmp, target, StandardCopyOption.REPLACE_EXISTING);
+        }
+        syncDirectory(dir);
+    }
+
+    /** Like {@link #write(Path, byte[], Set)} for text. */
+    public static void write(Path target, String content, Set<PosixFilePermission> perms) throws IOException {
+        write(target, content.getBytes(StandardCharsets.UTF_8), perms);
+    }
+
+    /** Creates {@code target} with {@code content} and {@code perms}, failing if it already exists. */
+    public static void create(Path target, byte[] content, Set<PosixFilePermission> perms) throws IOException {
+        if (Files.exists(target, LinkOption.NOFOLLOW_LINKS)) {
+            throw new FileAlreadyExistsException(target.toString(), null, "refusing to overwrite");
+        }
+        write(target, content, perms);
+    }
+
+    /** Creates a directory (and parents) and sets its permissions. */
+    public static Path directory(Path dir, Set<PosixFilePermission> perms) throws IOException {
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, perms);
+        return dir;
+    }
+
+    private static void syncDirectory(Path dir) {
+        try (FileChannel ch = FileChannel.open(dir, StandardOpenOption.READ)) {
+            ch.force(true);
+        } catch (IOException e) {
+            // Some file systems cannot open a directory for sync; the rename is still atomic.
+        }
+    }
+}

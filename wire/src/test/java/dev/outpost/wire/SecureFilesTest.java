@@ -1,0 +1,36 @@
+package dev.outpost.wire;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class SecureFilesTest {
+    @TempDir
+    Path dir;
+
+    @Test
+    void secretFileIsOwnerOnlyAndReplacedAtomically() throws Exception {
+        Path f = dir.resolve("sub/agent.key");
+        SecureFiles.write(f, "one", SecureFiles.OWNER_ONLY);
+        SecureFiles.write(f, "two", SecureFiles.OWNER_ONLY);
+        assertEquals("two", Files.readString(f));
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        try (var files = Files.list(f.getParent())) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
+    void createRefusesToOverwrite() throws Exception {
+        Path f = dir.resolve("ca.key");
+        SecureFiles.create(f, new byte[] {1}, SecureFiles.OWNER_ONLY);
+        assertThrows(FileAlreadyExistsException.class, () -> SecureFiles.create(f, new byte[] {2}, SecureFiles.OWNER_ONLY));
+        assertEquals(1, Files.readAllBytes(f)[0]);
+    }
+}
