@@ -1,0 +1,107 @@
+package dev.outpost.gateway.store;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+
+/**
+ * The gateway's embedded SQLite database ({@code state.db}): one connection, serialised by this object, WAL
+ * journal, created {@code 0600} because it holds token HMACs. Schema changes are applied in order at open.
+ */
+public final class Database implements AutoCloseable {
+    private static final String[] SCHEMA = {
+        """
+        CREATE TABLE IF NOT EXISTS tokens (
+          id TEXT PRIMARY KEY,
+          org TEXT NOT NULL,
+          secret_hmac BLOB NOT NULL,
+          max_uses INTEGER NOT NULL,
+          uses INTEGER NOT NULL DEFAULT 0,
+          created_at INTEGER NOT NULL,
+          expires_at INTEGER NOT NULL,
+          last_used_at INTEGER,
+          revoked_at INTEGER)
+        """,
+        """
+        CREATE TABLE IF NOT EXISTS agents (
+          id TEXT PRIMARY KEY,
+          org TEXT NOT NULL,
+          hostname TEXT NOT NULL,
+          token_id TEXT NOT NULL,
+          serial TEXT NOT NULL,
+          not_after INTEGER NOT NULL,
+          enrolled_at INTEGER NOT NULL,
+          status TEXT NOT NULL DEFAULT 'active')
+        """,
+    };
+    private final Connection connection;
+
+    private Database(Connection connection) {
+        this.connection = connection;
+    }
+
+    /** Opens (creating if needed) the database file. */
+    public static Database open(Path file) throws IOException {
+        try {
+            if (!Files.exists(file)) {
+                Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
+            }
+            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            try (Statement s = c.createStatement()) {
+                s.execute("PRAGMA journal_mode=WAL");
+                s.execute("PRAGMA synchronous=FULL");
+                s.execute("PRAGMA foreign_keys=ON");
+                s.execute("PRAGMA busy_timeout=5000");
+                for (String ddl : SCHEMA) {
+                    s.execute(ddl);
+                }
+            }
+            return new Database(c);
+        } catch (SQLException e) {
+            throw new IOException(file + ": cannot open the state database: " + e.getMessage(), e);
+        }
+    }
+
+    /** Work done inside one transaction. */
+    @FunctionalInterface
+    public interface Work<T, E extends Exception> {
+        T run(Connection c) throws SQLException, E;
+    }
+
+    /** Runs {@code work} in a write transaction: committed if it returns, rolled back if it throws. */
+    public synchronized <T, E extends Exception> T inTransaction(Work<T, E> work) throws SQLException, E {
+        try (Statement s = connection.createStatement()) {
+            s.execute("BEGIN IMMEDIATE");
+        }
+        boolean done = false;
+        try {
+            T result = work.run(connection);
+            try (Statement s = connection.createStatement()) {
+                s.execute("COMMIT");
+            }
+            done = true;
+            return result;
+        } finally {
+            if (!done) {
+                try (Statement s = connection.createStatement()) {
+                    s.execute("ROLLBACK");
+                }
+            }
+        }
+    }
+
+    /** Runs a read. */
+    public synchronized <T, E extends Exception> T read(Work<T, E> work) throws SQLException, E {
+        return work.run(connection);
+    }
+
+    @Override
+    public synchronized void close() throws SQLException {
+        connection.close();
+    }
+}

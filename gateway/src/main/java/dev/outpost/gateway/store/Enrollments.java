@@ -1,0 +1,142 @@
+package dev.outpost.gateway.store;
+
+import dev.outpost.gateway.ca.AgentIdentity;
+import dev.outpost.wire.EnrollmentToken;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Objects;
+import java.util.function.Function;
+
+/**
+ * Enrollment tokens and the enrollment transaction: a token use is consumed in the same transaction that
+ * records the agent and its certificate, so a crash can neither lose a use nor issue for free.
+ */
+public final class Enrollments {
+    /** Upper bound on uses of one token, so a fleet token still has a limit. */
+    public static final int MAX_USES = 1_000_000;
+    private final Database db;
+    private final TokenHasher hasher;
+    private final Clock clock;
+    private final SecureRandom random;
+    /** Compared against when the token id is unknown, so that both paths take the same time. */
+    private final byte[] decoy;
+
+    public Enrollments(Database db, TokenHasher hasher, Clock clock, SecureRandom random) {
+        this.db = Objects.requireNonNull(db, "db");
+        this.hasher = Objects.requireNonNull(hasher, "hasher");
+        this.clock = Objects.requireNonNull(clock, "clock");
+        this.random = Objects.requireNonNull(random, "random");
+        this.decoy = hasher.hash("decoy");
+    }
+
+    /** Why an enrollment was refused; the message is safe to send to the client and to log. */
+    public static final class RefusedException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        public RefusedException(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    /** Creates a token; the returned object is the only place its secret ever exists in clear. */
+    public EnrollmentToken createToken(String org, int uses, Duration expiresIn) throws SQLException {
+        new AgentIdentity(org, "a-0000000000000000"); // validates the org name
+        if (uses < 1 || uses > MAX_USES) {
+            throw new IllegalArgumentException("--uses " + uses + " is out of range; use 1 to " + MAX_USES);
+        }
+        if (expiresIn.isNegative() || expiresIn.isZero()) {
+            throw new IllegalArgumentException("--expires " + expiresIn + " must be positive, e.g. 24h");
+        }
+        EnrollmentToken token = EnrollmentToken.generate(random);
+        Instant now = clock.instant();
+        db.inTransaction(c -> {
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO tokens(id, org, secret_hmac, max_uses, "
+                    + "created_at, expires_at) VALUES (?,?,?,?,?,?)")) {
+                ps.setString(1, token.id());
+                ps.setString(2, org);
+                ps.setBytes(3, hasher.hash(token.secret()));
+                ps.setInt(4, uses);
+                ps.setLong(5, now.toEpochMilli());
+                ps.setLong(6, now.plus(expiresIn).toEpochMilli());
+                ps.executeUpdate();
+            }
+            return null;
+        });
+        return token;
+    }
+
+    /**
+     * Verifies the token, assigns an agent identity, asks {@code issue} for its certificate, records the agent
+     * and consumes one use, all in one transaction. Unknown id and wrong secret are refused alike.
+     */
+    public X509Certificate enroll(String tokenId, String secret, String hostname,
+            Function<AgentIdentity, X509Certificate> issue) throws SQLException, RefusedException {
+        return db.inTransaction(c -> {
+            String org;
+            long expiresAt;
+            int uses;
+            int maxUses;
+            Long revokedAt;
+            byte[] stored;
+            try (PreparedStatement ps = c.prepareStatement(
+                    "SELECT org, secret_hmac, max_uses, uses, expires_at, revoked_at FROM tokens WHERE id = ?")) {
+                ps.setString(1, tokenId);
+                try (ResultSet rs = ps.executeQuery()) {
+                    if (!rs.next()) {
+                        hasher.verify(secret, decoy);
+                        throw new RefusedException("unknown enrollment token or wrong secret");
+                    }
+                    org = rs.getString(1);
+                    stored = rs.getBytes(2);
+                    maxUses = rs.getInt(3);
+                    uses = rs.getInt(4);
+                    expiresAt = rs.getLong(5);
+                    long revoked = rs.getLong(6);
+                    revokedAt = rs.wasNull() ? null : revoked;
+                }
+            }
+            if (!hasher.verify(secret, stored)) {
+                throw new RefusedException("unknown enrollment token or wrong secret");
+            }
+            String name = "token opt_" + tokenId + "_…";
+            Instant now = clock.instant();
+            if (revokedAt != null) {
+                throw new RefusedException(name + " was revoked; create a new one with `outpost-gateway token create`");
+            }
+            if (!now.isBefore(Instant.ofEpochMilli(expiresAt))) {
+                throw new RefusedException(name + " expired at " + Instant.ofEpochMilli(expiresAt)
+                        + "; create a new one with `outpost-gateway token create`");
+            }
+            if (uses >= maxUses) {
+                throw new RefusedException(name + " is used up (" + maxUses + " of " + maxUses
+                        + " uses); create a new one with `outpost-gateway token create --uses N`");
+            }
+            AgentIdentity id = AgentIdentity.generate(org, random);
+            X509Certificate cert = issue.apply(id);
+            try (PreparedStatement ps = c.prepareStatement(
+                    "UPDATE tokens SET uses = uses + 1, last_used_at = ? WHERE id = ?")) {
+                ps.setLong(1, now.toEpochMilli());
+                ps.setString(2, tokenId);
+                ps.executeUpdate();
+            }
+            try (PreparedStatement ps = c.prepareStatement("INSERT INTO agents(id, org, hostname, token_id, serial, "
+                    + "not_after, enrolled_at) VALUES (?,?,?,?,?,?,?)")) {
+                ps.setString(1, id.agentId());
+                ps.setString(2, org);
+                ps.setString(3, hostname);
+                ps.setString(4, tokenId);
+                ps.setString(5, cert.getSerialNumber().toString(16));
+                ps.setLong(6, cert.getNotAfter().getTime());
+                ps.setLong(7, now.toEpochMilli());
+                ps.executeUpdate();
+            }
+            return cert;
+        });
+    }
+}
