@@ -1,0 +1,173 @@
+package dev.outpost.gateway.est;
+
+import dev.outpost.gateway.ca.CertificateAuthority;
+import dev.outpost.gateway.ca.CsrCheck;
+import dev.outpost.gateway.http.Responses;
+import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.wire.EnrollmentToken;
+import dev.outpost.wire.WireNames;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.X509Certificate;
+import java.time.Duration;
+import java.util.Base64;
+import java.util.List;
+import java.util.Locale;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The EST endpoints (RFC 7030): {@code GET cacerts} and {@code POST simpleenroll} authenticated by an enrollment
+ * token as HTTP Basic credentials. An optional CA label segment is accepted. Errors are short plain text.
+ */
+public final class EstHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.est");
+    private static final Pattern PATH = Pattern.compile(
+            Pattern.quote(WireNames.EST_BASE) + "(?:[A-Za-z0-9_-]{1,64}/)?([a-z]+)");
+    private final CertificateAuthority ca;
+    private final Enrollments enrollments;
+    private final Responses responses;
+    private final String trustDomain;
+    private final Duration validity;
+
+    public EstHandler(CertificateAuthority ca, Enrollments enrollments, Responses responses, String trustDomain,
+            Duration validity) {
+        this.ca = ca;
+        this.enrollments = enrollments;
+        this.responses = responses;
+        this.trustDomain = trustDomain;
+        this.validity = validity;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        FullHttpResponse r;
+        try {
+            r = route(ctx, req);
+        } catch (RuntimeException e) {
+            LOG.error("EST request {} {} from {} failed", req.method(), req.uri(), ctx.channel().remoteAddress(), e);
+            r = responses.text(HttpResponseStatus.INTERNAL_SERVER_ERROR, "internal error; see the gateway log");
+        }
+        Responses.send(ctx, keepAlive, r);
+    }
+
+    private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!req.decoderResult().isSuccess()) {
+            LOG.warn("EST: malformed HTTP request from {}", ctx.channel().remoteAddress());
+            return responses.text(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
+        }
+        String path = req.uri().split("\\?", 2)[0];
+        Matcher m = PATH.matcher(path);
+        if (!m.matches()) {
+            return responses.text(HttpResponseStatus.NOT_FOUND, "no such EST resource: " + abbreviate(path));
+        }
+        String op = m.group(1);
+        switch (op) {
+            case WireNames.EST_CACERTS:
+                if (!HttpMethod.GET.equals(req.method())) {
+                    return methodNotAllowed("GET");
+                }
+                return certs(HttpResponseStatus.OK, List.of(ca.certificate()));
+            case WireNames.EST_SIMPLE_ENROLL:
+                if (!HttpMethod.POST.equals(req.method())) {
+                    return methodNotAllowed("POST");
+                }
+                return enroll(ctx, req);
+            default:
+                return responses.text(HttpResponseStatus.NOT_FOUND, "no such EST operation: " + abbreviate(op));
+        }
+    }
+
+    private FullHttpResponse enroll(ChannelHandlerContext ctx, FullHttpRequest req) {
+        String[] credentials = BasicAuth.parse(req.headers().get(HttpHeaderNames.AUTHORIZATION));
+        if (credentials == null) {
+            FullHttpResponse r = responses.text(HttpResponseStatus.UNAUTHORIZED,
+                    "enrollment needs a token as HTTP Basic credentials (user = token id, password = secret)");
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"outpost-est\", charset=\"UTF-8\"");
+            return r;
+        }
+        String tokenId = credentials[0];
+        String logId = EnrollmentToken.isId(tokenId) ? "opt_" + tokenId + "_…" : "(malformed token id)";
+        String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+        if (!type.toLowerCase(Locale.ROOT).startsWith("application/pkcs10")) {
+            return responses.text(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
+                    "Content-Type must be application/pkcs10, not \"" + abbreviate(type) + "\"");
+        }
+        CsrCheck.Accepted csr;
+        try {
+            byte[] der = Base64.getDecoder().decode(req.content().toString(StandardCharsets.US_ASCII).replaceAll("\\s+", ""));
+            csr = CsrCheck.check(der);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("EST enroll from {} with {}: refused (400): CSR is not base64", ctx.channel().remoteAddress(), logId);
+            return responses.text(HttpResponseStatus.BAD_REQUEST, "CSR is not base64 text");
+        } catch (CsrCheck.BadCsrException e) {
+            LOG.warn("EST enroll from {} with {}: refused (400): {}", ctx.channel().remoteAddress(), logId,
+                    e.getMessage());
+            return responses.text(HttpResponseStatus.BAD_REQUEST, e.getMessage());
+        }
+        try {
+            X509Certificate cert = enrollments.enroll(tokenId, credentials[1], csr.requestedName(),
+                    id -> ca.issueAgent(csr.publicKey(), id, trustDomain, validity));
+            LOG.info("EST enroll from {} with {}: issued {} (org {}, host {}) serial {} valid until {}",
+                    ctx.channel().remoteAddress(), logId, commonName(cert), organization(cert), csr.requestedName(),
+                    cert.getSerialNumber().toString(16), cert.getNotAfter().toInstant());
+            return certs(HttpResponseStatus.OK, List.of(cert));
+        } catch (Enrollments.RefusedException e) {
+            LOG.warn("EST enroll from {} with {}: refused (401): {}", ctx.channel().remoteAddress(), logId,
+                    e.getMessage());
+            FullHttpResponse r = responses.text(HttpResponseStatus.UNAUTHORIZED, e.getMessage());
+            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"outpost-est\", charset=\"UTF-8\"");
+            return r;
+        } catch (java.sql.SQLException e) {
+            LOG.error("EST enroll from {} with {}: state database error", ctx.channel().remoteAddress(), logId, e);
+            return responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "enrollment is unavailable; try again later");
+        }
+    }
+
+    private FullHttpResponse certs(HttpResponseStatus status, List<X509Certificate> certs) {
+        FullHttpResponse r = responses.of(status, Pkcs7.CERTS_ONLY, Pkcs7.certsOnlyBase64(certs));
+        r.headers().set("content-transfer-encoding", "base64");
+        return r;
+    }
+
+    private FullHttpResponse methodNotAllowed(String allowed) {
+        FullHttpResponse r = responses.text(HttpResponseStatus.METHOD_NOT_ALLOWED, "use " + allowed);
+        r.headers().set(HttpHeaderNames.ALLOW, allowed);
+        return r;
+    }
+
+    static String commonName(X509Certificate cert) {
+        return rdn(cert, org.bouncycastle.asn1.x500.style.BCStyle.CN);
+    }
+
+    static String organization(X509Certificate cert) {
+        return rdn(cert, org.bouncycastle.asn1.x500.style.BCStyle.O);
+    }
+
+    private static String rdn(X509Certificate cert, org.bouncycastle.asn1.ASN1ObjectIdentifier type) {
+        var name = org.bouncycastle.asn1.x500.X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
+        var rdns = name.getRDNs(type);
+        return rdns.length == 0 ? "" : rdns[0].getFirst().getValue().toString();
+    }
+
+    private static String abbreviate(String s) {
+        String t = s.replaceAll("[^\\x20-\\x7e]", "?");
+        return t.length() > 80 ? t.substring(0, 80) + "…" : t;
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.warn("EST: connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

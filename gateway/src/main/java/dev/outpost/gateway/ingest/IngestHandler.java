@@ -1,0 +1,130 @@
+package dev.outpost.gateway.ingest;
+
+import com.google.protobuf.InvalidProtocolBufferException;
+import dev.outpost.gateway.ca.AgentIdentity;
+import dev.outpost.gateway.http.Responses;
+import dev.outpost.gateway.sink.MetricSink;
+import dev.outpost.wire.WireNames;
+import io.netty.channel.ChannelHandlerContext;
+import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.handler.codec.http.FullHttpRequest;
+import io.netty.handler.codec.http.FullHttpResponse;
+import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpMethod;
+import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpUtil;
+import io.netty.handler.ssl.SslHandler;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
+import java.io.IOException;
+import java.util.Locale;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * OTLP/HTTP metrics ingest ({@code POST /v1/metrics}, protobuf, gzip). The TLS handshake already required a
+ * client certificate from the CA; the identity it names overwrites the payload's, and the batch goes to the sink.
+ */
+public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+    private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.ingest");
+    private static final String PROTOBUF = "application/x-protobuf";
+    private static final int MAX_BATCH_ID = 128;
+    private final MetricSink sink;
+    private final Responses responses;
+    private final int maxDecodedBytes;
+
+    public IngestHandler(MetricSink sink, Responses responses, int maxDecodedBytes) {
+        this.sink = sink;
+        this.responses = responses;
+        this.maxDecodedBytes = maxDecodedBytes;
+    }
+
+    @Override
+    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        FullHttpResponse r;
+        try {
+            r = handle(ctx, req);
+        } catch (RuntimeException e) {
+            LOG.error("ingest request from {} failed", ctx.channel().remoteAddress(), e);
+            r = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, OtlpStatus.UNAVAILABLE, "internal error");
+        }
+        Responses.send(ctx, keepAlive, r);
+    }
+
+    private FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (!req.decoderResult().isSuccess()) {
+            LOG.warn("ingest: malformed HTTP request from {}", ctx.channel().remoteAddress());
+            return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT, "malformed HTTP request");
+        }
+        if (!req.uri().split("\\?", 2)[0].equals(WireNames.OTLP_METRICS_PATH)) {
+            return error(HttpResponseStatus.NOT_FOUND, OtlpStatus.NOT_FOUND, "only " + WireNames.OTLP_METRICS_PATH
+                    + " is served here");
+        }
+        if (!HttpMethod.POST.equals(req.method())) {
+            FullHttpResponse r = error(HttpResponseStatus.METHOD_NOT_ALLOWED, OtlpStatus.UNIMPLEMENTED, "use POST");
+            r.headers().set(HttpHeaderNames.ALLOW, "POST");
+            return r;
+        }
+        AgentIdentity id = PeerIdentity.of(ctx.pipeline().get(SslHandler.class).engine().getSession());
+        if (id == null) {
+            LOG.warn("ingest: {} presented a CA-signed certificate that is not an agent certificate",
+                    ctx.channel().remoteAddress());
+            return error(HttpResponseStatus.FORBIDDEN, OtlpStatus.PERMISSION_DENIED,
+                    "client certificate does not name an Outpost agent");
+        }
+        String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
+        if (!type.toLowerCase(Locale.ROOT).startsWith(PROTOBUF)) {
+            return error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, OtlpStatus.INVALID_ARGUMENT,
+                    "Content-Type must be " + PROTOBUF);
+        }
+        String batchId = batchId(req.headers().get(WireNames.IDEMPOTENCY_KEY_HEADER));
+        ExportMetricsServiceRequest batch;
+        try {
+            byte[] raw = Gunzip.decode(req.content(), req.headers().get(HttpHeaderNames.CONTENT_ENCODING),
+                    maxDecodedBytes);
+            batch = ExportMetricsServiceRequest.parseFrom(raw);
+        } catch (Gunzip.TooLargeException e) {
+            LOG.warn("ingest: batch {} from {} refused (413): {}", batchId, id.agentId(), e.getMessage());
+            return error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, OtlpStatus.RESOURCE_EXHAUSTED, e.getMessage());
+        } catch (InvalidProtocolBufferException e) {
+            LOG.warn("ingest: batch {} from {} refused (400): not an OTLP ExportMetricsServiceRequest: {}", batchId,
+                    id.agentId(), e.getMessage());
+            return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT,
+                    "body is not a protobuf ExportMetricsServiceRequest");
+        } catch (IOException | IllegalArgumentException e) {
+            LOG.warn("ingest: batch {} from {} refused (400): {}", batchId, id.agentId(), e.getMessage());
+            return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT,
+                    "body cannot be decoded: " + e.getMessage());
+        }
+        try {
+            int points = sink.write(id, batchId, IdentityStamp.apply(batch, id));
+            LOG.debug("ingest: stored batch {} from {} ({} data points)", batchId, id.agentId(), points);
+        } catch (IOException e) {
+            LOG.error("ingest: sink failed for batch {} from {}", batchId, id.agentId(), e);
+            FullHttpResponse r = error(HttpResponseStatus.SERVICE_UNAVAILABLE, OtlpStatus.UNAVAILABLE,
+                    "storage is unavailable; retry later");
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
+            return r;
+        }
+        return responses.of(HttpResponseStatus.OK, PROTOBUF, ExportMetricsServiceResponse.getDefaultInstance().toByteArray());
+    }
+
+    private static String batchId(String header) {
+        if (header == null || header.isEmpty() || header.length() > MAX_BATCH_ID
+                || !header.chars().allMatch(c -> c > 0x20 && c < 0x7f)) {
+            return "";
+        }
+        return header;
+    }
+
+    private FullHttpResponse error(HttpResponseStatus status, int grpcCode, String message) {
+        return responses.of(status, PROTOBUF, OtlpStatus.encode(grpcCode, message));
+    }
+
+    @Override
+    public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
+        LOG.warn("ingest: connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        ctx.close();
+    }
+}

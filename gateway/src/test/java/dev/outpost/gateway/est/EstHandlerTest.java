@@ -1,0 +1,172 @@
+package dev.outpost.gateway.est;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.gateway.ca.CertificateAuthority;
+import dev.outpost.gateway.http.BoundedAggregator;
+import dev.outpost.gateway.http.Responses;
+import dev.outpost.gateway.store.Database;
+import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.gateway.store.TokenHasher;
+import dev.outpost.wire.EnrollmentToken;
+import io.netty.buffer.ByteBuf;
+import io.netty.buffer.Unpooled;
+import io.netty.channel.embedded.EmbeddedChannel;
+import io.netty.handler.codec.http.HttpServerCodec;
+import java.io.ByteArrayInputStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.SecureRandom;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Base64;
+import java.util.List;
+import org.bouncycastle.asn1.x500.X500Name;
+import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
+import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/** Raw HTTP bytes in, raw HTTP bytes out, through the codec, the size bound and the EST handler. */
+class EstHandlerTest {
+    @TempDir
+    Path dir;
+    final SecureRandom random = new SecureRandom();
+    Database db;
+    Enrollments enrollments;
+    CertificateAuthority ca;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        db = Database.open(dir.resolve("state.db"));
+        enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.resolve("pepper"), random), Clock.systemUTC(),
+                random);
+        ca = CertificateAuthority.generate("t", Duration.ofDays(365), Clock.systemUTC(), random);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        db.close();
+    }
+
+    String exchange(String request) {
+        return exchange(request.getBytes(StandardCharsets.ISO_8859_1));
+    }
+
+    String exchange(byte[] request) {
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
+                new BoundedAggregator(16 * 1024, LoggerFactory.getLogger("test"), "EST"),
+                new EstHandler(ca, enrollments, new Responses(Clock.systemUTC()), "outpost.local", Duration.ofHours(24)));
+        ch.writeInbound(Unpooled.wrappedBuffer(request));
+        StringBuilder out = new StringBuilder();
+        for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
+            out.append(b.toString(StandardCharsets.UTF_8));
+            b.release();
+        }
+        ch.finishAndReleaseAll();
+        return out.toString();
+    }
+
+    static String body(String response) {
+        return response.substring(response.indexOf("\r\n\r\n") + 4);
+    }
+
+    static List<X509Certificate> certs(String response) throws Exception {
+        byte[] der = Base64.getMimeDecoder().decode(body(response));
+        List<X509Certificate> out = new ArrayList<>();
+        for (var c : CertificateFactory.getInstance("X.509").generateCertificates(new ByteArrayInputStream(der))) {
+            out.add((X509Certificate) c);
+        }
+        return out;
+    }
+
+    String enrollRequest(String auth, String csrBase64, String type) {
+        return "POST /.well-known/est/simpleenroll HTTP/1.1\r\nHost: gw\r\nContent-Type: " + type + "\r\n"
+                + (auth == null ? "" : "Authorization: " + auth + "\r\n")
+                + "Content-Length: " + csrBase64.length() + "\r\n\r\n" + csrBase64;
+    }
+
+    String csr() throws Exception {
+        KeyPair kp = CertificateAuthority.newKeyPair(random);
+        byte[] der = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=web-1"), kp.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())).getEncoded();
+        return Base64.getMimeEncoder().encodeToString(der);
+    }
+
+    static String basic(EnrollmentToken t) {
+        return "Basic " + Base64.getEncoder().encodeToString((t.id() + ":" + t.secret()).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void cacertsIsABase64Pkcs7WithTheCa() throws Exception {
+        String r = exchange("GET /.well-known/est/cacerts HTTP/1.1\r\nHost: gw\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+        assertTrue(r.contains("content-type: application/pkcs7-mime; smime-type=certs-only\r\n"), r);
+        assertTrue(r.contains("content-transfer-encoding: base64\r\n"), r);
+        assertTrue(r.contains("date: "), "Date header for clock-skew checks");
+        assertEquals(List.of(ca.certificate()), certs(r));
+        // RFC 7030 section 3.2.2: an optional CA label
+        assertEquals(List.of(ca.certificate()), certs(exchange("GET /.well-known/est/outpost/cacerts HTTP/1.1\r\n\r\n")));
+    }
+
+    @Test
+    void enrollWithATokenIssuesACertificateForTheCsrKey() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        String r = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
+        assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+        X509Certificate cert = certs(r).get(0);
+        cert.verify(ca.certificate().getPublicKey());
+        assertTrue(cert.getSubjectX500Principal().getName().matches("CN=a-[0-9a-f]{16},O=acme"));
+    }
+
+    @Test
+    void noCredentialsGetABasicChallenge() throws Exception {
+        String r = exchange(enrollRequest(null, csr(), "application/pkcs10"));
+        assertTrue(r.startsWith("HTTP/1.1 401 Unauthorized\r\n"), r);
+        assertTrue(r.contains("www-authenticate: Basic realm=\"outpost-est\", charset=\"UTF-8\"\r\n"), r);
+    }
+
+    @Test
+    void usedUpTokenGets401AndBadCsrGets400SayingWhy() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
+        String again = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
+        assertTrue(again.startsWith("HTTP/1.1 401 Unauthorized\r\n"), again);
+        assertTrue(body(again).startsWith("token " + t + " is used up"), again);
+        assertFalse(again.contains(t.secret()));
+
+        EnrollmentToken t2 = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        String bad = exchange(enrollRequest(basic(t2), Base64.getEncoder().encodeToString("garbage".getBytes()),
+                "application/pkcs10"));
+        assertTrue(bad.startsWith("HTTP/1.1 400 Bad Request\r\n"), bad);
+        assertEquals("body is not a DER PKCS#10 certification request\n", body(bad));
+        String notBase64 = exchange(enrollRequest(basic(t2), "!!!!", "application/pkcs10"));
+        assertEquals("CSR is not base64 text\n", body(notBase64));
+        String type = exchange(enrollRequest(basic(t2), csr(), "text/plain"));
+        assertTrue(type.startsWith("HTTP/1.1 415 Unsupported Media Type\r\n"), type);
+    }
+
+    @Test
+    void oversizedBodyIs413BeforeItIsRead() {
+        String r = exchange("POST /.well-known/est/simpleenroll HTTP/1.1\r\nHost: gw\r\nContent-Length: 1000000\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 413 Request Entity Too Large\r\n"), r);
+    }
+
+    @Test
+    void unknownPathsAndMethodsAreRefusedPlainly() {
+        assertTrue(exchange("GET /.well-known/est/serverkeygen HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 Not Found"));
+        assertTrue(exchange("GET /etc/passwd HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 Not Found"));
+        String r = exchange("DELETE /.well-known/est/cacerts HTTP/1.1\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 405 Method Not Allowed") && r.contains("allow: GET"), r);
+        assertTrue(exchange("GARBAGE\r\n\r\n").startsWith("HTTP/1.1 400 Bad Request"));
+    }
+}
