@@ -1,0 +1,149 @@
+package dev.outpost.gateway;
+
+import dev.outpost.gateway.ca.CaFiles;
+import dev.outpost.gateway.ca.CertificateAuthority;
+import dev.outpost.gateway.ca.MasterKey;
+import dev.outpost.gateway.config.GatewayConfig;
+import dev.outpost.gateway.est.EstHandler;
+import dev.outpost.gateway.http.HttpsListener;
+import dev.outpost.gateway.http.Responses;
+import dev.outpost.gateway.http.ServerTls;
+import dev.outpost.gateway.ingest.IngestHandler;
+import dev.outpost.gateway.sink.FileSink;
+import dev.outpost.gateway.sink.MetricSink;
+import dev.outpost.gateway.store.Database;
+import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.gateway.store.TokenHasher;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.DefaultThreadFactory;
+import io.netty.util.concurrent.EventExecutorGroup;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.security.SecureRandom;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The gateway's composition root: loads the CA, the state store and the sink from one gateway directory and
+ * serves the two listeners, EST and mTLS ingest. Nothing else listens.
+ */
+public final class GatewayRuntime implements AutoCloseable {
+    private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway");
+    private final EventLoopGroup boss;
+    private final EventLoopGroup workers;
+    private final EventExecutorGroup blocking;
+    private final Database db;
+    private final MetricSink sink;
+    private final HttpsListener est;
+    private final HttpsListener ingest;
+
+    private GatewayRuntime(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Database db,
+            MetricSink sink, HttpsListener est, HttpsListener ingest) {
+        this.boss = boss;
+        this.workers = workers;
+        this.blocking = blocking;
+        this.db = db;
+        this.sink = sink;
+        this.est = est;
+        this.ingest = ingest;
+    }
+
+    /** Starts serving; on failure everything already opened is closed again. */
+    public static GatewayRuntime start(GatewayDir dir, GatewayConfig config, Map<String, String> env, Clock clock)
+            throws IOException, InterruptedException {
+        SecureRandom random = new SecureRandom();
+        MasterKey master = MasterKey.load(MasterKey.location(dir.root(), env), random);
+        CertificateAuthority ca = new CaFiles(dir.root()).load(master, clock, random);
+        ServerCertificate.Material server = ServerCertificate.loadOrIssue(dir, ca, config.serverCert().hostnames(),
+                clock, random);
+        Database db = Database.open(dir.database());
+        EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gw-accept"),
+                NioIoHandler.newFactory());
+        EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gw-io"),
+                NioIoHandler.newFactory());
+        EventExecutorGroup blocking = new DefaultEventExecutorGroup(4, new DefaultThreadFactory("gw-work"));
+        MetricSink sink = null;
+        HttpsListener est = null;
+        try {
+            Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), random), clock, random);
+            sink = new FileSink(dir.root().resolve(config.sink().file().dir()), config.sink().file().maxFileBytes(),
+                    config.sink().file().maxFiles(), clock);
+            Responses responses = new Responses(clock);
+            ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate());
+            ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), ca.certificate());
+            est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls, 16 * 1024, blocking,
+                    () -> new EstHandler(ca, enrollments, responses, config.ca().trustDomain(),
+                            config.ca().agentCertValidity()), LOG);
+            MetricSink s = sink;
+            HttpsListener ing = HttpsListener.bind("ingest", config.ingest().listen(), boss, workers, ingestTls,
+                    config.ingest().maxBodyBytes(), blocking,
+                    () -> new IngestHandler(s, responses, config.ingest().maxDecodedBytes()), LOG);
+            LOG.info("EST listening on https://{}{}", hostPort(est.address()), dev.outpost.wire.WireNames.EST_BASE);
+            LOG.info("ingest listening on https://{}{}", hostPort(ing.address()),
+                    dev.outpost.wire.WireNames.OTLP_METRICS_PATH);
+            LOG.info("CA pin {}; server certificate for {} valid until {}",
+                    dev.outpost.wire.CaPin.of(ca.certificate()), config.serverCert().hostnames(),
+                    server.chain().get(0).getNotAfter().toInstant());
+            return new GatewayRuntime(boss, workers, blocking, db, sink, est, ing);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            if (est != null) {
+                est.close();
+            }
+            shutdown(boss, workers, blocking);
+            if (sink != null) {
+                sink.close();
+            }
+            closeQuietly(db);
+            throw e;
+        }
+    }
+
+    public InetSocketAddress estAddress() {
+        return est.address();
+    }
+
+    public InetSocketAddress ingestAddress() {
+        return ingest.address();
+    }
+
+    private static String hostPort(InetSocketAddress a) {
+        String host = a.getAddress().getHostAddress();
+        return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking) {
+        for (var g : List.of(boss, workers, blocking)) {
+            g.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        }
+    }
+
+    private static void closeQuietly(Database db) {
+        try {
+            db.close();
+        } catch (java.sql.SQLException e) {
+            LOG.warn("closing the state database failed: {}", e.getMessage());
+        }
+    }
+
+    /** Stops accepting, lets in-flight requests finish (bounded), and closes the store and the sink. */
+    @Override
+    public void close() {
+        est.close();
+        ingest.close();
+        shutdown(boss, workers, blocking);
+        try {
+            sink.close();
+        } catch (IOException e) {
+            LOG.warn("closing the sink failed: {}", e.getMessage());
+        }
+        closeQuietly(db);
+        LOG.info("gateway stopped");
+    }
+}

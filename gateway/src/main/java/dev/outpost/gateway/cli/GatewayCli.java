@@ -1,0 +1,131 @@
+package dev.outpost.gateway.cli;
+
+import dev.outpost.gateway.GatewayDir;
+import dev.outpost.gateway.GatewayRuntime;
+import dev.outpost.gateway.ca.CaFiles;
+import dev.outpost.gateway.config.GatewayConfig;
+import dev.outpost.wire.CaPin;
+import dev.outpost.wire.Pem;
+import dev.outpost.wire.cli.Args;
+import dev.outpost.wire.cli.ExitCodes;
+import dev.outpost.wire.config.ConfigException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** The {@code outpost-gateway} command line: dispatches to the commands and maps failures to exit codes. */
+public final class GatewayCli {
+    static final String USAGE = """
+            usage: outpost-gateway COMMAND [options]      (--dir defaults to $OUTPOST_GATEWAY_DIR or /var/lib/outpost-gateway)
+              init --dir DIR [--hostname NAME ...]     create the CA, server certificate, state and gateway.yaml
+              serve --dir DIR [--config FILE]          serve EST (8443) and mTLS ingest (4318)
+              token create --dir DIR --org ORG [--uses N] [--expires DURATION]
+                                                       create an enrollment token (shown once)
+              watch --dir DIR [--refresh DURATION] [--once]
+                                                       live table of the hosts whose metrics arrive
+              pin --dir DIR                            print the CA pin (sha256:...)
+              version                                  print the version""";
+    private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway");
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> env;
+    private final Clock clock;
+
+    public GatewayCli(PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
+        this.out = out;
+        this.err = err;
+        this.env = env;
+        this.clock = clock;
+    }
+
+    /** Runs one command and returns its exit code; never throws. */
+    public int run(String... args) {
+        if (args.length == 0) {
+            err.println(USAGE);
+            return ExitCodes.USAGE;
+        }
+        List<String> rest = List.of(args).subList(1, args.length);
+        try {
+            return switch (args[0]) {
+                case "init" -> new InitCommand(out, err, env, clock).run(rest);
+                case "serve" -> serve(rest);
+                case "token" -> new TokenCommand(out, env, clock).run(rest);
+                case "watch" -> new WatchCommand(out, env, clock).run(rest);
+                case "pin" -> pin(rest);
+                case "version", "--version" -> {
+                    out.println("outpost-gateway " + version());
+                    yield ExitCodes.OK;
+                }
+                case "help", "--help", "-h" -> {
+                    out.println(USAGE);
+                    yield ExitCodes.OK;
+                }
+                default -> throw new Args.UsageException("unknown command \"" + args[0] + "\"");
+            };
+        } catch (Args.UsageException e) {
+            err.println("outpost-gateway: " + e.getMessage());
+            err.println(USAGE);
+            return ExitCodes.USAGE;
+        } catch (ConfigException e) {
+            err.println("outpost-gateway: configuration error:");
+            err.println(e.getMessage());
+            return ExitCodes.CONFIG;
+        } catch (IOException e) {
+            err.println("outpost-gateway: " + e.getMessage());
+            return ExitCodes.FAILURE;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return ExitCodes.FAILURE;
+        } catch (Exception e) {
+            LOG.error("outpost-gateway {} failed", args[0], e);
+            err.println("outpost-gateway: internal error: " + e);
+            return ExitCodes.SOFTWARE;
+        }
+    }
+
+    private int serve(List<String> argv) throws Exception {
+        Args a = Args.parse(argv, Set.of("dir", "config"), Set.of());
+        GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
+        GatewayConfig config = loadConfig(dir, a.get("config", null), env);
+        Logging.setLevel(config.log().level());
+        CountDownLatch stopped = new CountDownLatch(1);
+        GatewayRuntime runtime = GatewayRuntime.start(dir, config, env, clock);
+        Thread hook = new Thread(() -> {
+            LOG.info("stopping (signal)");
+            runtime.close();
+            stopped.countDown();
+        }, "gw-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        stopped.await();
+        return ExitCodes.OK;
+    }
+
+    private int pin(List<String> argv) throws Args.UsageException, IOException {
+        Args a = Args.parse(argv, Set.of("dir"), Set.of());
+        GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
+        out.println(CaPin.of(Pem.readCertificates(new CaFiles(dir.root()).certificateFile()).get(0)));
+        return ExitCodes.OK;
+    }
+
+    /** The config: {@code --config FILE} if given (must exist), else {@code DIR/gateway.yaml} if present, else defaults. */
+    static GatewayConfig loadConfig(GatewayDir dir, String option, Map<String, String> env) throws ConfigException {
+        Path file = option != null ? Path.of(option) : dir.config();
+        if (option == null && !Files.exists(file)) {
+            return GatewayConfig.defaults(env);
+        }
+        return GatewayConfig.load(file, env);
+    }
+
+    static String version() {
+        String v = GatewayCli.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
+    }
+}

@@ -1,0 +1,89 @@
+package dev.outpost.gateway.cli;
+
+import dev.outpost.gateway.GatewayDir;
+import dev.outpost.gateway.ca.CaFiles;
+import dev.outpost.gateway.config.GatewayConfig;
+import dev.outpost.gateway.store.Database;
+import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.gateway.store.TokenHasher;
+import dev.outpost.wire.CaPin;
+import dev.outpost.wire.Durations;
+import dev.outpost.wire.EnrollmentToken;
+import dev.outpost.wire.Pem;
+import dev.outpost.wire.WireNames;
+import dev.outpost.wire.cli.Args;
+import dev.outpost.wire.cli.ExitCodes;
+import dev.outpost.wire.config.ConfigException;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.security.SecureRandom;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code outpost-gateway token create}: prints a new token once, with the exact enroll command line. */
+final class TokenCommand {
+    private final PrintStream out;
+    private final Map<String, String> env;
+    private final Clock clock;
+
+    TokenCommand(PrintStream out, Map<String, String> env, Clock clock) {
+        this.out = out;
+        this.env = env;
+        this.clock = clock;
+    }
+
+    int run(List<String> argv) throws Args.UsageException, IOException, SQLException, ConfigException {
+        if (argv.isEmpty() || !argv.get(0).equals("create")) {
+            throw new Args.UsageException("usage: outpost-gateway token create --org ORG [--uses N] [--expires DURATION]");
+        }
+        Args a = Args.parse(argv.subList(1, argv.size()), Set.of("dir", "org", "uses", "expires", "config"), Set.of());
+        GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
+        GatewayConfig config = GatewayCli.loadConfig(dir, a.get("config", null), env);
+        String org = a.require("org");
+        int uses = a.intValue("uses", config.tokens().defaultUses(), 1, Enrollments.MAX_USES);
+        Duration expires = config.tokens().defaultExpiry();
+        if (a.get("expires", null) != null) {
+            try {
+                expires = Durations.parse(a.get("expires", null));
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException("--expires: " + e.getMessage());
+            }
+        }
+        var caCert = Pem.readCertificates(new CaFiles(dir.root()).certificateFile()).get(0);
+        EnrollmentToken token;
+        try (Database db = Database.open(dir.database())) {
+            Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), new SecureRandom()),
+                    clock, new SecureRandom());
+            try {
+                token = enrollments.createToken(org, uses, expires);
+            } catch (IllegalArgumentException e) {
+                throw new Args.UsageException(e.getMessage());
+            }
+        }
+        String pin = CaPin.of(caCert).toString();
+        String server = "https://" + config.serverCert().hostnames().get(0) + ":" + estPort(config);
+        out.println("Created enrollment token " + token + " for org \"" + org + "\": " + uses
+                + (uses == 1 ? " use" : " uses") + ", expires " + clock.instant().plus(expires) + ".");
+        out.println("The secret is shown only now; the gateway keeps an HMAC of it.");
+        out.println();
+        out.println("token: " + token.reveal());
+        out.println("ca pin: " + pin);
+        out.println("server: " + server);
+        out.println();
+        out.println("Enroll a host (the token file must be readable by the agent only):");
+        out.println("  install -m 600 /dev/null /etc/outpost/enrollment-token");
+        out.println("  echo '" + token.reveal() + "' > /etc/outpost/enrollment-token");
+        out.println("  outpost-agent enroll --server " + server + " --ca-sha256 " + pin
+                + " --token-file /etc/outpost/enrollment-token");
+        return ExitCodes.OK;
+    }
+
+    private static int estPort(GatewayConfig config) {
+        int port = config.est().listen().getPort();
+        return port == 0 ? WireNames.EST_PORT : port;
+    }
+}
