@@ -1,0 +1,63 @@
+package dev.outpost.agent.collect;
+
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.stream.Stream;
+
+/**
+ * Tells whether small kernel files (the mount table) or directory listings (block devices, network interfaces)
+ * changed since the last look, so that OSHI's object lists are rebuilt only then: rebuilding the file store list
+ * forks lsblk, rebuilding the others enumerates devices for milliseconds. A look costs one read per source and no
+ * child process; a source that cannot be read counts as empty.
+ */
+final class ChangeWatch {
+    private final List<Path> sources;
+    private byte[] last;
+
+    /** Watches the content of each file and the names in each directory among {@code sources}. */
+    ChangeWatch(Path... sources) {
+        if (sources.length == 0) {
+            throw new IllegalArgumentException("sources: at least one file or directory to watch is needed");
+        }
+        this.sources = List.of(sources);
+    }
+
+    /** True on the first call and whenever some source differs from the previous call's. */
+    boolean changed() {
+        byte[] now = read();
+        if (last != null && Arrays.equals(last, now)) {
+            return false;
+        }
+        last = now;
+        return true;
+    }
+
+    private byte[] read() {
+        ByteArrayOutputStream all = new ByteArrayOutputStream(4096);
+        for (Path source : sources) {
+            all.writeBytes(readOne(source));
+            all.write(0);
+        }
+        return all.toByteArray();
+    }
+
+    private static byte[] readOne(Path source) {
+        try {
+            if (!Files.isDirectory(source)) {
+                return Files.readAllBytes(source);
+            }
+            try (Stream<Path> entries = Files.list(source)) {
+                return String.join("\n", entries.map(p -> p.getFileName().toString()).sorted().toList())
+                        .getBytes(StandardCharsets.UTF_8);
+            }
+        } catch (IOException | UncheckedIOException e) {
+            return new byte[0];
+        }
+    }
+}
