@@ -1,0 +1,82 @@
+package dev.outpost.agent;
+
+import dev.outpost.agent.collect.HostCollection;
+import dev.outpost.agent.otlp.OtlpEncoder;
+import dev.outpost.agent.queue.BatchQueue;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.io.ByteArrayOutputStream;
+import java.io.IOException;
+import java.time.Clock;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.zip.GZIPOutputStream;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One collection cycle: collect (OSHI) into the meters, encode them as one OTLP batch, gzip it, and queue it.
+ * Runs on the scheduler and never throws, so one bad cycle never stops the next.
+ */
+final class BatchProducer implements Runnable {
+    private static final Logger LOG = LoggerFactory.getLogger("outpost.agent.collect");
+    private final HostCollection collection;
+    private final MeterRegistry registry;
+    private final OtlpEncoder encoder;
+    private final Map<String, String> resource;
+    private final BatchQueue queue;
+    private final Clock clock;
+    private final AtomicLong sequence;
+    private final long startNanos;
+    private volatile boolean failedLast;
+
+    BatchProducer(HostCollection collection, MeterRegistry registry, OtlpEncoder encoder, Map<String, String> resource,
+            BatchQueue queue, Clock clock, long firstSequence) {
+        this.collection = collection;
+        this.registry = registry;
+        this.encoder = encoder;
+        this.resource = resource;
+        this.queue = queue;
+        this.clock = clock;
+        this.sequence = new AtomicLong(firstSequence);
+        this.startNanos = nanos(clock);
+    }
+
+    @Override
+    public void run() {
+        try {
+            collection.collectOnce();
+            byte[] proto = encoder.encode(registry, resource, nanos(clock), startNanos).toByteArray();
+            long seq = sequence.getAndIncrement();
+            int dropped = queue.add(new BatchQueue.Batch(seq, gzip(proto), clock.instant()));
+            if (dropped > 0) {
+                LOG.warn("queue full ({} batches): dropped the oldest batch; {} dropped since start", queue.size(),
+                        queue.dropped());
+            }
+            if (failedLast) {
+                LOG.info("collection cycle works again");
+                failedLast = false;
+            }
+        } catch (RuntimeException | IOException | Error e) {
+            if (!failedLast) {
+                LOG.error("collection cycle failed; will retry every interval", e);
+            }
+            failedLast = true;
+            if (e instanceof Error err && !(e instanceof LinkageError)) {
+                throw err;
+            }
+        }
+    }
+
+    static byte[] gzip(byte[] data) throws IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
+        try (GZIPOutputStream gz = new GZIPOutputStream(out, 8192)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private static long nanos(Clock clock) {
+        var now = clock.instant();
+        return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+}

@@ -1,0 +1,17 @@
+package dev.outpost.agent;
+
+import dev.outpost.agent.cli.AgentCli;
+import java.time.Clock;
+
+/** Entry point of {@code outpost-agent}. */
+public final class Main {
+    private Main() {
+    }
+
+    public static void main(String[] args) {
+        int code = new AgentCli(System.out, System.err, System.getenv(), Clock.systemUTC()).run(args);
+        if (code != 0 || !(args.length > 0 && args[0].equals("run"))) {
+            System.exit(code);
+        }
+    }
+}

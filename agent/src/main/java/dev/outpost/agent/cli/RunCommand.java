@@ -1,0 +1,89 @@
+package dev.outpost.agent.cli;
+
+import dev.outpost.agent.AgentRuntime;
+import dev.outpost.agent.config.AgentConfig;
+import dev.outpost.agent.tls.Credentials;
+import dev.outpost.wire.cli.Args;
+import dev.outpost.wire.cli.ExitCodes;
+import dev.outpost.wire.config.ConfigException;
+import io.micrometer.core.instrument.simple.CountingMode;
+import io.micrometer.core.instrument.simple.SimpleConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.CountDownLatch;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/** {@code outpost-agent run}: the daemon. SIGTERM stops it cleanly (exit 0 via the JVM's 143 mapping in the unit). */
+final class RunCommand {
+    private static final Logger LOG = LoggerFactory.getLogger("outpost.agent");
+    private final PrintStream err;
+    private final Map<String, String> env;
+    private final Clock clock;
+
+    RunCommand(PrintStream err, Map<String, String> env, Clock clock) {
+        this.err = err;
+        this.env = env;
+        this.clock = clock;
+    }
+
+    int run(List<String> argv) throws Args.UsageException, ConfigException, InterruptedException {
+        Args a = Args.parse(argv, Set.of("config"), Set.of());
+        AgentConfig config = AgentConfig.load(AgentCli.configPath(a), env);
+        Logging.setLevel(config.log().level());
+        Credentials credentials;
+        try {
+            credentials = Credentials.load(config.stateDir());
+        } catch (IOException e) {
+            err.println("outpost-agent: " + e.getMessage());
+            return ExitCodes.CONFIG;
+        }
+        if (!credentials.notAfter().isAfter(clock.instant())) {
+            err.println("outpost-agent: the certificate of " + credentials.agentId() + " expired at "
+                    + credentials.notAfter() + "; enroll again with a new token: outpost-agent enroll --force "
+                    + "--server URL --ca-sha256 PIN --token-file FILE");
+            return ExitCodes.CONFIG;
+        }
+        SimpleMeterRegistry registry = new SimpleMeterRegistry(new SimpleConfig() {
+            @Override
+            public String get(String key) {
+                return null;
+            }
+
+            @Override
+            public CountingMode mode() {
+                return CountingMode.CUMULATIVE;
+            }
+        }, io.micrometer.core.instrument.Clock.SYSTEM);
+        AgentRuntime runtime;
+        try {
+            runtime = new AgentRuntime(config, credentials, registry, AgentCli.version(), clock);
+        } catch (IOException e) {
+            err.println("outpost-agent: cannot start: " + e.getMessage());
+            return ExitCodes.FAILURE;
+        }
+        CountDownLatch closed = new CountDownLatch(1);
+        Thread hook = new Thread(() -> {
+            LOG.info("stopping (signal)");
+            runtime.close();
+            closed.countDown();
+        }, "outpost-shutdown");
+        Runtime.getRuntime().addShutdownHook(hook);
+        runtime.start();
+        runtime.awaitPushLoop();
+        if (runtime.deniedReason() != null) {
+            Runtime.getRuntime().removeShutdownHook(hook);
+            runtime.close();
+            err.println("outpost-agent: the gateway refused this agent (" + runtime.deniedReason()
+                    + "); collected data is kept. Enroll again with a new token if it was revoked.");
+            return ExitCodes.CONFIG;
+        }
+        closed.await();
+        return ExitCodes.OK;
+    }
+}

@@ -1,0 +1,86 @@
+package dev.outpost.agent.config;
+
+import dev.outpost.wire.WireNames;
+import dev.outpost.wire.config.ConfigException;
+import dev.outpost.wire.config.ConfigLoader;
+import dev.outpost.wire.config.LogConfig;
+import dev.outpost.wire.config.Violations;
+import java.net.URI;
+import java.net.URISyntaxException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The agent's settings, from {@code /etc/outpost/agent.yaml} and {@code OUTPOST_AGENT_*} variables: where the
+ * gateway is, where the agent keeps its key and state, how often it collects, and what it adds to every batch.
+ * Immutable and valid once built; every key but {@code server} has a default.
+ */
+public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration interval, Map<String, String> labels,
+        CollectConfig collect, PushConfig push, LogConfig log) {
+    public static final Path DEFAULT_PATH = Path.of("/etc/outpost/agent.yaml");
+    public static final String ENV_PREFIX = "OUTPOST_AGENT_";
+    public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/outpost-agent");
+    public static final Duration DEFAULT_INTERVAL = Duration.ofSeconds(10);
+    public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
+    public static final Duration MAX_INTERVAL = Duration.ofHours(1);
+    static final String EXAMPLE_SERVER = "https://gateway.example.com:8443";
+
+    /**
+     * {@code null} takes the default; a missing {@code ingestUrl} is derived from {@code server}
+     * (see {@link #defaultIngestUrl}).
+     *
+     * @throws dev.outpost.wire.config.InvalidConfigException naming each bad value
+     */
+    public AgentConfig {
+        stateDir = stateDir == null ? DEFAULT_STATE_DIR : stateDir;
+        interval = interval == null ? DEFAULT_INTERVAL : interval;
+        labels = labels == null ? Map.of() : labels;
+        Violations v = new Violations();
+        v.httpsUrl("server", server, EXAMPLE_SERVER);
+        if (ingestUrl != null) {
+            v.httpsUrl("ingest_url", ingestUrl, "https://gateway.example.com:4318/v1/metrics");
+        }
+        v.absolutePath("state_dir", stateDir, DEFAULT_STATE_DIR.toString());
+        v.durationBetween("interval", interval, MIN_INTERVAL, MAX_INTERVAL, DEFAULT_INTERVAL);
+        Labels.check(v, labels);
+        v.throwIfAny();
+        ingestUrl = ingestUrl == null ? defaultIngestUrl(server) : ingestUrl;
+        labels = Labels.copy(labels);
+        collect = collect == null ? CollectConfig.defaults() : collect;
+        push = push == null ? PushConfig.defaults() : push;
+        log = log == null ? LogConfig.defaults() : log;
+    }
+
+    /** Every setting at its default, with the one that has none. */
+    public static AgentConfig defaults(URI server) {
+        return new AgentConfig(server, null, null, null, null, null, null, null);
+    }
+
+    /**
+     * Reads {@code file} (normally {@link #DEFAULT_PATH}) with overrides from {@code env}.
+     *
+     * @throws ConfigException listing every problem, each with its file line or variable; exit with
+     *     {@link ConfigLoader#EX_CONFIG}
+     */
+    public static AgentConfig load(Path file, Map<String, String> env) throws ConfigException {
+        return loader().load(file, env);
+    }
+
+    /** The loader for agent.yaml, e.g. to list its environment variables. */
+    public static ConfigLoader<AgentConfig> loader() {
+        return new ConfigLoader<>(AgentConfig.class, ENV_PREFIX,
+                "copy config/agent.yaml (the commented example shipped with Outpost) there and set server", List.of());
+    }
+
+    /** The gateway's OTLP endpoint when not configured: the server's host, port 4318, path /v1/metrics. */
+    public static URI defaultIngestUrl(URI server) {
+        try {
+            return new URI("https", null, server.getHost(), WireNames.INGEST_PORT, WireNames.OTLP_METRICS_PATH,
+                    null, null);
+        } catch (URISyntaxException e) {
+            throw new IllegalArgumentException("cannot derive the ingest URL from server \"" + server + "\"", e);
+        }
+    }
+}

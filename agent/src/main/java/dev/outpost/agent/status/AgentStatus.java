@@ -1,0 +1,23 @@
+package dev.outpost.agent.status;
+
+/** The daemon's state as {@code status} shows it. Times are ISO-8601 UTC; absent values are null. */
+public record AgentStatus(
+        String agentId,
+        String org,
+        String server,
+        String ingestUrl,
+        String certificateNotAfter,
+        String state,
+        String stateReason,
+        long pid,
+        String updated,
+        String lastPushAttempt,
+        String lastPushResult,
+        String lastSuccess,
+        long batchesSent,
+        long queueBatches,
+        long queueBytes,
+        long oldestBatchAgeSeconds,
+        long droppedQueueFull,
+        long droppedRejected) {
+}
