@@ -1,0 +1,198 @@
+package dev.outpost.e2e;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Duration;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestInstance;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The walking skeleton, as a user runs it: init, token, enroll, run; then what arrives in the file sink, what
+ * the agent holds open, and what its logs say.
+ */
+@TestInstance(TestInstance.Lifecycle.PER_CLASS)
+class EndToEndTest {
+    static final List<String> REQUIRED = List.of("system.cpu.time", "system.cpu.load_average.1m",
+            "system.cpu.load_average.5m", "system.cpu.load_average.15m", "system.memory.usage",
+            "system.memory.utilization", "system.paging.usage", "system.paging.operations", "system.filesystem.usage",
+            "system.filesystem.inodes.usage", "system.disk.io", "system.disk.operations", "system.disk.io_time",
+            "system.network.io", "system.network.packets", "system.network.errors", "system.network.dropped",
+            "system.process.count", "system.uptime");
+    @TempDir
+    static Path root;
+    Gateway gateway;
+    String token;
+    Path agentDir;
+    Path config;
+    Proc agent;
+    String agentId;
+    long agentPid;
+    List<Sockets.Socket> agentSockets;
+    int agentExit;
+
+    @BeforeAll
+    void enrollAndRun() throws Exception {
+        gateway = Gateway.start(root);
+        token = gateway.createToken("acme", 1);
+        agentDir = root.resolve("agent");
+        Files.createDirectories(agentDir);
+        Path tokenFile = agentDir.resolve("token");
+        Files.writeString(tokenFile, token + "\n");
+        Files.setPosixFilePermissions(tokenFile, PosixFilePermissions.fromString("rw-------"));
+        config = agentDir.resolve("agent.yaml");
+        Files.writeString(config, "server: " + gateway.estUrl() + "\ningest_url: " + gateway.ingestUrl()
+                + "\nstate_dir: " + agentDir.resolve("state") + "\ninterval: 1s\nlabels:\n  env: e2e\n");
+        Proc.Result enroll = Proc.run("outpost-agent", gateway.logs, "enroll", Map.of(), "enroll", "--config",
+                config.toString(), "--server", gateway.estUrl(), "--ca-sha256", gateway.pin, "--token-file",
+                tokenFile.toString());
+        assertEquals(0, enroll.exit(), enroll.toString());
+        Matcher m = Pattern.compile("enrolled as (a-[0-9a-f]{16}) \\(org acme\\)").matcher(enroll.out());
+        assertTrue(m.find(), enroll.out());
+        agentId = m.group(1);
+
+        agent = Proc.start("outpost-agent", gateway.logs, "agent", Map.of(), "run", "--config", config.toString());
+        agentPid = agent.pid();
+        Proc.await(() -> metricsFromAgent().containsAll(REQUIRED), Duration.ofSeconds(90),
+                "every required metric from " + agentId);
+        agentSockets = Sockets.of(agentPid);
+        agentExit = agent.stop();
+    }
+
+    @AfterAll
+    void stop() throws Exception {
+        if (agent != null) {
+            agent.close();
+        }
+        if (gateway != null) {
+            gateway.close();
+        }
+    }
+
+    Set<String> metricsFromAgent() {
+        Set<String> names = new HashSet<>();
+        try {
+            ObjectMapper json = new ObjectMapper();
+            for (String line : gateway.sinkLines()) {
+                JsonNode n = json.readTree(line);
+                if (n.path("agent").asText().equals(agentId)) {
+                    names.add(n.path("metric").asText());
+                }
+            }
+        } catch (Exception e) {
+            return names;
+        }
+        return names;
+    }
+
+    @Test
+    void everyRequiredMetricArrivesStampedWithOrgAgentAndHost() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        String host = Files.readString(Path.of("/proc/sys/kernel/hostname")).strip();
+        int rows = 0;
+        for (String line : gateway.sinkLines()) {
+            JsonNode n = json.readTree(line);
+            if (!n.path("agent").asText().equals(agentId)) {
+                continue;
+            }
+            rows++;
+            assertEquals("acme", n.path("org").asText(), line);
+            assertEquals(host, n.path("host").asText(), line);
+            for (String field : List.of("time", "metric", "kind", "unit", "attributes", "value", "batch")) {
+                assertTrue(n.has(field), "field " + field + " in " + line);
+            }
+            assertTrue(n.path("batch").asText().startsWith(agentId + ":"), line);
+        }
+        assertTrue(rows > REQUIRED.size(), "rows from the agent: " + rows);
+        assertTrue(metricsFromAgent().containsAll(REQUIRED));
+    }
+
+    @Test
+    void cpuTimeIsAPositiveCumulativeSumPerCpuAndState() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        boolean seen = false;
+        for (String line : gateway.sinkLines()) {
+            JsonNode n = json.readTree(line);
+            if (n.path("metric").asText().equals("system.cpu.time") && n.path("agent").asText().equals(agentId)) {
+                assertEquals("sum", n.path("kind").asText());
+                assertEquals("s", n.path("unit").asText());
+                assertTrue(n.path("attributes").has("cpu") && n.path("attributes").has("state"), line);
+                seen |= n.path("value").asDouble() > 0;
+            }
+        }
+        assertTrue(seen, "some CPU time was spent on this host");
+    }
+
+    @Test
+    void theAgentHeldNoListeningSocketWhilePushing() {
+        assertFalse(agentSockets.isEmpty(), "the check must see the agent's connection to the gateway");
+        assertTrue(agentSockets.stream().anyMatch(s -> s.table().startsWith("tcp") && s.state().equals("01")),
+                "an established TCP connection: " + agentSockets);
+        assertEquals(List.of(), agentSockets.stream().filter(Sockets.Socket::listening).toList());
+    }
+
+    @Test
+    void sigtermStopsTheAgentCleanly() throws Exception {
+        assertEquals(143, agentExit, "JVM exit on SIGTERM after a clean shutdown");
+        assertTrue(agent.err().contains("agent stopped;"), agent.err());
+    }
+
+    @Test
+    void keysAreOwnerOnlyAndSecretsAreInNoLog() throws Exception {
+        Path state = agentDir.resolve("state");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("agent.key"))));
+        assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state)));
+        String secret = token.substring(token.lastIndexOf('_') + 1);
+        String keyBody = Files.readString(state.resolve("agent.key")).lines()
+                .filter(l -> !l.startsWith("-----")).reduce("", String::concat);
+        try (var files = Files.list(gateway.logs)) {
+            for (Path log : files.toList()) {
+                String text = Files.readString(log);
+                if (log.getFileName().toString().startsWith("token-")) {
+                    continue; // `token create` prints the token once, by design
+                }
+                assertFalse(text.contains(secret), "token secret in " + log);
+                assertFalse(text.contains(keyBody.substring(0, 40)), "private key in " + log);
+            }
+        }
+        // the gateway keeps no clear secret anywhere in its directory
+        try (var files = Files.walk(gateway.dir)) {
+            for (Path f : files.filter(Files::isRegularFile).toList()) {
+                assertFalse(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)
+                        .contains(secret), "token secret stored in " + f);
+            }
+        }
+    }
+
+    @Test
+    void statusReadsTheStateFileAfterTheDaemonStopped() throws Exception {
+        Proc.Result r = Proc.run("outpost-agent", gateway.logs, "status", Map.of(), "status", "--config",
+                config.toString());
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().contains("agent:        " + agentId + " (org acme)"), r.out());
+        assertTrue(r.out().contains("daemon:       not running"), r.out());
+    }
+
+    @Test
+    void enrollingAgainIsANoOpThatSaysSo() throws Exception {
+        Proc.Result r = Proc.run("outpost-agent", gateway.logs, "enroll-again", Map.of(), "enroll", "--config",
+                config.toString(), "--ca-sha256", gateway.pin, "--token-file", "/nonexistent");
+        assertEquals(0, r.exit(), r.toString());
+        assertTrue(r.out().startsWith("already enrolled as " + agentId + " (org acme)"), r.out());
+    }
+}

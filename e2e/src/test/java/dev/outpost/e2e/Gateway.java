@@ -1,0 +1,95 @@
+package dev.outpost.e2e;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.stream.Stream;
+
+/** A gateway initialised in a fresh directory and served on ephemeral loopback ports. */
+final class Gateway implements AutoCloseable {
+    final Path dir;
+    final Path logs;
+    final Proc proc;
+    final int estPort;
+    final int ingestPort;
+    final String pin;
+
+    private Gateway(Path dir, Path logs, Proc proc, int estPort, int ingestPort, String pin) {
+        this.dir = dir;
+        this.logs = logs;
+        this.proc = proc;
+        this.estPort = estPort;
+        this.ingestPort = ingestPort;
+        this.pin = pin;
+    }
+
+    static Gateway start(Path root) throws Exception {
+        Path dir = root.resolve("gateway");
+        Path logs = root.resolve("logs");
+        Proc.Result init = Proc.run("outpost-gateway", logs, "init", Map.of(), "init", "--dir", dir.toString(),
+                "--hostname", "localhost", "--hostname", "127.0.0.1");
+        if (init.exit() != 0) {
+            throw new AssertionError("init failed: " + init);
+        }
+        String pin = field(init.out(), "ca pin");
+        Proc serve = Proc.start("outpost-gateway", logs, "gateway", Map.of(
+                "OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:0", "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:0"),
+                "serve", "--dir", dir.toString());
+        int est = Integer.parseInt(serve.awaitLog(
+                Pattern.compile("EST listening on https://127\\.0\\.0\\.1:(\\d+)/\\.well-known/est/"), Duration.ofSeconds(60)));
+        int ingest = Integer.parseInt(serve.awaitLog(
+                Pattern.compile("ingest listening on https://127\\.0\\.0\\.1:(\\d+)/v1/metrics"), Duration.ofSeconds(60)));
+        return new Gateway(dir, logs, serve, est, ingest, pin);
+    }
+
+    /** {@code token create}; returns the token text. */
+    String createToken(String org, int uses) throws Exception {
+        Proc.Result r = Proc.run("outpost-gateway", logs, "token-" + org, Map.of(), "token", "create", "--dir",
+                dir.toString(), "--org", org, "--uses", Integer.toString(uses));
+        if (r.exit() != 0) {
+            throw new AssertionError("token create failed: " + r);
+        }
+        return field(r.out(), "token");
+    }
+
+    String estUrl() {
+        return "https://127.0.0.1:" + estPort;
+    }
+
+    String ingestUrl() {
+        return "https://127.0.0.1:" + ingestPort + "/v1/metrics";
+    }
+
+    /** Every line written to the file sink so far. */
+    List<String> sinkLines() throws Exception {
+        List<String> out = new ArrayList<>();
+        Path metrics = dir.resolve("metrics");
+        if (!Files.isDirectory(metrics)) {
+            return out;
+        }
+        try (Stream<Path> s = Files.list(metrics)) {
+            for (Path p : s.sorted().toList()) {
+                out.addAll(Files.readAllLines(p));
+            }
+        }
+        return out;
+    }
+
+    static String field(String output, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ": (\\S+)$").matcher(output);
+        if (!m.find()) {
+            throw new AssertionError("no \"" + name + ": \" line in:\n" + output);
+        }
+        return m.group(1);
+    }
+
+    @Override
+    public void close() throws Exception {
+        proc.close();
+    }
+}
