@@ -45,6 +45,7 @@ class EndToEndTest {
     long agentPid;
     List<Sockets.Socket> agentSockets;
     int agentExit;
+    String agentCmdline;
 
     @BeforeAll
     void enrollAndRun() throws Exception {
@@ -71,6 +72,7 @@ class EndToEndTest {
         Proc.await(() -> metricsFromAgent().containsAll(REQUIRED), Duration.ofSeconds(90),
                 "every required metric from " + agentId);
         agentSockets = Sockets.of(agentPid);
+        agentCmdline = Files.readString(Path.of("/proc", Long.toString(agentPid), "cmdline")).replace('\0', ' ');
         agentExit = agent.stop();
     }
 
@@ -144,6 +146,7 @@ class EndToEndTest {
         assertTrue(agentSockets.stream().anyMatch(s -> s.table().startsWith("tcp") && s.state().equals("01")),
                 "an established TCP connection: " + agentSockets);
         assertEquals(List.of(), agentSockets.stream().filter(Sockets.Socket::listening).toList());
+        assertTrue(agentCmdline.contains("-XX:+DisableAttachMechanism"), agentCmdline);
     }
 
     @Test

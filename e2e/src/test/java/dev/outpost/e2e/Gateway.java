@@ -29,15 +29,24 @@ final class Gateway implements AutoCloseable {
     }
 
     static Gateway start(Path root) throws Exception {
-        Path dir = root.resolve("gateway");
+        return start(root, "gateway", "localhost", "127.0.0.1");
+    }
+
+    /** A gateway in {@code root/name} whose server certificate names only {@code hostnames}. */
+    static Gateway start(Path root, String name, String... hostnames) throws Exception {
+        Path dir = root.resolve(name);
         Path logs = root.resolve("logs");
-        Proc.Result init = Proc.run("outpost-gateway", logs, "init", Map.of(), "init", "--dir", dir.toString(),
-                "--hostname", "localhost", "--hostname", "127.0.0.1");
+        List<String> args = new ArrayList<>(List.of("init", "--dir", dir.toString()));
+        for (String h : hostnames) {
+            args.add("--hostname");
+            args.add(h);
+        }
+        Proc.Result init = Proc.run("outpost-gateway", logs, name + "-init", Map.of(), args.toArray(String[]::new));
         if (init.exit() != 0) {
             throw new AssertionError("init failed: " + init);
         }
         String pin = field(init.out(), "ca pin");
-        Proc serve = Proc.start("outpost-gateway", logs, "gateway", Map.of(
+        Proc serve = Proc.start("outpost-gateway", logs, name, Map.of(
                 "OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:0", "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:0"),
                 "serve", "--dir", dir.toString());
         int est = Integer.parseInt(serve.awaitLog(
@@ -49,7 +58,7 @@ final class Gateway implements AutoCloseable {
 
     /** {@code token create}; returns the token text. */
     String createToken(String org, int uses) throws Exception {
-        Proc.Result r = Proc.run("outpost-gateway", logs, "token-" + org, Map.of(), "token", "create", "--dir",
+        Proc.Result r = Proc.run("outpost-gateway", logs, "token-" + dir.getFileName() + "-" + org, Map.of(), "token", "create", "--dir",
                 dir.toString(), "--org", org, "--uses", Integer.toString(uses));
         if (r.exit() != 0) {
             throw new AssertionError("token create failed: " + r);

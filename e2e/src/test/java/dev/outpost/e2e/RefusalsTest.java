@@ -100,6 +100,34 @@ class RefusalsTest {
     }
 
     @Test
+    void theGatewaysNameIsVerifiedNotOnlyItsCa() throws Exception {
+        try (Gateway named = Gateway.start(root, "named-gateway", "gateway.example.com")) {
+            Path tokenFile = root.resolve("token-named");
+            Files.writeString(tokenFile, named.createToken("acme", 1));
+            Proc.Result r = Proc.run("outpost-agent", gateway.logs, "enroll-named", Map.of(), "enroll", "--server",
+                    named.estUrl(), "--ca-sha256", named.pin, "--token-file", tokenFile.toString(), "--state-dir",
+                    root.resolve("state-named").toString());
+            assertEquals(69, r.exit(), r.toString());
+            assertTrue(r.err().contains("TLS to " + named.estUrl() + " refused: No subject alternative names matching "
+                    + "IP address 127.0.0.1 found"), r.err());
+            assertFalse(Files.exists(root.resolve("state-named").resolve("agent.crt")));
+        }
+    }
+
+    @Test
+    void aBadConfigFileExits78NamingFileLineKeyAndFix() throws Exception {
+        Path bad = root.resolve("bad.yaml");
+        Files.writeString(bad, "server: https://gw.example.com:8443\nintervall: 10s\n");
+        Proc.Result r = Proc.run("outpost-agent", gateway.logs, "check-config", Map.of(), "check-config", "--config",
+                bad.toString());
+        assertEquals(78, r.exit(), r.toString());
+        assertTrue(r.err().contains(bad + ":2: unknown key \"intervall\"; did you mean \"interval\"?"), r.err());
+        Proc.Result run = Proc.run("outpost-agent", gateway.logs, "run-bad-config", Map.of(), "run", "--config",
+                bad.toString());
+        assertEquals(78, run.exit(), run.toString());
+    }
+
+    @Test
     void aClientCertificateFromAnotherCaFailsTheHandshakeAndNothingIsStored() throws Exception {
         int before = gateway.sinkLines().size();
         KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");

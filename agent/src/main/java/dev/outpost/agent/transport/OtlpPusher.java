@@ -45,17 +45,21 @@ public final class OtlpPusher {
         lastDate = r.date();
         lastRetryAfter = r.retryAfter();
         lastReason = "HTTP " + r.status() + (r.status() == 200 ? "" : ": " + statusMessage(r));
-        int s = r.status();
-        if (s >= 200 && s < 300) {
+        return classify(r.status());
+    }
+
+    /** The OTLP/HTTP retry rules: 2xx stored; 401/403 identity refused; 408, 429, 502-504 retry; other 4xx never. */
+    static PushResult classify(int status) {
+        if (status >= 200 && status < 300) {
             return PushResult.ACCEPTED;
         }
-        if (s == 401 || s == 403) {
+        if (status == 401 || status == 403) {
             return PushResult.DENIED;
         }
-        if (s == 429 || s == 502 || s == 503 || s == 504 || s == 408) {
+        if (status == 408 || status == 429 || status == 502 || status == 503 || status == 504) {
             return PushResult.RETRY;
         }
-        if (s >= 400 && s < 500) {
+        if (status >= 400 && status < 500) {
             return PushResult.REJECTED;
         }
         return PushResult.RETRY;
