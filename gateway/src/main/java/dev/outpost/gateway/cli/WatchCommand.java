@@ -44,7 +44,7 @@ final class WatchCommand {
         if (a.flag("once")) {
             new LiveView(metrics, out, clock, false).renderOnce();
         } else {
-            new LiveView(metrics, out, clock).run(refresh, () -> false);
+            new LiveView(metrics, out, clock, System.console() != null).run(refresh, () -> false);
         }
         return ExitCodes.OK;
     }
