@@ -2,6 +2,7 @@ package dev.outpost.agent.cli;
 
 import dev.outpost.agent.config.AgentConfig;
 import dev.outpost.wire.cli.Args;
+import dev.outpost.wire.cli.CommandRunner;
 import dev.outpost.wire.cli.ExitCodes;
 import dev.outpost.wire.config.ConfigException;
 import java.io.IOException;
@@ -40,43 +41,13 @@ public final class AgentCli {
 
     /** Runs one command and returns its exit code; never throws. */
     public int run(String... args) {
-        if (args.length == 0) {
-            err.println(USAGE);
-            return ExitCodes.USAGE;
-        }
-        List<String> rest = List.of(args).subList(1, args.length);
-        try {
-            return switch (args[0]) {
-                case "enroll" -> new EnrollCommand(out, err, env, clock).run(rest);
-                case "run" -> new RunCommand(err, env, clock).run(rest);
-                case "check-config" -> checkConfig(rest);
-                case "status" -> new StatusCommand(out, env, clock).run(rest);
-                case "version", "--version" -> {
-                    out.println("outpost-agent " + version());
-                    yield ExitCodes.OK;
-                }
-                case "help", "--help", "-h" -> {
-                    out.println(USAGE);
-                    yield ExitCodes.OK;
-                }
-                default -> throw new Args.UsageException("unknown command \"" + args[0] + "\"");
-            };
-        } catch (Args.UsageException e) {
-            err.println("outpost-agent: " + e.getMessage());
-            err.println(USAGE);
-            return ExitCodes.USAGE;
-        } catch (ConfigException e) {
-            err.println("outpost-agent: configuration error:");
-            err.println(e.getMessage());
-            return ExitCodes.CONFIG;
-        } catch (IOException e) {
-            err.println("outpost-agent: " + e.getMessage());
-            return ExitCodes.FAILURE;
-        } catch (Exception e) {
-            LOG.error("outpost-agent {} failed", args[0], e);
-            err.println("outpost-agent: internal error: " + e);
-            return ExitCodes.SOFTWARE;
-        }
+        return new CommandRunner("outpost-agent", USAGE, version(), out, err).run(args, (command, rest) -> switch (command) {
+            case "enroll" -> new EnrollCommand(out, err, env, clock).run(rest);
+            case "run" -> new RunCommand(err, env, clock).run(rest);
+            case "check-config" -> checkConfig(rest);
+            case "status" -> new StatusCommand(out, env, clock).run(rest);
+            default -> throw CommandRunner.unknown(command);
+        });
     }
 
     private int checkConfig(List<String> argv) throws Args.UsageException, ConfigException {

@@ -7,6 +7,7 @@ import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.Pem;
 import dev.outpost.wire.cli.Args;
+import dev.outpost.wire.cli.CommandRunner;
 import dev.outpost.wire.cli.ExitCodes;
 import dev.outpost.wire.config.ConfigException;
 import java.io.IOException;
@@ -48,47 +49,14 @@ public final class GatewayCli {
 
     /** Runs one command and returns its exit code; never throws. */
     public int run(String... args) {
-        if (args.length == 0) {
-            err.println(USAGE);
-            return ExitCodes.USAGE;
-        }
-        List<String> rest = List.of(args).subList(1, args.length);
-        try {
-            return switch (args[0]) {
-                case "init" -> new InitCommand(out, err, env, clock).run(rest);
-                case "serve" -> serve(rest);
-                case "token" -> new TokenCommand(out, env, clock).run(rest);
-                case "watch" -> new WatchCommand(out, env, clock).run(rest);
-                case "pin" -> pin(rest);
-                case "version", "--version" -> {
-                    out.println("outpost-gateway " + version());
-                    yield ExitCodes.OK;
-                }
-                case "help", "--help", "-h" -> {
-                    out.println(USAGE);
-                    yield ExitCodes.OK;
-                }
-                default -> throw new Args.UsageException("unknown command \"" + args[0] + "\"");
-            };
-        } catch (Args.UsageException e) {
-            err.println("outpost-gateway: " + e.getMessage());
-            err.println(USAGE);
-            return ExitCodes.USAGE;
-        } catch (ConfigException e) {
-            err.println("outpost-gateway: configuration error:");
-            err.println(e.getMessage());
-            return ExitCodes.CONFIG;
-        } catch (IOException e) {
-            err.println("outpost-gateway: " + e.getMessage());
-            return ExitCodes.FAILURE;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return ExitCodes.FAILURE;
-        } catch (Exception e) {
-            LOG.error("outpost-gateway {} failed", args[0], e);
-            err.println("outpost-gateway: internal error: " + e);
-            return ExitCodes.SOFTWARE;
-        }
+        return new CommandRunner("outpost-gateway", USAGE, version(), out, err).run(args, (command, rest) -> switch (command) {
+            case "init" -> new InitCommand(out, err, env, clock).run(rest);
+            case "serve" -> serve(rest);
+            case "token" -> new TokenCommand(out, env, clock).run(rest);
+            case "watch" -> new WatchCommand(out, env, clock).run(rest);
+            case "pin" -> pin(rest);
+            default -> throw CommandRunner.unknown(command);
+        });
     }
 
     private int serve(List<String> argv) throws Exception {
