@@ -1,0 +1,102 @@
+package dev.outpost.agent.queue;
+
+import dev.outpost.wire.SecureFiles;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
+import java.nio.file.Path;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue's {@code ack} file: the highest acknowledged sequence number and the highest one dropped to keep
+ * the bounds, as two lines {@code ack=N} and {@code dropped_through=N}, replaced atomically. Changes are written
+ * at most every {@link #WRITE_INTERVAL_MILLIS} unless forced, so a crash resends at most that much.
+ */
+final class AckFile {
+    static final String NAME = "ack";
+    static final long WRITE_INTERVAL_MILLIS = 200;
+    private static final Logger LOG = LoggerFactory.getLogger(AckFile.class);
+
+    /** Everything at or below {@link #floor()} is gone from the queue. */
+    record State(long acked, long droppedThrough) {
+        long floor() {
+            return Math.max(acked, droppedThrough);
+        }
+    }
+
+    private final Path path;
+    private State state = new State(0, 0);
+    private boolean dirty;
+    private boolean written;
+    private long lastWrite;
+
+    AckFile(Path dir) {
+        this.path = dir.resolve(NAME);
+    }
+
+    /**
+     * The stored state; empty if there is no file yet. An unreadable file counts as absent (logged): the queue
+     * then delivers again what it still holds, which the gateway dedupes, rather than losing anything.
+     */
+    Optional<State> load() throws IOException {
+        Optional<State> stored = read();
+        state = stored.orElse(state);
+        return stored;
+    }
+
+    private Optional<State> read() throws IOException {
+        String text;
+        try {
+            text = new String(Files.readAllBytes(path), StandardCharsets.UTF_8);
+        } catch (NoSuchFileException e) {
+            return Optional.empty();
+        }
+        Long acked = null;
+        Long dropped = null;
+        for (String line : text.split("\n")) {
+            int eq = line.indexOf('=');
+            String key = eq < 0 ? line : line.substring(0, eq).trim();
+            Long value = eq < 0 ? null : parse(line.substring(eq + 1).trim());
+            if (key.equals("ack")) {
+                acked = value;
+            } else if (key.equals("dropped_through")) {
+                dropped = value;
+            }
+        }
+        if (acked == null || dropped == null) {
+            LOG.warn("queue acknowledgement file {} is unreadable; records still on disk will be sent again", path);
+            return Optional.empty();
+        }
+        return Optional.of(new State(acked, dropped));
+    }
+
+    /** Takes the state to write next. */
+    void update(State next) {
+        dirty |= !next.equals(state);
+        state = next;
+    }
+
+    /** Writes a changed state if {@code force}d or the last write was long enough before {@code nowMillis}. */
+    void flush(long nowMillis, boolean force) throws IOException {
+        boolean recent = written && nowMillis >= lastWrite && nowMillis - lastWrite < WRITE_INTERVAL_MILLIS;
+        if (!dirty || recent && !force) {
+            return;
+        }
+        SecureFiles.write(path, "ack=" + state.acked() + "\ndropped_through=" + state.droppedThrough() + "\n",
+                SecureFiles.OWNER_ONLY);
+        dirty = false;
+        written = true;
+        lastWrite = nowMillis;
+    }
+
+    private static Long parse(String s) {
+        try {
+            return Long.parseLong(s);
+        } catch (NumberFormatException e) {
+            return null;
+        }
+    }
+}

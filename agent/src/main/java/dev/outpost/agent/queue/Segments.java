@@ -1,0 +1,199 @@
+package dev.outpost.agent.queue;
+
+import java.io.Closeable;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.file.Path;
+import java.time.Instant;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The queue's segment files, oldest first, the newest taking appends, with the count and bytes of the records
+ * still waiting in them and what was dropped or found corrupt. Records leave only from the front.
+ */
+final class Segments implements Closeable {
+    private static final Logger LOG = LoggerFactory.getLogger(Segments.class);
+
+    private final Path dir;
+    private final ArrayDeque<Segment> list = new ArrayDeque<>();
+    private long records;
+    private long bytes;
+    private long droppedFull;
+    private long droppedThrough;
+    private long corruptSkipped;
+    private long tornTailBytesCut;
+
+    Segments(Path dir) {
+        this.dir = dir;
+    }
+
+    /**
+     * Scans the directory and returns the next sequence number: {@code epochMillis} for a brand-new queue, else
+     * one past all on disk or acknowledged, burning one more after a cut tail (it may have been sent).
+     */
+    long load(Optional<AckFile.State> state, long epochMillis) throws IOException {
+        AckFile.State s = state.orElse(new AckFile.State(0, 0));
+        droppedThrough = s.droppedThrough();
+        List<SegmentScanner.Result> scanned = SegmentScanner.scanAll(dir);
+        long lastSeq = 0;
+        for (SegmentScanner.Result r : scanned) {
+            Segment seg = r.segment();
+            list.add(seg);
+            records += seg.index().count();
+            bytes += seg.index().liveBytes();
+            corruptSkipped += r.corrupt();
+            tornTailBytesCut += r.cutBytes();
+            lastSeq = Math.max(lastSeq, seg.lastSeq());
+        }
+        boolean tailCut = !scanned.isEmpty() && scanned.get(scanned.size() - 1).cutBytes() > 0;
+        advance(s.floor());
+        long next = scanned.isEmpty() && state.isEmpty() ? epochMillis
+                : Math.max(s.floor(), lastSeq + (tailCut ? 1 : 0)) + 1;
+        if (list.isEmpty() || tailCut) {
+            list.add(Segment.create(dir, next)); // its name keeps the next number on disk
+        }
+        reclaim();
+        return next;
+    }
+
+    /** Writes a record to the newest segment, first rolling to a new one if it would grow past {@code roll}. */
+    void append(ByteBuffer record, long seq, long created, int roll) throws IOException {
+        Segment active = list.getLast();
+        int size = record.remaining();
+        if (active.size() > 0 && active.size() + size > roll) {
+            Segment previous = active;
+            active = Segment.create(dir, seq);
+            list.add(active);
+            previous.release();
+        }
+        active.append(record, seq, created);
+        records++;
+        bytes += size;
+    }
+
+    /** Removes every waiting record with a sequence number up to {@code floor} (acknowledged or dropped). */
+    void advance(long floor) {
+        for (Segment s : list) {
+            RecordIndex x = s.index();
+            while (x.hasLive() && x.headSeq() <= floor) {
+                remove(x);
+            }
+            if (x.hasLive()) {
+                return;
+            }
+        }
+    }
+
+    /** Drops the oldest waiting record, counted; the caller ensures there is one. */
+    void dropOldest() {
+        Segment s = firstLive().orElseThrow(() -> new IllegalStateException("no record left to drop in " + dir));
+        droppedFull++;
+        drop(s.index());
+    }
+
+    /**
+     * Deletes the oldest segment to free disk space, dropping (and counting) what waits in it. The newest segment
+     * is replaced by an empty one only if nothing waits in it; returns false if nothing could be freed.
+     */
+    boolean freeOldest(long nextSeq) throws IOException {
+        Segment oldest = list.getFirst();
+        if (list.size() == 1) {
+            if (oldest.index().hasLive() || oldest.size() == 0) {
+                return false;
+            }
+            list.add(Segment.create(dir, nextSeq));
+        }
+        while (oldest.index().hasLive()) {
+            droppedFull++;
+            drop(oldest.index());
+        }
+        list.removeFirst().delete();
+        return true;
+    }
+
+    /** The file bytes {@link #freeOldest} could delete: every segment but the newest, and that one if done. */
+    long freeableBytes() {
+        Segment last = list.getLast();
+        return list.stream().filter(s -> s != last || !s.index().hasLive()).mapToLong(Segment::size).sum();
+    }
+
+    /** Deletes the leading segments nothing waits in; the newest stays, its name or records holding the count. */
+    void reclaim() throws IOException {
+        while (list.size() > 1 && !list.getFirst().index().hasLive()) {
+            list.removeFirst().delete();
+        }
+    }
+
+    /** Reads up to {@code max} waiting records; an unreadable oldest one is skipped and counted. */
+    List<DiskQueue.Record> peek(int max) throws IOException {
+        List<DiskQueue.Record> out = new ArrayList<>(Math.min(max, 64));
+        for (Segment s : list) {
+            RecordIndex x = s.index();
+            for (int i = x.head(); i < x.count() && out.size() < max; i++) {
+                Optional<DiskQueue.Record> r = s.read(i);
+                if (r.isPresent()) {
+                    out.add(r.get());
+                } else if (out.isEmpty()) {
+                    LOG.warn("queue segment {}: record {} no longer matches its checksum; skipped", s.path(),
+                            x.seqAt(i));
+                    corruptSkipped++;
+                    drop(x);
+                } else {
+                    return out; // it will be the oldest next time
+                }
+            }
+            if (s != list.getFirst() && s != list.getLast()) {
+                s.release(); // only the oldest and the newest segment keep their file open
+            }
+            if (out.size() == max) {
+                break;
+            }
+        }
+        return out;
+    }
+
+    private Optional<Segment> firstLive() {
+        return list.stream().filter(s -> s.index().hasLive()).findFirst();
+    }
+
+    private void drop(RecordIndex x) {
+        droppedThrough = Math.max(droppedThrough, x.headSeq());
+        remove(x);
+    }
+
+    private void remove(RecordIndex x) {
+        records--;
+        bytes -= x.headSize();
+        x.dropHead();
+    }
+
+    /** The queue's figures, with those the caller keeps. */
+    QueueStats stats(long droppedDiskFull, long nextSeq) {
+        Instant oldest = firstLive().map(s -> Instant.ofEpochMilli(s.index().headCreated())).orElse(null);
+        return new QueueStats(records, bytes, oldest, droppedFull, droppedDiskFull, corruptSkipped,
+                tornTailBytesCut, nextSeq);
+    }
+
+    long bytes() {
+        return bytes;
+    }
+
+    long droppedFull() {
+        return droppedFull;
+    }
+
+    /** The highest sequence number removed without an acknowledgement (dropped or unreadable). */
+    long droppedThrough() {
+        return droppedThrough;
+    }
+
+    @Override
+    public void close() throws IOException {
+        Segment.closeAll(list);
+    }
+}
