@@ -29,6 +29,11 @@ public record GatewayDir(Path root) {
         return root.resolve("token-pepper");
     }
 
+    /** While this file exists, ingest answers 503 (see {@code Maintenance}). */
+    public Path maintenance() {
+        return root.resolve("maintenance");
+    }
+
     public Path serverCertificate() {
         return root.resolve("server").resolve("server.crt");
     }

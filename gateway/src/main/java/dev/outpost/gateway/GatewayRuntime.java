@@ -8,12 +8,15 @@ import dev.outpost.gateway.est.EstHandler;
 import dev.outpost.gateway.http.HttpsListener;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.http.ServerTls;
+import dev.outpost.gateway.ingest.BatchCommitter;
 import dev.outpost.gateway.ingest.IngestHandler;
+import dev.outpost.gateway.ingest.Maintenance;
 import dev.outpost.gateway.sink.FileSink;
 import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.TokenHasher;
+import dev.outpost.gateway.store.Watermarks;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -41,16 +44,18 @@ public final class GatewayRuntime implements AutoCloseable {
     private final EventExecutorGroup blocking;
     private final Database db;
     private final MetricSink sink;
+    private final BatchCommitter committer;
     private final HttpsListener est;
     private final HttpsListener ingest;
 
     private GatewayRuntime(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Database db,
-            MetricSink sink, HttpsListener est, HttpsListener ingest) {
+            MetricSink sink, BatchCommitter committer, HttpsListener est, HttpsListener ingest) {
         this.boss = boss;
         this.workers = workers;
         this.blocking = blocking;
         this.db = db;
         this.sink = sink;
+        this.committer = committer;
         this.est = est;
         this.ingest = ingest;
     }
@@ -75,23 +80,25 @@ public final class GatewayRuntime implements AutoCloseable {
             Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), random), clock, random);
             sink = new FileSink(dir.root().resolve(config.sink().file().dir()), config.sink().file().maxFileBytes(),
                     config.sink().file().maxFiles(), clock);
+            BatchCommitter committer = new BatchCommitter(sink, new Watermarks(db, clock));
+            committer.recover();
+            Maintenance maintenance = new Maintenance(dir.maintenance());
             Responses responses = new Responses(clock);
             ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate());
             ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), ca.certificate());
             est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls, 16 * 1024, blocking,
                     () -> new EstHandler(ca, enrollments, responses, config.ca().trustDomain(),
                             config.ca().agentCertValidity()), LOG);
-            MetricSink s = sink;
             HttpsListener ing = HttpsListener.bind("ingest", config.ingest().listen(), boss, workers, ingestTls,
                     config.ingest().maxBodyBytes(), blocking,
-                    () -> new IngestHandler(s, responses, config.ingest().maxDecodedBytes()), LOG);
+                    () -> new IngestHandler(committer, maintenance, responses, config.ingest().maxDecodedBytes()), LOG);
             LOG.info("EST listening on https://{}{}", hostPort(est.address()), dev.outpost.wire.WireNames.EST_BASE);
             LOG.info("ingest listening on https://{}{}", hostPort(ing.address()),
                     dev.outpost.wire.WireNames.OTLP_METRICS_PATH);
             LOG.info("CA pin {}; server certificate for {} valid until {}",
                     dev.outpost.wire.CaPin.of(ca.certificate()), config.serverCert().hostnames(),
                     server.chain().get(0).getNotAfter().toInstant());
-            return new GatewayRuntime(boss, workers, blocking, db, sink, est, ing);
+            return new GatewayRuntime(boss, workers, blocking, db, sink, committer, est, ing);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (est != null) {
                 est.close();
@@ -138,6 +145,10 @@ public final class GatewayRuntime implements AutoCloseable {
         est.close();
         ingest.close();
         shutdown(boss, workers, blocking);
+        if (committer.duplicates() > 0) {
+            LOG.info("ingest: {} retried batches were recognised as already stored and not stored again",
+                    committer.duplicates());
+        }
         try {
             sink.close();
         } catch (IOException e) {

@@ -3,44 +3,74 @@ package dev.outpost.gateway.ingest;
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.http.Responses;
-import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.wire.WireNames;
+import io.netty.channel.ChannelFuture;
+import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.SimpleChannelInboundHandler;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
+import io.netty.handler.codec.http.HttpHeaderValues;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.ssl.SslHandler;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.IOException;
 import java.util.Locale;
+import java.util.Objects;
+import java.util.OptionalInt;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * OTLP/HTTP metrics ingest ({@code POST /v1/metrics}, protobuf, gzip). The TLS handshake already required a
- * client certificate from the CA; the identity it names overwrites the payload's, and the batch goes to the sink.
+ * client certificate from the CA; the identity it names overwrites the payload's, and the batch goes to the
+ * {@link BatchCommitter}. One handler per connection, requests handled in order: once a request is answered with
+ * anything but 2xx, the requests already read behind it are answered 503 without being processed and the
+ * connection is closed, so an agent's pipelined batches are never stored out of order.
  */
 public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.ingest");
     private static final String PROTOBUF = "application/x-protobuf";
     private static final int MAX_BATCH_ID = 128;
-    private final MetricSink sink;
+    private final BatchCommitter committer;
+    private final Maintenance maintenance;
     private final Responses responses;
     private final int maxDecodedBytes;
+    private final Function<ChannelHandlerContext, AgentIdentity> peer;
+    private boolean closing;
+    private ChannelFuture lastWrite;
 
-    public IngestHandler(MetricSink sink, Responses responses, int maxDecodedBytes) {
-        this.sink = sink;
-        this.responses = responses;
+    public IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes) {
+        this(committer, maintenance, responses, maxDecodedBytes,
+                ctx -> PeerIdentity.of(ctx.pipeline().get(SslHandler.class).engine().getSession()));
+    }
+
+    /** With the verified peer identity taken from {@code peer}: for tests that run without TLS. */
+    IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes,
+            Function<ChannelHandlerContext, AgentIdentity> peer) {
+        this.committer = Objects.requireNonNull(committer, "committer");
+        this.maintenance = Objects.requireNonNull(maintenance, "maintenance");
+        this.responses = Objects.requireNonNull(responses, "responses");
+        if (maxDecodedBytes < 1) {
+            throw new IllegalArgumentException("maxDecodedBytes " + maxDecodedBytes + " must be positive");
+        }
         this.maxDecodedBytes = maxDecodedBytes;
+        this.peer = Objects.requireNonNull(peer, "peer");
     }
 
     @Override
     protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (closing) {
+            LOG.debug("ingest: request from {} behind a failed one refused unprocessed", ctx.channel().remoteAddress());
+            respond(ctx, false, unavailable(1, "an earlier request on this connection failed; send this one again"));
+            return;
+        }
         boolean keepAlive = HttpUtil.isKeepAlive(req);
         FullHttpResponse r;
         try {
@@ -49,10 +79,33 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
             LOG.error("ingest request from {} failed", ctx.channel().remoteAddress(), e);
             r = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, OtlpStatus.UNAVAILABLE, "internal error");
         }
-        Responses.send(ctx, keepAlive, r);
+        respond(ctx, keepAlive, r);
+    }
+
+    /**
+     * Sends {@code r}. The first response that is not 2xx (or not keep-alive) stops reading; the close is queued
+     * on this handler's executor behind the requests already read, which are answered first.
+     */
+    private void respond(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse r) {
+        boolean keep = keepAlive && !closing && r.status().codeClass() == HttpStatusClass.SUCCESS;
+        if (keep) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        } else {
+            HttpUtil.setKeepAlive(r, false);
+        }
+        lastWrite = ctx.writeAndFlush(r);
+        if (!keep && !closing) {
+            closing = true;
+            ctx.channel().config().setAutoRead(false);
+            ctx.executor().execute(() -> lastWrite.addListener(ChannelFutureListener.CLOSE));
+        }
     }
 
     private FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest req) {
+        OptionalInt maintenanceRetry = maintenance.retryAfter();
+        if (maintenanceRetry.isPresent()) {
+            return unavailable(maintenanceRetry.getAsInt(), "the gateway is in maintenance; retry later");
+        }
         if (!req.decoderResult().isSuccess()) {
             LOG.warn("ingest: malformed HTTP request from {}", ctx.channel().remoteAddress());
             return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT, "malformed HTTP request");
@@ -66,7 +119,7 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
             r.headers().set(HttpHeaderNames.ALLOW, "POST");
             return r;
         }
-        AgentIdentity id = PeerIdentity.of(ctx.pipeline().get(SslHandler.class).engine().getSession());
+        AgentIdentity id = peer.apply(ctx);
         if (id == null) {
             LOG.warn("ingest: {} presented a CA-signed certificate that is not an agent certificate",
                     ctx.channel().remoteAddress());
@@ -98,16 +151,16 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
                     "body cannot be decoded: " + e.getMessage());
         }
         try {
-            int points = sink.write(id, batchId, IdentityStamp.apply(batch, id));
-            LOG.debug("ingest: stored batch {} from {} ({} data points)", batchId, id.agentId(), points);
+            BatchCommitter.Outcome o = committer.store(id, batchId, IdentityStamp.apply(batch, id));
+            if (!o.duplicate()) {
+                LOG.debug("ingest: stored batch {} from {} ({} data points)", batchId, id.agentId(), o.points());
+            }
         } catch (IOException e) {
-            LOG.error("ingest: sink failed for batch {} from {}", batchId, id.agentId(), e);
-            FullHttpResponse r = error(HttpResponseStatus.SERVICE_UNAVAILABLE, OtlpStatus.UNAVAILABLE,
-                    "storage is unavailable; retry later");
-            r.headers().set(HttpHeaderNames.RETRY_AFTER, "5");
-            return r;
+            LOG.error("ingest: storing batch {} from {} failed", batchId, id.agentId(), e);
+            return unavailable(5, "storage is unavailable; retry later");
         }
-        return responses.of(HttpResponseStatus.OK, PROTOBUF, ExportMetricsServiceResponse.getDefaultInstance().toByteArray());
+        return responses.of(HttpResponseStatus.OK, PROTOBUF,
+                ExportMetricsServiceResponse.getDefaultInstance().toByteArray());
     }
 
     private static String batchId(String header) {
@@ -120,6 +173,12 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
 
     private FullHttpResponse error(HttpResponseStatus status, int grpcCode, String message) {
         return responses.of(status, PROTOBUF, OtlpStatus.encode(grpcCode, message));
+    }
+
+    private FullHttpResponse unavailable(int retryAfterSeconds, String message) {
+        FullHttpResponse r = error(HttpResponseStatus.SERVICE_UNAVAILABLE, OtlpStatus.UNAVAILABLE, message);
+        r.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+        return r;
     }
 
     @Override

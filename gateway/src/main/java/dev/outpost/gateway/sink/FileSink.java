@@ -20,7 +20,8 @@ import java.util.stream.Stream;
 
 /**
  * The default sink: NDJSON files {@code metrics-<UTC time>-<seq>.ndjson} in one directory, appended and
- * fsynced per batch, rotated above {@code maxFileBytes}, the oldest deleted beyond {@code maxFiles}.
+ * fsynced per batch, rotated above {@code maxFileBytes}, the oldest deleted beyond {@code maxFiles}. A position is
+ * a file name and the file's length before the batch; undoing a write truncates the file back to it.
  */
 public final class FileSink implements MetricSink {
     private static final Pattern NAME = Pattern.compile("metrics-(\\d{8}T\\d{6}Z)-(\\d{6})\\.ndjson");
@@ -32,6 +33,7 @@ public final class FileSink implements MetricSink {
     private final Clock clock;
     private final NdjsonRows rows = new NdjsonRows();
     private FileChannel current;
+    private Path currentFile;
     private int seq;
 
     public FileSink(Path dir, long maxFileBytes, int maxFiles, Clock clock) throws IOException {
@@ -52,18 +54,20 @@ public final class FileSink implements MetricSink {
             seq = m.matches() ? Integer.parseInt(m.group(2)) : 0;
             if (Files.size(last) < maxFileBytes) {
                 current = FileChannel.open(last, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+                currentFile = last;
             }
         }
     }
 
     @Override
-    public synchronized int write(AgentIdentity identity, String batchId, ExportMetricsServiceRequest batch)
-            throws IOException {
+    public synchronized int write(AgentIdentity identity, String batchId, ExportMetricsServiceRequest batch,
+            BeforeWrite beforeWrite) throws IOException {
         ByteArrayOutputStream out = new ByteArrayOutputStream(8192);
         int n = rows.write(identity, batchId, batch, out);
         if (current == null || current.size() >= maxFileBytes) {
             roll();
         }
+        beforeWrite.at(new Position(currentFile.getFileName().toString(), current.size()));
         ByteBuffer buf = ByteBuffer.wrap(out.toByteArray());
         while (buf.hasRemaining()) {
             current.write(buf);
@@ -79,10 +83,40 @@ public final class FileSink implements MetricSink {
         seq = (seq + 1) % 1_000_000;
         Path next = dir.resolve("metrics-" + STAMP.format(clock.instant()) + "-" + String.format("%06d", seq) + ".ndjson");
         current = FileChannel.open(next, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.APPEND);
+        currentFile = next;
         List<Path> all = files();
         for (int i = 0; i < all.size() - maxFiles; i++) {
             Files.deleteIfExists(all.get(i));
         }
+    }
+
+    /** Truncates the named file back to the offset; a file deleted by rotation, or already shorter, is left alone. */
+    @Override
+    public synchronized long undo(Position start) throws IOException {
+        if (!NAME.matcher(start.location()).matches()) {
+            throw new IOException("sink position names \"" + start.location()
+                    + "\", which is not a file of the sink in " + dir);
+        }
+        Path file = dir.resolve(start.location());
+        if (current != null && file.equals(currentFile)) {
+            return cut(current, start.offset());
+        }
+        if (!Files.exists(file)) {
+            return 0;
+        }
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.WRITE)) {
+            return cut(ch, start.offset());
+        }
+    }
+
+    private static long cut(FileChannel ch, long offset) throws IOException {
+        long size = ch.size();
+        if (size <= offset) {
+            return 0;
+        }
+        ch.truncate(offset);
+        ch.force(false);
+        return size - offset;
     }
 
     private List<Path> files() throws IOException {
@@ -98,6 +132,7 @@ public final class FileSink implements MetricSink {
         if (current != null) {
             current.close();
             current = null;
+            currentFile = null;
         }
     }
 }

@@ -38,6 +38,23 @@ public final class Database implements AutoCloseable {
           enrolled_at INTEGER NOT NULL,
           status TEXT NOT NULL DEFAULT 'active')
         """,
+        // The highest batch sequence stored per agent: a batch at or below it is a retry (Watermarks).
+        """
+        CREATE TABLE IF NOT EXISTS ingest_watermarks (
+          agent_id TEXT PRIMARY KEY,
+          seq INTEGER NOT NULL,
+          updated_at INTEGER NOT NULL)
+        """,
+        // A sink write in progress; a row left at start-up is a write cut short, undone before serving.
+        """
+        CREATE TABLE IF NOT EXISTS ingest_pending (
+          id INTEGER PRIMARY KEY,
+          agent_id TEXT,
+          seq INTEGER,
+          sink_location TEXT NOT NULL,
+          sink_offset INTEGER NOT NULL,
+          created_at INTEGER NOT NULL)
+        """,
     };
     private final Connection connection;
 
@@ -73,9 +90,35 @@ public final class Database implements AutoCloseable {
         T run(Connection c) throws SQLException, E;
     }
 
+    /** How much a committed transaction survives. */
+    public enum Durability {
+        /** {@code synchronous=FULL}: the commit survives power loss (tokens, enrollments). */
+        POWER_LOSS("FULL"),
+        /**
+         * {@code synchronous=NORMAL}: in WAL mode the commit survives a crash or {@code kill -9} of the gateway
+         * (it is in the OS page cache), but power loss may take back the last commits. Used for the per-batch
+         * watermark writes: the sink is fsynced before its watermark is written, so power loss can make a retried
+         * batch be stored twice (or leave a cut one in the sink), never lose one.
+         */
+        PROCESS_CRASH("NORMAL");
+
+        private final String pragma;
+
+        Durability(String pragma) {
+            this.pragma = pragma;
+        }
+    }
+
     /** Runs {@code work} in a write transaction: committed if it returns, rolled back if it throws. */
-    public synchronized <T, E extends Exception> T inTransaction(Work<T, E> work) throws SQLException, E {
+    public <T, E extends Exception> T inTransaction(Work<T, E> work) throws SQLException, E {
+        return inTransaction(Durability.POWER_LOSS, work);
+    }
+
+    /** Runs {@code work} in a write transaction committed with the given durability. */
+    public synchronized <T, E extends Exception> T inTransaction(Durability durability, Work<T, E> work)
+            throws SQLException, E {
         try (Statement s = connection.createStatement()) {
+            s.execute("PRAGMA synchronous=" + durability.pragma);
             s.execute("BEGIN IMMEDIATE");
         }
         boolean done = false;

@@ -1,9 +1,11 @@
 package dev.outpost.gateway.sink;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.gateway.ca.AgentIdentity;
+import dev.outpost.gateway.sink.MetricSink.Position;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.KeyValue;
@@ -16,11 +18,13 @@ import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.Sum;
 import io.opentelemetry.proto.resource.v1.Resource;
+import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
@@ -102,6 +106,55 @@ class FileSinkTest {
         }
         assertEquals("metrics-20261122T052001Z-000011.ndjson", names().get(2));
         assertTrue(Files.readString(dir.resolve(names().get(2))).contains("\"batch\":\"b10\""));
+    }
+
+    @Test
+    void reportsWhereEachBatchStartsAndUndoCutsTheFileBackToIt() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-22T05:20:01Z"), ZoneOffset.UTC);
+        String name = "metrics-20261122T052001Z-000001.ndjson";
+        Path file = dir.resolve(name);
+        try (FileSink sink = new FileSink(dir, 1 << 20, 5, clock)) {
+            List<Position> starts = new ArrayList<>();
+            sink.write(ID, "b1", batch(), starts::add);
+            long afterFirst = Files.size(file);
+            sink.write(ID, "b2", batch(), starts::add);
+            assertEquals(List.of(new Position(name, 0), new Position(name, afterFirst)), starts);
+
+            assertEquals(Files.size(file) - afterFirst, sink.undo(starts.get(1)));
+            assertEquals(afterFirst, Files.size(file));
+            assertEquals(0, sink.undo(starts.get(1)), "undoing twice is harmless");
+            IOException refused = assertThrows(IOException.class,
+                    () -> sink.write(ID, "b3", batch(), start -> {
+                        throw new IOException("not recorded");
+                    }));
+            assertEquals("not recorded", refused.getMessage());
+            assertEquals(afterFirst, Files.size(file), "nothing written when the hook fails");
+            sink.write(ID, "b4", batch());
+            IOException e = assertThrows(IOException.class, () -> sink.undo(new Position("../state.db", 0)));
+            assertEquals("sink position names \"../state.db\", which is not a file of the sink in " + dir,
+                    e.getMessage());
+        }
+        assertEquals(List.of("b1", "b1", "b1", "b1", "b4", "b4", "b4", "b4"), Files.readAllLines(file).stream()
+                .map(l -> l.replaceAll(".*\"batch\":\"([^\"]*)\".*", "$1")).toList());
+    }
+
+    @Test
+    void undoReachesAFileRotatedAwayAndIgnoresOneDeleted() throws Exception {
+        Clock clock = Clock.fixed(Instant.parse("2026-11-22T05:20:01Z"), ZoneOffset.UTC);
+        ExportMetricsServiceRequest big = batch().toBuilder().addResourceMetrics(batch().getResourceMetrics(0)).build();
+        try (FileSink sink = new FileSink(dir, 1024, 2, clock)) {
+            List<Position> starts = new ArrayList<>();
+            for (int i = 0; i < 3; i++) {
+                sink.write(ID, "b" + i, big, starts::add);
+            }
+            assertEquals(List.of("metrics-20261122T052001Z-000002.ndjson", "metrics-20261122T052001Z-000003.ndjson"),
+                    names());
+            assertEquals(0, sink.undo(starts.get(0)), "its file was deleted by rotation");
+            Path second = dir.resolve(starts.get(1).location());
+            long size = Files.size(second);
+            assertEquals(size - 100, sink.undo(new Position(starts.get(1).location(), 100)));
+            assertEquals(100, Files.size(second));
+        }
     }
 
     private List<String> names() throws Exception {

@@ -1,0 +1,160 @@
+package dev.outpost.gateway.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.gateway.ca.AgentIdentity;
+import dev.outpost.gateway.ca.CertificateAuthority;
+import dev.outpost.gateway.http.HttpsListener;
+import dev.outpost.gateway.http.Responses;
+import dev.outpost.gateway.http.ServerTls;
+import dev.outpost.gateway.sink.FileSink;
+import dev.outpost.gateway.store.Database;
+import dev.outpost.gateway.store.Watermarks;
+import io.netty.channel.EventLoopGroup;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.ClientAuth;
+import io.netty.util.concurrent.DefaultEventExecutorGroup;
+import io.netty.util.concurrent.EventExecutorGroup;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.security.KeyPair;
+import java.security.KeyStore;
+import java.security.SecureRandom;
+import java.security.cert.Certificate;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLParameters;
+import javax.net.ssl.SSLSocket;
+import javax.net.ssl.TrustManagerFactory;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The real ingest listener on loopback: mTLS with an agent certificate from a test CA, requests pipelined on
+ * one connection and handled on the blocking executor, as an agent in a backlog sends them.
+ */
+class IngestOverTlsTest {
+    static final AgentIdentity A = new AgentIdentity("acme", "a-3f9a0c1b2d4e5f60");
+    final SecureRandom random = new SecureRandom();
+    final Clock clock = Clock.systemUTC();
+    @TempDir
+    Path dir;
+    CertificateAuthority ca;
+    Database db;
+    FileSink sink;
+    EventLoopGroup group;
+    EventExecutorGroup blocking;
+    HttpsListener listener;
+    SSLContext client;
+
+    @BeforeEach
+    void setUp() throws Exception {
+        ca = CertificateAuthority.generate("Test CA", Duration.ofDays(30), clock, random);
+        KeyPair serverKey = CertificateAuthority.newKeyPair(random);
+        X509Certificate server = ca.issueServer(serverKey.getPublic(), List.of("127.0.0.1"), Duration.ofDays(1));
+        db = Database.open(dir.resolve("state.db"));
+        sink = new FileSink(dir.resolve("metrics"), 1 << 20, 5, clock);
+        BatchCommitter committer = new BatchCommitter(sink, new Watermarks(db, clock));
+        Maintenance maintenance = new Maintenance(dir.resolve("maintenance"));
+        group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+        blocking = new DefaultEventExecutorGroup(2);
+        listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
+                new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
+                        ca.certificate()), 64 * 1024, blocking,
+                () -> new IngestHandler(committer, maintenance, new Responses(clock), 1 << 20),
+                LoggerFactory.getLogger("test"));
+        client = agentTls(A);
+    }
+
+    @AfterEach
+    void tearDown() throws Exception {
+        listener.close();
+        group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        blocking.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+        sink.close();
+        db.close();
+    }
+
+    SSLContext agentTls(AgentIdentity id) throws Exception {
+        KeyPair kp = CertificateAuthority.newKeyPair(random);
+        X509Certificate cert = ca.issueAgent(kp.getPublic(), id, "outpost.local", Duration.ofHours(1));
+        char[] pw = "test".toCharArray();
+        KeyStore keys = KeyStore.getInstance("PKCS12");
+        keys.load(null, null);
+        keys.setKeyEntry("agent", kp.getPrivate(), pw, new Certificate[] {cert, ca.certificate()});
+        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+        kmf.init(keys, pw);
+        KeyStore trust = KeyStore.getInstance("PKCS12");
+        trust.load(null, null);
+        trust.setCertificateEntry("ca", ca.certificate());
+        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
+        tmf.init(trust);
+        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
+        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), random);
+        return ctx;
+    }
+
+    /**
+     * Writes the requests in one go on a new connection, then reads {@code expect} responses, and more until the
+     * server closes if {@code toEnd}.
+     */
+    List<Wire.Response> exchange(int expect, boolean toEnd, byte[]... requests) throws Exception {
+        InetSocketAddress at = listener.address();
+        try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(at.getAddress(), at.getPort())) {
+            s.setSoTimeout(20_000); // a bound against hanging, not a timing assumption
+            SSLParameters p = s.getSSLParameters();
+            p.setEndpointIdentificationAlgorithm("HTTPS");
+            s.setSSLParameters(p);
+            s.getOutputStream().write(Wire.concat(requests));
+            s.getOutputStream().flush();
+            InputStream in = s.getInputStream();
+            List<Wire.Response> out = new ArrayList<>();
+            for (Wire.Response r = Wire.read(in); r != null; r = Wire.read(in)) {
+                out.add(r);
+                if (!toEnd && out.size() == expect) {
+                    break;
+                }
+            }
+            assertTrue(out.size() >= expect, "got " + out.size() + " responses, expected " + expect);
+            return out;
+        }
+    }
+
+    @Test
+    void pipelinedBatchesAreStoredInOrderOnceUnderTheCertificatesIdentity() throws Exception {
+        List<Wire.Response> rs = exchange(3, false, Wire.post("a-3f9a0c1b2d4e5f60:1"),
+                Wire.post("a-3f9a0c1b2d4e5f60:2"), Wire.post("a-3f9a0c1b2d4e5f60:1"));
+        assertEquals(List.of(200, 200, 200), rs.stream().map(Wire.Response::status).toList());
+        assertEquals(List.of("a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:1", "a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:2"),
+                Wire.stored(dir.resolve("metrics")));
+    }
+
+    @Test
+    void afterAFailedRequestTheRestAreRefusedUnprocessedAndTheConnectionCloses() throws Exception {
+        List<Wire.Response> rs = exchange(1, true,
+                Wire.post("a-3f9a0c1b2d4e5f60:1", Wire.PROTOBUF, new byte[] {(byte) 0xff}),
+                Wire.post("a-3f9a0c1b2d4e5f60:2"), Wire.post("a-3f9a0c1b2d4e5f60:3"));
+        assertEquals(400, rs.get(0).status());
+        // Whatever the server had read behind the failure was answered 503 Retry-After: 1; then it closed.
+        for (Wire.Response r : rs.subList(1, rs.size())) {
+            assertEquals(503, r.status());
+            assertEquals("1", r.header("retry-after"));
+        }
+        assertTrue(rs.size() <= 3);
+        assertEquals(List.of(), Wire.stored(dir.resolve("metrics")), "nothing behind the failure was stored");
+
+        assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:2")).get(0).status());
+        assertEquals(List.of("a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:2"), Wire.stored(dir.resolve("metrics")));
+    }
+}
