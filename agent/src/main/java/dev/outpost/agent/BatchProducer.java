@@ -2,43 +2,48 @@ package dev.outpost.agent;
 
 import dev.outpost.agent.collect.HostCollection;
 import dev.outpost.agent.otlp.OtlpEncoder;
-import dev.outpost.agent.queue.BatchQueue;
+import dev.outpost.agent.queue.DiskQueue;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
 import java.util.Map;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One collection cycle: collect (OSHI) into the meters, encode them as one OTLP batch, gzip it, and queue it.
- * Runs on the scheduler and never throws, so one bad cycle never stops the next.
+ * One collection cycle: collect (OSHI) into the meters, encode them as one OTLP batch, gzip it, and append it to
+ * the disk queue (where it survives a crash) before anything tries to send it. Runs on the scheduler and never
+ * throws, so one bad cycle never stops the next.
  */
 final class BatchProducer implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.agent.collect");
     private final HostCollection collection;
     private final MeterRegistry registry;
     private final OtlpEncoder encoder;
-    private final Map<String, String> resource;
-    private final BatchQueue queue;
+    private volatile Map<String, String> resource;
+    private final DiskQueue queue;
+    private final Runnable onQueued;
     private final Clock clock;
-    private final AtomicLong sequence;
     private final long startNanos;
     private volatile boolean failedLast;
 
     BatchProducer(HostCollection collection, MeterRegistry registry, OtlpEncoder encoder, Map<String, String> resource,
-            BatchQueue queue, Clock clock, long firstSequence) {
+            DiskQueue queue, Runnable onQueued, Clock clock) {
         this.collection = collection;
         this.registry = registry;
         this.encoder = encoder;
         this.resource = resource;
         this.queue = queue;
+        this.onQueued = onQueued;
         this.clock = clock;
-        this.sequence = new AtomicLong(firstSequence);
         this.startNanos = nanos(clock);
+    }
+
+    /** Uses {@code next} as the resource of batches from the next cycle on (configuration reload). */
+    void resource(Map<String, String> next) {
+        this.resource = Map.copyOf(next);
     }
 
     @Override
@@ -46,11 +51,13 @@ final class BatchProducer implements Runnable {
         try {
             collection.collectOnce();
             byte[] proto = encoder.encode(registry, resource, nanos(clock), startNanos).toByteArray();
-            long seq = sequence.getAndIncrement();
-            int dropped = queue.add(new BatchQueue.Batch(seq, gzip(proto), clock.instant()));
+            long droppedBefore = queue.stats().droppedFull();
+            queue.append(gzip(proto));
+            onQueued.run();
+            long dropped = queue.stats().droppedFull() - droppedBefore;
             if (dropped > 0) {
-                LOG.warn("queue full ({} batches): dropped the oldest batch; {} dropped since start", queue.size(),
-                        queue.dropped());
+                LOG.warn("queue full: dropped the {} oldest batches to make room; {} dropped since start", dropped,
+                        queue.stats().droppedFull());
             }
             if (failedLast) {
                 LOG.info("collection cycle works again");

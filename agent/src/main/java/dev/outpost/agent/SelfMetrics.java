@@ -1,6 +1,7 @@
 package dev.outpost.agent;
 
-import dev.outpost.agent.queue.BatchQueue;
+import dev.outpost.agent.queue.DiskQueue;
+import dev.outpost.agent.queue.QueueStats;
 import dev.outpost.agent.tls.Credentials;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -12,17 +13,27 @@ final class SelfMetrics {
     private SelfMetrics() {
     }
 
-    static void register(MeterRegistry registry, BatchQueue queue, Credentials credentials, Clock clock) {
-        Gauge.builder("outpost.agent.queue.batches", queue, BatchQueue::size).description("Batches waiting to be sent")
-                .baseUnit("{batch}").register(registry);
-        Gauge.builder("outpost.agent.queue.bytes", queue, BatchQueue::bytes).description("Bytes waiting to be sent")
-                .baseUnit("bytes").register(registry);
-        Gauge.builder("outpost.agent.queue.oldest_age", queue, q -> q.oldestAge(clock.instant()).toMillis() / 1000.0)
+    static void register(MeterRegistry registry, DiskQueue queue, Credentials credentials, Clock clock) {
+        Gauge.builder("outpost.agent.queue.batches", queue, q -> q.stats().records())
+                .description("Batches on disk waiting to be sent").baseUnit("{batch}").register(registry);
+        Gauge.builder("outpost.agent.queue.bytes", queue, q -> q.stats().bytes())
+                .description("Bytes of the disk queue").baseUnit("bytes").register(registry);
+        Gauge.builder("outpost.agent.queue.oldest_age", queue, q -> oldestAge(q.stats(), clock))
                 .description("Age of the oldest unsent batch").baseUnit("seconds").register(registry);
-        FunctionCounter.builder("outpost.agent.batches.dropped", queue, BatchQueue::dropped).tag("reason", "queue_full")
-                .description("Batches dropped because the queue was full").register(registry);
+        FunctionCounter.builder("outpost.agent.batches.dropped", queue, q -> q.stats().droppedFull())
+                .tag("reason", "queue_full").description("Oldest batches dropped because the queue was full")
+                .register(registry);
+        FunctionCounter.builder("outpost.agent.batches.dropped", queue, q -> q.stats().droppedDiskFull())
+                .tag("reason", "disk_full").description("Batches that could not be written: disk full")
+                .register(registry);
+        FunctionCounter.builder("outpost.agent.batches.dropped", queue, q -> q.stats().corruptSkipped())
+                .tag("reason", "corrupt").description("Corrupt queue records skipped at start").register(registry);
         Gauge.builder("outpost.agent.certificate.expiry", credentials,
                 c -> (c.notAfter().toEpochMilli() - clock.millis()) / 1000.0)
                 .description("Seconds until the client certificate expires").baseUnit("seconds").register(registry);
+    }
+
+    static double oldestAge(QueueStats s, Clock clock) {
+        return s.oldestCreated() == null ? 0 : Math.max(0, clock.millis() - s.oldestCreated().toEpochMilli()) / 1000.0;
     }
 }

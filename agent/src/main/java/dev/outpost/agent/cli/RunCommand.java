@@ -75,6 +75,7 @@ final class RunCommand {
         }, "outpost-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         runtime.start();
+        HangupReload.install(() -> reload(runtime, AgentCli.configPath(a)));
         runtime.awaitPushLoop();
         if (runtime.deniedReason() != null) {
             Runtime.getRuntime().removeShutdownHook(hook);
@@ -85,5 +86,18 @@ final class RunCommand {
         }
         closed.await();
         return ExitCodes.OK;
+    }
+
+    /** SIGHUP: a valid new configuration is applied; an invalid one is refused, logged, and the old one kept. */
+    private void reload(AgentRuntime runtime, java.nio.file.Path file) {
+        try {
+            AgentConfig next = AgentConfig.load(file, env);
+            Logging.setLevel(next.log().level());
+            runtime.reload(next);
+        } catch (ConfigException e) {
+            LOG.error("configuration reload refused; the running configuration is kept:\n{}", e.getMessage());
+        } catch (RuntimeException e) {
+            LOG.error("configuration reload failed; the running configuration is kept", e);
+        }
     }
 }

@@ -55,7 +55,9 @@ final class StatusCommand {
                 + " batches sent");
         out.println("queue:        " + s.queueBatches() + " batches, " + s.queueBytes() + " bytes, oldest "
                 + s.oldestBatchAgeSeconds() + " s");
-        out.println("dropped:      " + s.droppedQueueFull() + " (queue full), " + s.droppedRejected() + " (rejected)");
+        out.println("dropped:      " + s.droppedQueueFull() + " (queue full), " + s.droppedDiskFull() + " (disk full), "
+                + s.droppedCorrupt() + " (corrupt), " + s.droppedRejected() + " (rejected by the gateway)");
+        out.println("retries:      " + s.retries() + "; next batch sequence " + s.nextSequence());
         return ExitCodes.OK;
     }
 }

@@ -11,7 +11,7 @@ import java.util.Objects;
  */
 public final class FilesystemCollector extends MeterCollector {
     private final HostProbe probe;
-    private final FilesystemFilter filter;
+    private volatile FilesystemFilter filter;
     private final MeterFamily usage;
     private final MeterFamily inodes;
 
@@ -21,6 +21,11 @@ public final class FilesystemCollector extends MeterCollector {
         this.filter = Objects.requireNonNull(filter, "filter");
         this.usage = gauge("system.filesystem.usage", "bytes", "Filesystem bytes used");
         this.inodes = gauge("system.filesystem.inodes.usage", "{inodes}", "FileSystem inodes used");
+    }
+
+    /** Applies a new filter from the next cycle on (configuration reload); meters of excluded filesystems go. */
+    public void filter(FilesystemFilter next) {
+        this.filter = Objects.requireNonNull(next, "filter");
     }
 
     @Override

@@ -46,6 +46,15 @@ public final class HostCollection {
                 .strongReference(true).register(registry);
     }
 
+    /** Applies a new filesystem filter from the next cycle on (configuration reload). */
+    public void setFilesystemFilter(FilesystemFilter filter) {
+        for (Run run : runs) {
+            if (run.collector instanceof FilesystemCollector fs) {
+                fs.filter(filter);
+            }
+        }
+    }
+
     /** Runs every collector once. Never throws (short of the JVM running out of memory). */
     public void collectOnce() {
         Instant start = clock.instant();

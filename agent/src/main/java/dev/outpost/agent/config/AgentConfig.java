@@ -18,7 +18,7 @@ import java.util.Map;
  * Immutable and valid once built; every key but {@code server} has a default.
  */
 public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration interval, Map<String, String> labels,
-        CollectConfig collect, PushConfig push, LogConfig log) {
+        CollectConfig collect, QueueConfig queue, PushConfig push, LogConfig log) {
     public static final Path DEFAULT_PATH = Path.of("/etc/outpost/agent.yaml");
     public static final String ENV_PREFIX = "OUTPOST_AGENT_";
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/outpost-agent");
@@ -49,13 +49,14 @@ public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration int
         ingestUrl = ingestUrl == null ? defaultIngestUrl(server) : ingestUrl;
         labels = Labels.copy(labels);
         collect = collect == null ? CollectConfig.defaults() : collect;
+        queue = queue == null ? QueueConfig.defaults() : queue;
         push = push == null ? PushConfig.defaults() : push;
         log = log == null ? LogConfig.defaults() : log;
     }
 
     /** Every setting at its default, with the one that has none. */
     public static AgentConfig defaults(URI server) {
-        return new AgentConfig(server, null, null, null, null, null, null, null);
+        return new AgentConfig(server, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -15,9 +15,13 @@ public record AgentStatus(
         String lastPushResult,
         String lastSuccess,
         long batchesSent,
+        long retries,
         long queueBatches,
         long queueBytes,
         long oldestBatchAgeSeconds,
         long droppedQueueFull,
-        long droppedRejected) {
+        long droppedDiskFull,
+        long droppedCorrupt,
+        long droppedRejected,
+        long nextSequence) {
 }

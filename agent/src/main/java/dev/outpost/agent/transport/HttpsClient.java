@@ -23,7 +23,11 @@ import io.netty.handler.ssl.SslHandler;
 import java.io.IOException;
 import java.net.URI;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Deque;
+import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentLinkedDeque;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
@@ -42,7 +46,8 @@ public final class HttpsClient implements AutoCloseable {
     private final EventLoopGroup group;
     private final Duration timeout;
     private volatile Channel channel;
-    private volatile CompletableFuture<Response> pending;
+    /** Futures of requests sent and not yet answered, oldest first (HTTP/1.1 answers in order). */
+    private final Deque<CompletableFuture<Response>> pending = new ConcurrentLinkedDeque<>();
 
     public HttpsClient(URI base, Supplier<SslContext> tls, EventLoopGroup group, Duration timeout) {
         if (!"https".equals(base.getScheme()) || base.getHost() == null) {
@@ -61,36 +66,71 @@ public final class HttpsClient implements AutoCloseable {
         return base;
     }
 
+    /** Responses to a pipeline, in request order; {@code failure} ends it early (the rest got no answer). */
+    public record Pipelined(List<Response> responses, IOException failure) {
+    }
+
     /** Sends {@code request} (path relative to the server) and waits for the whole response. */
-    public synchronized Response exchange(FullHttpRequest request) throws IOException {
-        Channel ch = connection();
-        CompletableFuture<Response> result = new CompletableFuture<>();
-        pending = result;
-        request.headers().set(HttpHeaderNames.HOST, base.getHost() + ":" + port());
-        request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        HttpUtil.setContentLength(request, request.content().readableBytes());
-        ch.writeAndFlush(request).addListener(f -> {
-            if (!f.isSuccess()) {
-                result.completeExceptionally(f.cause());
-            }
-        });
-        try {
-            Response r = result.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
-            if (!r.keepAlive()) {
-                disconnect();
-            }
-            return r;
-        } catch (TimeoutException e) {
-            disconnect();
-            throw new IOException("no response from " + base + " within " + timeout.toSeconds() + " s");
-        } catch (ExecutionException e) {
-            disconnect();
-            throw new IOException(Failures.describe(e.getCause(), base), e.getCause());
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            disconnect();
-            throw new IOException("interrupted");
+    public Response exchange(FullHttpRequest request) throws IOException {
+        Pipelined p = exchangeAll(List.of(request));
+        if (p.failure() != null) {
+            throw p.failure();
         }
+        return p.responses().get(0);
+    }
+
+    /**
+     * Sends {@code requests} back to back on one connection (HTTP/1.1 pipelining) and collects the responses in
+     * order, each within the timeout of the one before. A failure stops the collection and closes the connection.
+     */
+    public synchronized Pipelined exchangeAll(List<FullHttpRequest> requests) {
+        Channel ch;
+        try {
+            ch = connection();
+        } catch (IOException e) {
+            requests.forEach(r -> r.release());
+            return new Pipelined(List.of(), e);
+        }
+        List<CompletableFuture<Response>> futures = new ArrayList<>(requests.size());
+        for (FullHttpRequest request : requests) {
+            CompletableFuture<Response> f = new CompletableFuture<>();
+            futures.add(f);
+            pending.add(f);
+            request.headers().set(HttpHeaderNames.HOST, base.getHost() + ":" + port());
+            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            HttpUtil.setContentLength(request, request.content().readableBytes());
+            ch.write(request).addListener(w -> {
+                if (!w.isSuccess()) {
+                    f.completeExceptionally(w.cause());
+                }
+            });
+        }
+        ch.flush();
+        List<Response> responses = new ArrayList<>(requests.size());
+        for (CompletableFuture<Response> f : futures) {
+            try {
+                Response r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+                responses.add(r);
+                if (!r.keepAlive()) {
+                    disconnect();
+                    break;
+                }
+            } catch (TimeoutException e) {
+                disconnect();
+                return new Pipelined(responses, new IOException("no response from " + base + " within "
+                        + timeout.toSeconds() + " s"));
+            } catch (ExecutionException e) {
+                disconnect();
+                return new Pipelined(responses, new IOException(Failures.describe(e.getCause(), base), e.getCause()));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                disconnect();
+                return new Pipelined(responses, new IOException("interrupted"));
+            }
+        }
+        IOException cut = responses.size() < requests.size()
+                ? new IOException("connection closed by " + base + " before every response") : null;
+        return new Pipelined(responses, cut);
     }
 
     private Channel connection() throws IOException {
@@ -143,6 +183,7 @@ public final class HttpsClient implements AutoCloseable {
             channel.close();
             channel = null;
         }
+        failAll(new IOException("connection to " + base + " closed"));
     }
 
     @Override
@@ -156,7 +197,7 @@ public final class HttpsClient implements AutoCloseable {
             if (ctx.channel() != channel) {
                 return;
             }
-            CompletableFuture<Response> p = pending;
+            CompletableFuture<Response> p = pending.poll();
             if (p != null) {
                 p.complete(Response.of(msg));
             }
@@ -164,22 +205,23 @@ public final class HttpsClient implements AutoCloseable {
 
         @Override
         public void channelInactive(ChannelHandlerContext ctx) {
-            if (ctx.channel() != channel) {
-                return;
-            }
-            CompletableFuture<Response> p = pending;
-            if (p != null) {
-                p.completeExceptionally(new IOException("connection closed by " + base));
+            if (ctx.channel() == channel) {
+                failAll(new IOException("connection closed by " + base));
             }
         }
 
         @Override
         public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            CompletableFuture<Response> p = pending;
-            if (p != null && ctx.channel() == channel) {
-                p.completeExceptionally(cause);
+            if (ctx.channel() == channel) {
+                failAll(cause);
             }
             ctx.close();
+        }
+    }
+
+    private void failAll(Throwable cause) {
+        for (CompletableFuture<Response> p = pending.poll(); p != null; p = pending.poll()) {
+            p.completeExceptionally(cause);
         }
     }
 }

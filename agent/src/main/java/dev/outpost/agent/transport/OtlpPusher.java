@@ -10,17 +10,16 @@ import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
 
 /**
- * Sends one gzip'd OTLP batch to the ingest URL and classifies the outcome per the OTLP/HTTP spec. The reason a
- * gateway gives (a {@code google.rpc.Status} message) is kept for the log.
+ * Sends gzip'd OTLP batches to the ingest URL, several pipelined on one connection, and classifies each outcome
+ * per the OTLP/HTTP spec. The reason a gateway gives (a {@code google.rpc.Status} message) is kept for the log.
  */
 public final class OtlpPusher {
     private final HttpsClient http;
     private final String path;
-    private volatile String lastReason = "";
-    private volatile String lastRetryAfter;
-    private volatile String lastDate;
 
     public OtlpPusher(HttpsClient http) {
         this.http = http;
@@ -28,24 +27,36 @@ public final class OtlpPusher {
         this.path = p == null || p.isEmpty() ? WireNames.OTLP_METRICS_PATH : p;
     }
 
-    public PushResult push(byte[] gzippedBatch, String idempotencyKey) {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
-                Unpooled.wrappedBuffer(gzippedBatch));
-        req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-protobuf");
-        req.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
-        req.headers().set(WireNames.IDEMPOTENCY_KEY_HEADER, idempotencyKey);
-        lastRetryAfter = null;
-        Response r;
-        try {
-            r = http.exchange(req);
-        } catch (IOException e) {
-            lastReason = e.getMessage();
-            return PushResult.RETRY;
+    /** One batch to send: its gzip'd body and its idempotency key. */
+    public record Batch(byte[] gzipped, String idempotencyKey) {
+    }
+
+    /** What became of one batch: the result, the gateway's reason, its {@code Retry-After} and {@code Date}. */
+    public record Outcome(PushResult result, String reason, String retryAfter, String date) {
+    }
+
+    /** Pushes {@code batches} in order; one outcome per batch, in the same order. */
+    public List<Outcome> push(List<Batch> batches) {
+        List<FullHttpRequest> requests = new ArrayList<>(batches.size());
+        for (Batch b : batches) {
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
+                    Unpooled.wrappedBuffer(b.gzipped()));
+            req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-protobuf");
+            req.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+            req.headers().set(WireNames.IDEMPOTENCY_KEY_HEADER, b.idempotencyKey());
+            requests.add(req);
         }
-        lastDate = r.date();
-        lastRetryAfter = r.retryAfter();
-        lastReason = "HTTP " + r.status() + (r.status() == 200 ? "" : ": " + statusMessage(r));
-        return classify(r.status());
+        HttpsClient.Pipelined p = http.exchangeAll(requests);
+        List<Outcome> out = new ArrayList<>(batches.size());
+        for (Response r : p.responses()) {
+            out.add(new Outcome(classify(r.status()), "HTTP " + r.status()
+                    + (r.status() / 100 == 2 ? "" : ": " + statusMessage(r)), r.retryAfter(), r.date()));
+        }
+        while (out.size() < batches.size()) {
+            String why = p.failure() == null ? "no response" : p.failure().getMessage();
+            out.add(new Outcome(PushResult.RETRY, why, null, null));
+        }
+        return out;
     }
 
     /** The OTLP/HTTP retry rules: 2xx stored; 401/403 identity refused; 408, 429, 502-504 retry; other 4xx never. */
@@ -65,20 +76,6 @@ public final class OtlpPusher {
         return PushResult.RETRY;
     }
 
-    /** Why the last push was not accepted, in the gateway's words where it gave any. */
-    public String lastReason() {
-        return lastReason;
-    }
-
-    public String lastRetryAfter() {
-        return lastRetryAfter;
-    }
-
-    /** The gateway's {@code Date} header of the last response (for clock skew checks). */
-    public String lastDate() {
-        return lastDate;
-    }
-
     /** The message of a protobuf {@code google.rpc.Status} body, or the body as text if it is not one. */
     static String statusMessage(Response r) {
         if (r.contentType().startsWith("application/x-protobuf")) {
@@ -96,5 +93,10 @@ public final class OtlpPusher {
             return "(no reason given)";
         }
         return r.bodyText().isEmpty() ? "(no reason given)" : new String(r.body(), StandardCharsets.UTF_8).strip();
+    }
+
+    /** Closes the connection, so the next push opens a new one. */
+    public void disconnect() {
+        http.disconnect();
     }
 }

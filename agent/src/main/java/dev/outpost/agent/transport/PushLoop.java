@@ -1,28 +1,32 @@
 package dev.outpost.agent.transport;
 
-import dev.outpost.agent.queue.BatchQueue;
+import dev.outpost.agent.queue.DiskQueue;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Timer;
+import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.Optional;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Sends queued batches oldest first, one at a time, with backoff between failures. Accepted batches leave the
- * queue; rejected ones (400, 413) are dropped and counted; a refused identity (401, 403) stops the loop with
- * the queue kept. Runs on its own thread until {@link #stop()}.
+ * Sends queued batches oldest first, up to {@code maxInFlight} pipelined on one connection, and acknowledges in
+ * the queue only the prefix the gateway stored, so nothing is skipped or reordered. Rejected batches (400, 413)
+ * are dropped and counted; retryable failures back off; a refused identity (401, 403) ends the loop with the
+ * queue kept. Runs on its own thread until {@link #stop()}.
  */
 public final class PushLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.agent.push");
-    private final BatchQueue queue;
+    private final DiskQueue queue;
     private final OtlpPusher pusher;
     private final Backoff backoff;
     private final String agentId;
+    private final int maxInFlight;
     private final Clock clock;
     private final Consumer<PushLoop> onChange;
     private final Timer latency;
@@ -32,26 +36,33 @@ public final class PushLoop implements Runnable {
     private volatile Instant lastAttempt;
     private volatile Instant lastSuccess;
     private volatile String lastResult = "none yet";
+    private volatile String lastDate;
     private volatile String deniedReason;
     private volatile long sent;
     private volatile long rejectedCount;
-    private volatile boolean failing;
+    private volatile long retries;
+    private boolean failing;
+    private boolean work;
 
-    public PushLoop(BatchQueue queue, OtlpPusher pusher, Backoff backoff, String agentId, Clock clock,
+    public PushLoop(DiskQueue queue, OtlpPusher pusher, Backoff backoff, String agentId, int maxInFlight, Clock clock,
             MeterRegistry registry, Consumer<PushLoop> onChange) {
+        if (maxInFlight < 1) {
+            throw new IllegalArgumentException("maxInFlight " + maxInFlight + " must be at least 1");
+        }
         this.queue = queue;
         this.pusher = pusher;
         this.backoff = backoff;
         this.agentId = agentId;
+        this.maxInFlight = maxInFlight;
         this.clock = clock;
         this.onChange = onChange;
         this.latency = Timer.builder("outpost.agent.push.duration").description("Time to push one batch")
                 .register(registry);
-        this.failures = Counter.builder("outpost.agent.push.failures").description("Push attempts that failed")
-                .register(registry);
+        this.failures = Counter.builder("outpost.agent.push.failures")
+                .description("Push attempts that failed and will be retried").register(registry);
         this.rejected = Counter.builder("outpost.agent.batches.dropped").tag("reason", "rejected")
                 .description("Batches the gateway rejected as malformed or too large").register(registry);
-        registry.gauge("outpost.agent.push.last_success", java.util.List.of(), this,
+        registry.gauge("outpost.agent.push.last_success", List.of(), this,
                 p -> p.lastSuccess == null ? Double.NaN : p.lastSuccess.toEpochMilli() / 1000.0);
     }
 
@@ -59,69 +70,107 @@ public final class PushLoop implements Runnable {
     public void run() {
         while (running) {
             try {
-                Optional<BatchQueue.Batch> next = queue.peek(1000);
-                if (next.isEmpty() || !running) {
+                List<DiskQueue.Record> next = queue.peek(maxInFlight);
+                if (next.isEmpty()) {
+                    awaitWork(1000);
                     continue;
                 }
-                if (!sendOne(next.get())) {
+                if (!sendAll(next)) {
                     return;
                 }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
-            } catch (RuntimeException e) {
-                LOG.error("push loop error; continuing", e);
+            } catch (IOException | RuntimeException e) {
+                LOG.error("push loop error; retrying in 1 s", e);
+                try {
+                    sleep(Duration.ofSeconds(1));
+                } catch (InterruptedException ie) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
             }
         }
     }
 
-    /** Sends one batch; returns false if pushing must stop. */
-    boolean sendOne(BatchQueue.Batch b) throws InterruptedException {
+    /** Sends a window of batches; returns false if pushing must stop for good. */
+    boolean sendAll(List<DiskQueue.Record> records) throws InterruptedException, IOException {
+        List<OtlpPusher.Batch> batches = new ArrayList<>(records.size());
+        for (DiskQueue.Record r : records) {
+            batches.add(new OtlpPusher.Batch(r.payload(), agentId + ":" + r.seq()));
+        }
         long t0 = System.nanoTime();
         lastAttempt = clock.instant();
-        PushResult r = pusher.push(b.gzipped(), agentId + ":" + b.sequence());
-        latency.record(Duration.ofNanos(System.nanoTime() - t0));
-        lastResult = r + " (" + pusher.lastReason() + ")";
-        switch (r) {
-            case ACCEPTED -> {
-                queue.remove(b);
+        List<OtlpPusher.Outcome> outcomes = pusher.push(batches);
+        Duration each = Duration.ofNanos((System.nanoTime() - t0) / records.size());
+        long ack = -1;
+        Duration wait = null;
+        for (int i = 0; i < records.size(); i++) {
+            OtlpPusher.Outcome o = outcomes.get(i);
+            DiskQueue.Record r = records.get(i);
+            lastResult = o.result() + " (" + o.reason() + ")";
+            lastDate = o.date() != null ? o.date() : lastDate;
+            if (o.result() == PushResult.ACCEPTED) {
+                latency.record(each);
+                ack = r.seq();
                 sent++;
                 lastSuccess = clock.instant();
-                backoff.reset();
-                if (failing) {
-                    LOG.info("pushing works again; {} batches queued", queue.size());
-                    failing = false;
-                }
+                continue;
             }
-            case REJECTED -> {
-                queue.remove(b);
+            if (o.result() == PushResult.REJECTED) {
+                ack = r.seq();
                 rejected.increment();
                 rejectedCount++;
-                LOG.error("gateway rejected batch {}:{} ({}); dropped it", agentId, b.sequence(), pusher.lastReason());
-            }
-            case DENIED -> {
-                deniedReason = pusher.lastReason();
-                LOG.error("gateway refused this agent's identity ({}); stopped pushing, {} batches kept",
-                        deniedReason, queue.size());
-                onChange.accept(this);
-                return false;
-            }
-            case RETRY -> {
+                LOG.error("gateway rejected batch {}:{} ({}); dropped it", agentId, r.seq(), o.reason());
+            } else if (o.result() == PushResult.DENIED) {
+                deniedReason = o.reason();
+                LOG.error("gateway refused this agent's identity ({}); stopped pushing, {} batches kept on disk",
+                        deniedReason, queue.stats().records());
+            } else {
                 failures.increment();
-                Duration wait = backoff.nextDelay(pusher.lastRetryAfter());
+                retries++;
+                wait = backoff.nextDelay(o.retryAfter());
                 if (!failing || backoff.failures() % 10 == 0) {
-                    LOG.warn("push failed ({}); retrying in {} ms (attempt {}), {} batches queued",
-                            pusher.lastReason(), wait.toMillis(), backoff.failures(), queue.size());
+                    LOG.warn("push of {}:{} failed ({}); retrying in {} ms (attempt {}), {} batches queued", agentId,
+                            r.seq(), o.reason(), wait.toMillis(), backoff.failures(), queue.stats().records());
                 }
                 failing = true;
-                onChange.accept(this);
-                sleep(wait);
-                return running;
             }
-            default -> throw new IllegalStateException("unknown push result " + r);
+            // The gateway answers nothing after a failed request on a connection: resend the rest later.
+            break;
+        }
+        if (ack >= 0) {
+            queue.ack(ack);
+        }
+        if (wait == null && deniedReason == null) {
+            backoff.reset();
+            if (failing) {
+                LOG.info("pushing works again; {} batches queued", queue.stats().records());
+                failing = false;
+            }
         }
         onChange.accept(this);
-        return true;
+        if (deniedReason != null) {
+            return false;
+        }
+        if (wait != null) {
+            pusher.disconnect();
+            sleep(wait);
+        }
+        return running;
+    }
+
+    /** Tells the loop that a batch was queued. */
+    public synchronized void wake() {
+        work = true;
+        notifyAll();
+    }
+
+    private synchronized void awaitWork(long millis) throws InterruptedException {
+        if (!work && running) {
+            wait(millis);
+        }
+        work = false;
     }
 
     private synchronized void sleep(Duration d) throws InterruptedException {
@@ -153,6 +202,11 @@ public final class PushLoop implements Runnable {
         return lastResult;
     }
 
+    /** The gateway's {@code Date} header of the latest response (for clock-skew checks). */
+    public String lastDate() {
+        return lastDate;
+    }
+
     /** Why the gateway refused this agent, or null. */
     public String deniedReason() {
         return deniedReason;
@@ -164,5 +218,9 @@ public final class PushLoop implements Runnable {
 
     public long rejected() {
         return rejectedCount;
+    }
+
+    public long retries() {
+        return retries;
     }
 }

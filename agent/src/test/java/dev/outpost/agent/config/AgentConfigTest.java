@@ -51,7 +51,7 @@ class AgentConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = AgentConfig.loader().environmentVariables();
-        assertEquals(12, variables.size());
+        assertEquals(17, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -68,7 +68,12 @@ class AgentConfigTest {
         assertEquals(FilesystemFilter.DEFAULT_EXCLUDE_TYPES, c.collect().filesystems().excludeTypes());
         assertEquals(List.of(), c.collect().filesystems().includeMountPoints());
         assertEquals(Duration.ofSeconds(10), c.push().timeout());
-        assertEquals(360, c.push().maxQueuedBatches());
+        assertEquals(8, c.push().maxInFlight());
+        assertEquals(Duration.ofSeconds(1), c.push().backoffInitial());
+        assertEquals(Duration.ofMinutes(2), c.push().backoffMax());
+        assertEquals(Duration.ofMinutes(10), c.push().retryAfterMax());
+        assertEquals(256L << 20, c.queue().maxBytes());
+        assertEquals(64L << 20, c.queue().minFreeBytes());
         assertEquals("info", c.log().level());
     }
 
@@ -93,11 +98,15 @@ class AgentConfigTest {
         AgentConfig c = AgentConfig.load(write(SERVER + "state_dir: /srv/outpost\ninterval: 30s\n"
                 + "labels: {env: prod, rack.row: \"7\"}\n"
                 + "collect:\n  filesystems:\n    exclude_types: [tmpfs]\n    exclude_mount_points: [/var/lib/docker/*]\n"
-                + "push:\n  timeout: 1m\n  max_queued_batches: 1000\nlog:\n  level: DEBUG\n"), Map.of());
+                + "queue:\n  max_bytes: 1048576\n  min_free_bytes: 0\n"
+                + "push:\n  timeout: 1m\n  max_in_flight: 2\n  backoff_initial: 500ms\n  backoff_max: 30s\n"
+                + "  retry_after_max: 1m\nlog:\n  level: DEBUG\n"), Map.of());
         assertEquals(new AgentConfig(GW, null, Path.of("/srv/outpost"), Duration.ofSeconds(30),
                 Map.of("env", "prod", "rack.row", "7"),
                 new CollectConfig(new FilesystemsConfig(List.of("tmpfs"), null, List.of("/var/lib/docker/*"), null)),
-                new PushConfig(Duration.ofMinutes(1), 1000), new LogConfig("debug")), c);
+                new QueueConfig(1 << 20, 0),
+                new PushConfig(Duration.ofMinutes(1), 2, Duration.ofMillis(500), Duration.ofSeconds(30),
+                        Duration.ofMinutes(1)), new LogConfig("debug")), c);
         assertFalse(c.collect().filesystems().toFilter().accepts("ext4", "/var/lib/docker/overlay2"));
         assertTrue(c.collect().filesystems().toFilter().accepts("ext4", "/var/lib"));
     }
@@ -105,13 +114,13 @@ class AgentConfigTest {
     @Test
     void unknownKeySuggestsTheKnownOne() throws Exception {
         assertEquals("FILE:2: unknown key \"intervall\"; did you mean \"interval\"? (known keys: server, ingest_url, "
-                + "state_dir, interval, labels, collect, push, log)", errors(SERVER + "intervall: 5s\n", Map.of()));
+                + "state_dir, interval, labels, collect, queue, push, log)", errors(SERVER + "intervall: 5s\n", Map.of()));
     }
 
     @Test
     void wrongTypeNamesLine() throws Exception {
-        assertEquals("FILE:3: push.max_queued_batches: \"many\" is not a whole number; write digits only, without a unit",
-                errors(SERVER + "push:\n  max_queued_batches: many\n", Map.of()));
+        assertEquals("FILE:3: push.max_in_flight: \"many\" is not a whole number; write digits only, without a unit",
+                errors(SERVER + "push:\n  max_in_flight: many\n", Map.of()));
     }
 
     @Test
@@ -185,20 +194,23 @@ class AgentConfigTest {
                 "FILE:1: server: \"https://gw.example.com:99999\" has port 99999, out of range 1..65535; "
                         + "use e.g. \"https://gateway.example.com:8443\"",
                 "FILE:2: interval: \"2h\" is out of range; use a duration between 1s and 1h, e.g. \"10s\"",
-                "FILE:4: unknown key \"timout\" in push; did you mean \"timeout\"? (known keys: timeout, max_queued_batches)",
-                "FILE:5: push.max_queued_batches: 0 is out of range; use a whole number between 1 and 100000, e.g. 360",
+                "FILE:4: unknown key \"timout\" in push; did you mean \"timeout\"? (known keys: timeout, max_in_flight, "
+                        + "backoff_initial, backoff_max, retry_after_max)",
+                "FILE:5: push.max_in_flight: 0 is out of range; use a whole number between 1 and 64, e.g. 8",
                 "FILE:7: log.level: \"verbose\" is not one of error, warn, info, debug",
                 "environment OUTPOST_AGENT_PUSH_TIMEOUT: \"1\" is not a duration; use e.g. \"10s\""),
-                errors("server: https://gw.example.com:99999\ninterval: 2h\npush:\n  timout: 5s\n  max_queued_batches: 0\n"
+                errors("server: https://gw.example.com:99999\ninterval: 2h\npush:\n  timout: 5s\n  max_in_flight: 0\n"
                         + "log:\n  level: verbose\n", Map.of("OUTPOST_AGENT_PUSH_TIMEOUT", "1")));
     }
 
     @Test
     void constructorRejectsBadValuesNamingThem() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
-                () -> new PushConfig(Duration.ofMillis(10), 0));
+                () -> new PushConfig(Duration.ofMillis(10), 0, Duration.ofSeconds(2), Duration.ofSeconds(1),
+                        Duration.ofMinutes(1)));
         assertEquals("timeout: \"10ms\" is out of range; use a duration between 1s and 5m, e.g. \"10s\"; "
-                + "max_queued_batches: 0 is out of range; use a whole number between 1 and 100000, e.g. 360",
+                + "max_in_flight: 0 is out of range; use a whole number between 1 and 64, e.g. 8; "
+                + "backoff_max: \"1s\" is below backoff_initial \"2s\"; make it at least as long",
                 e.getMessage());
         assertThrows(InvalidConfigException.class, () -> AgentConfig.defaults(null));
     }
