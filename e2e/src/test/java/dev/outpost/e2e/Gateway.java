@@ -14,17 +14,17 @@ import java.util.stream.Stream;
 final class Gateway implements AutoCloseable {
     final Path dir;
     final Path logs;
-    final Proc proc;
-    final int estPort;
-    final int ingestPort;
+    final String name;
     final String pin;
+    Proc proc;
+    int estPort;
+    int ingestPort;
+    private int starts;
 
-    private Gateway(Path dir, Path logs, Proc proc, int estPort, int ingestPort, String pin) {
+    private Gateway(Path dir, Path logs, String name, String pin) {
         this.dir = dir;
         this.logs = logs;
-        this.proc = proc;
-        this.estPort = estPort;
-        this.ingestPort = ingestPort;
+        this.name = name;
         this.pin = pin;
     }
 
@@ -45,15 +45,37 @@ final class Gateway implements AutoCloseable {
         if (init.exit() != 0) {
             throw new AssertionError("init failed: " + init);
         }
-        String pin = field(init.out(), "ca pin");
-        Proc serve = Proc.start("outpost-gateway", logs, name, Map.of(
-                "OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:0", "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:0"),
+        Gateway g = new Gateway(dir, logs, name, field(init.out(), "ca pin"));
+        g.serve(0, 0);
+        return g;
+    }
+
+    /** Starts {@code serve} on the given ports (0: ephemeral) and waits until both listeners are up. */
+    void serve(int est, int ingest) throws Exception {
+        proc = Proc.start("outpost-gateway", logs, name + "-" + (++starts), Map.of(
+                "OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:" + est, "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:" + ingest),
                 "serve", "--dir", dir.toString());
-        int est = Integer.parseInt(serve.awaitLog(
-                Pattern.compile("EST listening on https://127\\.0\\.0\\.1:(\\d+)/\\.well-known/est/"), Duration.ofSeconds(60)));
-        int ingest = Integer.parseInt(serve.awaitLog(
+        estPort = Integer.parseInt(proc.awaitLog(
+                Pattern.compile("EST listening on https://127\\.0\\.0\\.1:(\\d+)/\\.well-known/est/"),
+                Duration.ofSeconds(60)));
+        ingestPort = Integer.parseInt(proc.awaitLog(
                 Pattern.compile("ingest listening on https://127\\.0\\.0\\.1:(\\d+)/v1/metrics"), Duration.ofSeconds(60)));
-        return new Gateway(dir, logs, serve, est, ingest, pin);
+    }
+
+    /** Stops (SIGTERM, or SIGKILL when {@code kill}) and starts again on the same ports. */
+    void restart(boolean kill) throws Exception {
+        stop(kill);
+        serve(estPort, ingestPort);
+    }
+
+    /** Stops the gateway: SIGTERM, or SIGKILL when {@code kill}. */
+    void stop(boolean kill) throws Exception {
+        if (kill) {
+            proc.process.destroyForcibly();
+            proc.process.waitFor();
+        } else {
+            proc.stop();
+        }
     }
 
     /** {@code token create}; returns the token text. */

@@ -1,0 +1,181 @@
+package dev.outpost.bench;
+
+import dev.outpost.agent.cli.AgentCli;
+import dev.outpost.agent.collect.FilesystemFilter;
+import dev.outpost.agent.collect.HostCollection;
+import dev.outpost.agent.collect.OshiHostProbe;
+import dev.outpost.agent.otlp.OtlpEncoder;
+import dev.outpost.agent.queue.DiskQueue;
+import dev.outpost.agent.tls.Credentials;
+import dev.outpost.agent.tls.TlsSettings;
+import dev.outpost.agent.transport.Backoff;
+import dev.outpost.agent.transport.HttpsClient;
+import dev.outpost.agent.transport.OtlpPusher;
+import dev.outpost.agent.transport.PushLoop;
+import dev.outpost.gateway.GatewayDir;
+import dev.outpost.gateway.GatewayRuntime;
+import dev.outpost.gateway.cli.GatewayCli;
+import dev.outpost.gateway.config.GatewayConfig;
+import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import io.netty.channel.MultiThreadIoEventLoopGroup;
+import io.netty.channel.nio.NioIoHandler;
+import io.netty.handler.ssl.SslContext;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.net.URI;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.SplittableRandom;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
+import java.util.zip.GZIPOutputStream;
+
+/**
+ * Backlog drain: how fast a queue holding 24 h of 10 s batches (8640) drains to a gateway on loopback, with one
+ * and with several batches in flight, side by side with steady-state pushing (one batch queued, sent, acked,
+ * then the next). The real agent queue, transport and TLS, and the real gateway with its file sink, in one JVM.
+ * Prints figures; asserts nothing.
+ */
+public final class DrainBenchmark {
+    private DrainBenchmark() {
+    }
+
+    public static void main(String[] args) throws Exception {
+        int backlog = args.length > 0 ? Integer.parseInt(args[0]) : 8640;
+        int steady = args.length > 1 ? Integer.parseInt(args[1]) : 300;
+        Path root = Files.createTempDirectory("outpost-drain");
+        Clock clock = Clock.systemUTC();
+        Map<String, String> env = Map.of("OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:0",
+                "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:0");
+        Path gw = root.resolve("gateway");
+        check(new GatewayCli(System.out, System.err, env, clock).run("init", "--dir", gw.toString()), "init");
+        ByteArrayOutputStream tokenOut = new ByteArrayOutputStream();
+        check(new GatewayCli(new PrintStream(tokenOut, true, StandardCharsets.UTF_8), System.err, env, clock)
+                .run("token", "create", "--dir", gw.toString(), "--org", "bench"), "token create");
+        String text = tokenOut.toString(StandardCharsets.UTF_8);
+        GatewayDir dir = new GatewayDir(gw);
+        try (GatewayRuntime gateway = GatewayRuntime.start(dir, GatewayConfig.load(dir.config(), env), env, clock)) {
+            Path tokenFile = root.resolve("token");
+            Files.writeString(tokenFile, field(text, "token"));
+            Path state = root.resolve("state");
+            String est = "https://127.0.0.1:" + gateway.estAddress().getPort();
+            check(new AgentCli(System.out, System.err, Map.of(), clock).run("enroll", "--server", est, "--ca-sha256",
+                    field(text, "ca pin"), "--token-file", tokenFile.toString(), "--state-dir", state.toString()),
+                    "enroll");
+            Credentials creds = Credentials.load(state);
+            URI ingest = URI.create("https://127.0.0.1:" + gateway.ingestAddress().getPort() + "/v1/metrics");
+
+            SimpleMeterRegistry registry = new SimpleMeterRegistry();
+            HostCollection collection = new HostCollection(OshiHostProbe.create(), registry,
+                    new FilesystemFilter(List.of(), FilesystemFilter.DEFAULT_EXCLUDE_TYPES, List.of(), List.of()),
+                    clock);
+            collection.collectOnce();
+            collection.collectOnce();
+            long now = clock.millis() * 1_000_000L;
+            ExportMetricsServiceRequest req = new OtlpEncoder("bench").encode(registry, Map.of("host.name", "bench"),
+                    now, now - 1);
+            int points = points(req);
+            byte[] batch = gzip(req.toByteArray());
+            System.out.printf("batch: %d data points, %d bytes protobuf, %d bytes gzip%n", points,
+                    req.getSerializedSize(), batch.length);
+
+            var io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            SslContext tls = TlsSettings.client(creds.key(), List.of(creds.certificate()), creds.trustBundle());
+            System.out.printf("%n%-34s %10s %12s %14s %10s%n", "run", "batches", "seconds", "batches/s",
+                    "points/s");
+            double steadyRate = run("steady state (1 queued at a time)", root.resolve("q-steady"), batch, points,
+                    steady, 1, true, creds, ingest, tls, io, clock);
+            for (int inFlight : new int[] {1, 8}) {
+                double rate = run("backlog drain, " + inFlight + " in flight", root.resolve("q-" + inFlight), batch,
+                        points, backlog, inFlight, false, creds, ingest, tls, io, clock);
+                System.out.printf("%-34s %10s %12s %14s %10s   (%.1fx steady state; 24 h of 10 s batches in %.1f s)%n",
+                        "", "", "", "", "", rate / steadyRate, 8640 / rate);
+            }
+            io.shutdownGracefully().syncUninterruptibly();
+        }
+    }
+
+    /** Fills a fresh queue (or, steady, feeds it one at a time) and pushes until empty; returns batches per second. */
+    private static double run(String name, Path queueDir, byte[] batch, int points, int n, int inFlight,
+            boolean oneAtATime, Credentials creds, URI ingest, SslContext tls, MultiThreadIoEventLoopGroup io,
+            Clock clock) throws Exception {
+        try (DiskQueue queue = DiskQueue.open(queueDir, 4L << 30, 0, clock);
+                HttpsClient http = new HttpsClient(ingest, () -> tls, io, Duration.ofSeconds(30))) {
+            if (!oneAtATime) {
+                for (int i = 0; i < n; i++) {
+                    queue.append(batch);
+                }
+            }
+            PushLoop loop = new PushLoop(queue, new OtlpPusher(http), new Backoff(Duration.ofMillis(100),
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), new SplittableRandom(), clock), creds.agentId(),
+                    inFlight, clock, new SimpleMeterRegistry(), p -> { });
+            Thread t = new Thread(loop, "bench-push");
+            long t0 = System.nanoTime();
+            t.start();
+            if (oneAtATime) {
+                for (int i = 0; i < n; i++) {
+                    queue.append(batch);
+                    loop.wake();
+                    while (queue.stats().records() > 0) {
+                        java.util.concurrent.locks.LockSupport.parkNanos(50_000);
+                    }
+                }
+            } else {
+                while (queue.stats().records() > 0) {
+                    Thread.sleep(5);
+                }
+            }
+            double seconds = (System.nanoTime() - t0) / 1e9;
+            loop.stop();
+            t.join();
+            double rate = n / seconds;
+            System.out.printf("%-34s %10d %12.2f %14.1f %10.0f%n", name, n, seconds, rate, rate * points);
+            return rate;
+        }
+    }
+
+    private static int points(ExportMetricsServiceRequest req) {
+        int n = 0;
+        for (var rm : req.getResourceMetricsList()) {
+            for (var sm : rm.getScopeMetricsList()) {
+                for (var m : sm.getMetricsList()) {
+                    n += switch (m.getDataCase()) {
+                        case GAUGE -> m.getGauge().getDataPointsCount();
+                        case SUM -> m.getSum().getDataPointsCount();
+                        case HISTOGRAM -> m.getHistogram().getDataPointsCount();
+                        default -> 0;
+                    };
+                }
+            }
+        }
+        return n;
+    }
+
+    private static byte[] gzip(byte[] data) throws java.io.IOException {
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+            gz.write(data);
+        }
+        return out.toByteArray();
+    }
+
+    private static String field(String output, String name) {
+        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ": (\\S+)$").matcher(output);
+        if (!m.find()) {
+            throw new IllegalStateException("no \"" + name + ":\" line in the gateway's output");
+        }
+        return m.group(1);
+    }
+
+    private static void check(int exit, String what) {
+        if (exit != 0) {
+            throw new IllegalStateException(what + " failed with exit " + exit);
+        }
+    }
+}
