@@ -149,9 +149,9 @@ public final class AgentRuntime implements AutoCloseable {
         return pushLoop.deniedReason();
     }
 
-    /** Waits until the push loop ends (refused identity) or the thread is interrupted. */
-    public void awaitPushLoop() throws InterruptedException {
-        pushThread.join();
+    /** Whether the push loop still runs; it ends by itself only when the gateway refuses this agent. */
+    public boolean pushing() {
+        return pushThread.isAlive();
     }
 
     private synchronized void writeStatus() {

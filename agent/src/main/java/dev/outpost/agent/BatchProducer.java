@@ -28,6 +28,7 @@ final class BatchProducer implements Runnable {
     private final Clock clock;
     private final long startNanos;
     private volatile boolean failedLast;
+    private final DropLog dropLog = new DropLog();
 
     BatchProducer(HostCollection collection, MeterRegistry registry, OtlpEncoder encoder, Map<String, String> resource,
             DiskQueue queue, Runnable onQueued, Clock clock) {
@@ -54,10 +55,8 @@ final class BatchProducer implements Runnable {
             long droppedBefore = queue.stats().droppedFull();
             queue.append(gzip(proto));
             onQueued.run();
-            long dropped = queue.stats().droppedFull() - droppedBefore;
-            if (dropped > 0) {
-                LOG.warn("queue full: dropped the {} oldest batches to make room; {} dropped since start", dropped,
-                        queue.stats().droppedFull());
+            if (queue.stats().droppedFull() > droppedBefore) {
+                dropLog.warn(clock.instant(), queue.stats().droppedFull());
             }
             if (failedLast) {
                 LOG.info("collection cycle works again");
@@ -85,5 +84,21 @@ final class BatchProducer implements Runnable {
     private static long nanos(Clock clock) {
         var now = clock.instant();
         return now.getEpochSecond() * 1_000_000_000L + now.getNano();
+    }
+
+    /** Logs queue-full drops at most once a minute, with the running total, so an outage does not flood the log. */
+    static final class DropLog {
+        private java.time.Instant next = java.time.Instant.MIN;
+        private long reported;
+
+        void warn(java.time.Instant now, long total) {
+            if (now.isBefore(next)) {
+                return;
+            }
+            LOG.warn("disk queue full: dropped the oldest {} batches to make room ({} since start); the gateway is "
+                    + "unreachable or slower than collection", total - reported, total);
+            reported = total;
+            next = now.plusSeconds(60);
+        }
     }
 }

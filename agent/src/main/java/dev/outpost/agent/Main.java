@@ -9,9 +9,6 @@ public final class Main {
     }
 
     public static void main(String[] args) {
-        int code = new AgentCli(System.out, System.err, System.getenv(), Clock.systemUTC()).run(args);
-        if (code != 0 || !(args.length > 0 && args[0].equals("run"))) {
-            System.exit(code);
-        }
+        System.exit(new AgentCli(System.out, System.err, System.getenv(), Clock.systemUTC()).run(args));
     }
 }

@@ -16,10 +16,11 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
-/** {@code outpost-agent run}: the daemon. SIGTERM stops it cleanly (exit 0 via the JVM's 143 mapping in the unit). */
+/** {@code outpost-agent run}: the daemon. SIGTERM or SIGINT stops it cleanly with exit 0; SIGHUP reloads its config. */
 final class RunCommand {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.agent");
     private final PrintStream err;
@@ -67,24 +68,26 @@ final class RunCommand {
             err.println("outpost-agent: cannot start: " + e.getMessage());
             return ExitCodes.FAILURE;
         }
-        CountDownLatch closed = new CountDownLatch(1);
-        Thread hook = new Thread(() -> {
-            LOG.info("stopping (signal)");
-            runtime.close();
-            closed.countDown();
-        }, "outpost-shutdown");
-        Runtime.getRuntime().addShutdownHook(hook);
+        CountDownLatch stop = new CountDownLatch(1);
+        Signals.on("TERM", () -> {
+            LOG.info("stopping (SIGTERM)");
+            stop.countDown();
+        });
+        Signals.on("INT", () -> {
+            LOG.info("stopping (SIGINT)");
+            stop.countDown();
+        });
+        Signals.on("HUP", () -> reload(runtime, AgentCli.configPath(a)));
         runtime.start();
-        HangupReload.install(() -> reload(runtime, AgentCli.configPath(a)));
-        runtime.awaitPushLoop();
+        while (!stop.await(500, TimeUnit.MILLISECONDS) && runtime.pushing()) {
+            // the push loop ends by itself only when the gateway refuses this agent
+        }
+        runtime.close();
         if (runtime.deniedReason() != null) {
-            Runtime.getRuntime().removeShutdownHook(hook);
-            runtime.close();
             err.println("outpost-agent: the gateway refused this agent (" + runtime.deniedReason()
                     + "); collected data is kept. Enroll again with a new token if it was revoked.");
             return ExitCodes.CONFIG;
         }
-        closed.await();
         return ExitCodes.OK;
     }
 
