@@ -29,6 +29,7 @@ public final class PushLoop implements Runnable {
     private final int maxInFlight;
     private final Clock clock;
     private final Consumer<PushLoop> onChange;
+    private final ClockSkew skew;
     private final Timer latency;
     private final Counter failures;
     private final Counter rejected;
@@ -56,6 +57,7 @@ public final class PushLoop implements Runnable {
         this.maxInFlight = maxInFlight;
         this.clock = clock;
         this.onChange = onChange;
+        this.skew = new ClockSkew(clock);
         this.latency = Timer.builder("outpost.agent.push.duration").description("Time to push one batch")
                 .register(registry);
         this.failures = Counter.builder("outpost.agent.push.failures")
@@ -64,6 +66,7 @@ public final class PushLoop implements Runnable {
                 .description("Batches the gateway rejected as malformed or too large").register(registry);
         registry.gauge("outpost.agent.push.last_success", List.of(), this,
                 p -> p.lastSuccess == null ? Double.NaN : p.lastSuccess.toEpochMilli() / 1000.0);
+        registry.gauge("outpost.agent.clock.skew", List.of(), this, p -> p.skew.last().toMillis() / 1000.0);
     }
 
     @Override
@@ -109,7 +112,10 @@ public final class PushLoop implements Runnable {
             OtlpPusher.Outcome o = outcomes.get(i);
             DiskQueue.Record r = records.get(i);
             lastResult = o.result() + " (" + o.reason() + ")";
-            lastDate = o.date() != null ? o.date() : lastDate;
+            if (o.date() != null) {
+                lastDate = o.date();
+                skew.observe(o.date());
+            }
             if (o.result() == PushResult.ACCEPTED) {
                 latency.record(each);
                 ack = r.seq();
