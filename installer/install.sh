@@ -1,0 +1,190 @@
+#!/usr/bin/env bash
+# install.sh: installs and enrolls the Outpost agent on this host, non-interactively and idempotently.
+#
+# Usage:
+#   install.sh --server URL --ca-pin PIN --token-file FILE [--package FILE] [--no-start]
+#   install.sh --uninstall [--purge]
+#
+#   --server URL       the gateway's EST URL, e.g. https://gateway.example.com:8443
+#   --ca-pin PIN       the gateway's CA pin, sha256:<64 hex> (outpost-gateway pin)
+#   --token-file FILE  a file holding the enrollment token (outpost-gateway token create); not needed
+#                      when this host is enrolled already
+#   --package FILE     install this .deb or .rpm; without it, outpost-agent from the package manager
+#   --no-start         configure and enroll, but do not enable or start the service
+#   --uninstall        stop, disable and remove the package; --purge also deletes its state and token
+#
+# Run it again with the same arguments and it changes nothing. It prints one line per thing it did.
+# Exit status (sysexits.h, as the agent): 0 done; 64 usage error; 66 the package or token file is
+# missing; 69 the gateway is unreachable; 70 the package manager or systemd failed; 77 the pin does not
+# match the gateway's CA or the token was refused; 78 the configuration is invalid.
+set -euo pipefail
+
+prog=install.sh
+config=/etc/outpost/agent.yaml
+env_file=/etc/outpost/agent.env
+token_dest=/etc/outpost/enrollment-token
+state_dir=/var/lib/outpost-agent
+unit=outpost-agent.service
+
+say() { printf '%s: %s\n' "$prog" "$*"; }
+die() {
+    local code=$1
+    shift
+    printf '%s: %s\n' "$prog" "$*" >&2
+    exit "$code"
+}
+usage() { die 64 "$1 (see $prog --help)"; }
+
+server="" pin="" token_file="" package="" start=1 uninstall="" purge=""
+while [ $# -gt 0 ]; do
+    case $1 in
+        --server) [ $# -ge 2 ] || usage "--server needs a URL"; server=$2; shift 2 ;;
+        --ca-pin) [ $# -ge 2 ] || usage "--ca-pin needs a pin"; pin=$2; shift 2 ;;
+        --token-file) [ $# -ge 2 ] || usage "--token-file needs a file"; token_file=$2; shift 2 ;;
+        --package) [ $# -ge 2 ] || usage "--package needs a file"; package=$2; shift 2 ;;
+        --no-start) start=; shift ;;
+        --uninstall) uninstall=1; shift ;;
+        --purge) purge=1; shift ;;
+        -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) usage "unknown option $1" ;;
+    esac
+done
+
+have() { command -v "$1" >/dev/null 2>&1; }
+systemd_running() { [ -d /run/systemd/system ]; }
+
+package_manager() {
+    if have apt-get && have dpkg; then echo apt
+    elif have dnf; then echo dnf
+    elif have yum; then echo yum
+    else die 70 "no apt-get, dnf or yum on this host; install the package by hand"
+    fi
+}
+
+uninstall() {
+    [ "$(id -u)" -eq 0 ] || die 77 "run as root (it removes a package)"
+    if systemd_running && systemctl is-enabled --quiet "$unit" 2>/dev/null; then
+        systemctl disable --now "$unit" >/dev/null 2>&1 || die 70 "systemctl disable --now $unit failed"
+        say "stopped and disabled $unit"
+    fi
+    case $(package_manager) in
+        apt)
+            if dpkg-query -W -f '${Status}' outpost-agent 2>/dev/null | grep -q 'ok installed\|config-files'; then
+                if [ -n "$purge" ]; then
+                    apt-get purge -y -q outpost-agent >/dev/null || die 70 "apt-get purge outpost-agent failed"
+                    say "purged outpost-agent (state in $state_dir and the token removed)"
+                else
+                    apt-get remove -y -q outpost-agent >/dev/null || die 70 "apt-get remove outpost-agent failed"
+                    say "removed outpost-agent (configuration and state kept; --purge deletes them)"
+                fi
+            else
+                say "outpost-agent is not installed; nothing to remove"
+            fi
+            ;;
+        dnf | yum)
+            if rpm -q outpost-agent >/dev/null 2>&1; then
+                "$(package_manager)" remove -y -q outpost-agent >/dev/null || die 70 "removing outpost-agent failed"
+                say "removed outpost-agent"
+            else
+                say "outpost-agent is not installed; nothing to remove"
+            fi
+            if [ -n "$purge" ]; then
+                rm -rf "$state_dir" "$token_dest" "$env_file"
+                say "deleted $state_dir, $token_dest and $env_file"
+            fi
+            ;;
+    esac
+    exit 0
+}
+
+[ -n "$uninstall" ] && uninstall
+
+# Everything that can be checked without changing the host is checked first.
+[ -n "$server" ] || usage "--server is required"
+case $server in https://?*) ;; *) usage "--server \"$server\" must be an https:// URL, e.g. https://gateway.example.com:8443" ;; esac
+[ -n "$pin" ] || usage "--ca-pin is required"
+printf '%s' "$pin" | grep -Eq '^sha256:[0-9a-f]{64}$' \
+    || usage "--ca-pin \"$pin\" is not a pin; it is sha256: and 64 lowercase hex digits (outpost-gateway pin prints it)"
+if [ -n "$package" ] && [ ! -f "$package" ]; then
+    die 66 "package file $package does not exist; build it with mvn -B -DskipTests package (dist/target/packages/)"
+fi
+if [ -n "$token_file" ] && [ ! -r "$token_file" ]; then
+    die 66 "token file $token_file does not exist or is not readable"
+fi
+[ "$(id -u)" -eq 0 ] || die 77 "run as root (it installs a package and a service)"
+
+# 1. The package.
+pm=$(package_manager)
+# An upgrade keeps the admin's (and this script's) agent.yaml instead of asking about the conffile.
+apt_opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+if [ -n "$package" ]; then
+    case $package in /*) ;; *) package=$PWD/$package ;; esac
+    case $pm in
+        apt) apt-get install "${apt_opts[@]}" "$package" >/dev/null || die 70 "apt-get install $package failed" ;;
+        *) "$pm" install -y -q "$package" >/dev/null || die 70 "$pm install $package failed" ;;
+    esac
+    say "installed $package"
+else
+    case $pm in
+        apt) apt-get install "${apt_opts[@]}" outpost-agent >/dev/null || die 70 "apt-get install outpost-agent failed (is the Outpost repository configured?)" ;;
+        *) "$pm" install -y -q outpost-agent >/dev/null || die 70 "$pm install outpost-agent failed (is the Outpost repository configured?)" ;;
+    esac
+    say "installed outpost-agent from the package manager"
+fi
+
+# 2. The configuration: server in agent.yaml (the rest of the file as the admin left it), pin beside it.
+current=$(sed -n 's/^server:[[:space:]]*//p' "$config" | head -n 1)
+if [ "$current" != "$server" ]; then
+    sed -i "s|^server:.*|server: $server|" "$config"
+    say "set server: $server in $config"
+else
+    say "$config already has server: $server"
+fi
+if [ "$(cat "$env_file" 2>/dev/null || true)" != "OUTPOST_CA_PIN=$pin" ]; then
+    printf 'OUTPOST_CA_PIN=%s\n' "$pin" >"$env_file"
+    chmod 0644 "$env_file"
+    say "wrote the CA pin to $env_file"
+fi
+/usr/bin/outpost-agent check-config --config "$config" >/dev/null || die 78 "$config is invalid (see the errors above)"
+
+# 3. The token, as the credential the unit hands to the agent.
+if [ -n "$token_file" ]; then
+    if ! cmp -s "$token_file" "$token_dest" 2>/dev/null; then
+        install -m 0600 -o root -g root "$token_file" "$token_dest"
+        say "placed the enrollment token in $token_dest (0600)"
+    fi
+fi
+
+# 4. Enrollment now, as the service user, so that a wrong pin or an unreachable gateway is an error here.
+if [ -e "$state_dir/agent.crt" ]; then
+    say "already enrolled (certificate in $state_dir)"
+else
+    [ -r "$token_dest" ] || die 66 "not enrolled and no token; pass --token-file FILE"
+    scratch=$(mktemp -d)
+    trap 'rm -rf "$scratch"' EXIT
+    install -m 0600 -o outpost-agent -g outpost-agent "$token_dest" "$scratch/token"
+    chmod 0711 "$scratch"
+    set +e
+    out=$(runuser -u outpost-agent -- /usr/bin/outpost-agent enroll --config "$config" --ca-sha256 "$pin" \
+        --token-file "$scratch/token" 2>&1)
+    rc=$?
+    set -e
+    case $rc in
+        0) say "${out##*$'\n'}" ;;
+        69) die 69 "the gateway at $server is unreachable: $out" ;;
+        77) die 77 "the gateway refused: $out (check --ca-pin against outpost-gateway pin, and the token)" ;;
+        64 | 78) die 78 "enrollment failed: $out" ;;
+        *) die 70 "enrollment failed (exit $rc): $out" ;;
+    esac
+fi
+
+# 5. The service.
+if [ -z "$start" ]; then
+    say "not starting $unit (--no-start)"
+elif ! systemd_running; then
+    say "systemd is not running here; start the agent with: outpost-agent run --config $config"
+else
+    systemctl enable --now "$unit" >/dev/null 2>&1 || die 70 "systemctl enable --now $unit failed; see systemctl status $unit"
+    systemctl is-active --quiet "$unit" || die 70 "$unit is not active; see systemctl status $unit"
+    say "enabled and started $unit"
+fi
