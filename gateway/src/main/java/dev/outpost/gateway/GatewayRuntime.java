@@ -5,6 +5,11 @@ import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.est.EstHandler;
+import dev.outpost.gateway.est.FailedAuthLimiter;
+import dev.outpost.gateway.ingest.AgentGate;
+import dev.outpost.gateway.ingest.CachedDenyList;
+import dev.outpost.gateway.ingest.IngestConnections;
+import dev.outpost.gateway.store.AgentRegistry;
 import dev.outpost.gateway.http.HttpsListener;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.http.ServerTls;
@@ -39,6 +44,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class GatewayRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway");
+    /** How stale the list of revoked agents that ingest checks on every request may be. */
+    static final java.time.Duration DENY_LIST_MAX_AGE = java.time.Duration.ofSeconds(1);
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final EventExecutorGroup blocking;
@@ -86,12 +93,19 @@ public final class GatewayRuntime implements AutoCloseable {
             Responses responses = new Responses(clock);
             ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate());
             ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), ca.certificate());
+            FailedAuthLimiter limiter = new FailedAuthLimiter(config.est().failedAuthBurst(),
+                    config.est().failedAuthRefill(), clock);
             est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls, 16 * 1024, blocking,
                     () -> new EstHandler(ca, enrollments, responses, config.ca().trustDomain(),
-                            config.ca().agentCertValidity()), LOG);
+                            config.ca().agentCertValidity(), limiter), LOG);
+            AgentGate gate = new CachedDenyList(new AgentRegistry(db, clock)::denied, clock, DENY_LIST_MAX_AGE);
+            IngestConnections connections = new IngestConnections(gate, clock);
             HttpsListener ing = HttpsListener.bind("ingest", config.ingest().listen(), boss, workers, ingestTls,
                     config.ingest().maxBodyBytes(), blocking,
-                    () -> new IngestHandler(committer, maintenance, responses, config.ingest().maxDecodedBytes()), LOG);
+                    () -> new IngestHandler(committer, maintenance, responses, config.ingest().maxDecodedBytes(), gate,
+                            connections), LOG);
+            // On the blocking group: the sweep may reload the deny list from the database.
+            blocking.scheduleAtFixedRate(connections::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
             LOG.info("EST listening on https://{}{}", hostPort(est.address()), dev.outpost.wire.WireNames.EST_BASE);
             LOG.info("ingest listening on https://{}{}", hostPort(ing.address()),
                     dev.outpost.wire.WireNames.OTLP_METRICS_PATH);

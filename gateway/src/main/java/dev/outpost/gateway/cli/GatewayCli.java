@@ -30,6 +30,16 @@ public final class GatewayCli {
               serve --dir DIR [--config FILE]          serve EST (8443) and mTLS ingest (4318)
               token create --dir DIR --org ORG [--uses N] [--expires DURATION]
                                                        create an enrollment token (shown once)
+              token list --dir DIR                     list tokens: id, org, uses left, expiry, last use, revocation
+              token revoke --dir DIR ID | --org ORG --all
+                                                       revoke one token, or every token of an org
+              agent list --dir DIR                     list agents: id, org, host, status, certificate serial and expiry
+              agent revoke --dir DIR AGENT | --org ORG --all
+                                                       revoke an agent (its next request gets 403) or a whole org
+              audit verify --dir DIR [--head HASH]     check the audit log's hash chain (and that a head recorded
+                                                       earlier is still in it); exit 1 naming the first bad entry
+              audit list --dir DIR [--org ORG] [--agent ID] [--kind KIND] [--since TIME] [--until TIME]
+                                                       print audit entries (TIME: 2026-11-22T10:00:00Z or 1h ago)
               watch --dir DIR [--refresh DURATION] [--once]
                                                        live table of the hosts whose metrics arrive
               pin --dir DIR                            print the CA pin (sha256:...)
@@ -52,7 +62,9 @@ public final class GatewayCli {
         return new CommandRunner("outpost-gateway", USAGE, version(), out, err).run(args, (command, rest) -> switch (command) {
             case "init" -> new InitCommand(out, err, env, clock).run(rest);
             case "serve" -> serve(rest);
-            case "token" -> new TokenCommand(out, env, clock).run(rest);
+            case "token" -> new TokenCommand(out, err, env, clock).run(rest);
+            case "agent" -> new AgentCommand(out, err, env, clock).run(rest);
+            case "audit" -> new AuditCommand(out, env, clock).run(rest);
             case "watch" -> new WatchCommand(out, env, clock).run(rest);
             case "pin" -> pin(rest);
             default -> throw CommandRunner.unknown(command);

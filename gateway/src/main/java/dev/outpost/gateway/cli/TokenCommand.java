@@ -5,6 +5,7 @@ import dev.outpost.gateway.ca.CaFiles;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.gateway.store.TokenAdmin;
 import dev.outpost.gateway.store.TokenHasher;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.Durations;
@@ -24,23 +25,85 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 
-/** {@code outpost-gateway token create}: prints a new token once, with the exact enroll command line. */
+/**
+ * {@code outpost-gateway token create|list|revoke}: prints a new token once, with the exact enroll command line;
+ * lists tokens (never their secret); revokes one or all of an org's.
+ */
 final class TokenCommand {
+    static final String USAGE = "usage: outpost-gateway token create --org ORG [--uses N] [--expires DURATION] "
+            + "| token list | token revoke ID | token revoke --org ORG --all   (each with [--dir DIR])";
+    static final String FORMAT = "%-16s  %-16s  %9s  %-24s  %-24s  %s%n";
     private final PrintStream out;
+    private final PrintStream err;
     private final Map<String, String> env;
     private final Clock clock;
 
-    TokenCommand(PrintStream out, Map<String, String> env, Clock clock) {
+    TokenCommand(PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
         this.out = out;
+        this.err = err;
         this.env = env;
         this.clock = clock;
     }
 
     int run(List<String> argv) throws Args.UsageException, IOException, SQLException, ConfigException {
-        if (argv.isEmpty() || !argv.get(0).equals("create")) {
-            throw new Args.UsageException("usage: outpost-gateway token create --org ORG [--uses N] [--expires DURATION]");
+        String sub = argv.isEmpty() ? "" : argv.get(0);
+        List<String> rest = argv.isEmpty() ? argv : argv.subList(1, argv.size());
+        return switch (sub) {
+            case "create" -> create(rest);
+            case "list" -> list(Args.parse(rest, Set.of("dir"), Set.of()));
+            case "revoke" -> revoke(Args.parse(rest, Set.of("dir", "org"), Set.of("all")));
+            default -> throw new Args.UsageException(USAGE);
+        };
+    }
+
+    private int list(Args a) throws IOException, SQLException {
+        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
+            out.printf(FORMAT, "TOKEN", "ORG", "USES LEFT", "EXPIRES", "LAST USED", "REVOKED");
+            for (TokenAdmin.Row r : new TokenAdmin(db, clock).list()) {
+                out.printf(FORMAT, "opt_" + r.id(), r.org(), r.usesLeft() + "/" + r.maxUses(), r.expiresAt(),
+                        StateDb.cell(r.lastUsedAt()), StateDb.cell(r.revokedAt()));
+            }
         }
-        Args a = Args.parse(argv.subList(1, argv.size()), Set.of("dir", "org", "uses", "expires", "config"), Set.of());
+        return ExitCodes.OK;
+    }
+
+    private int revoke(Args a) throws Args.UsageException, IOException, SQLException {
+        boolean byOrg = a.get("org", null) != null || a.flag("all");
+        if (byOrg ? !(a.flag("all") && a.positional().isEmpty()) : a.positional().size() != 1) {
+            throw new Args.UsageException(USAGE);
+        }
+        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
+            TokenAdmin tokens = new TokenAdmin(db, clock);
+            if (byOrg) {
+                String org = a.require("org");
+                int n = tokens.revokeOrg(org);
+                out.println("revoked " + n + (n == 1 ? " token" : " tokens") + " of org \"" + org + "\"");
+                return ExitCodes.OK;
+            }
+            String id = tokenId(a.positional().get(0));
+            if (!tokens.revoke(id)) {
+                err.println("outpost-gateway: no token opt_" + id + " that is not already revoked; see "
+                        + "`outpost-gateway token list`");
+                return ExitCodes.FAILURE;
+            }
+            out.println("revoked token opt_" + id + "; it can enroll no more hosts");
+            return ExitCodes.OK;
+        }
+    }
+
+    /** The id from {@code ID}, {@code opt_ID} or a whole token (whose secret is then ignored, never echoed). */
+    private static String tokenId(String arg) throws Args.UsageException {
+        String s = arg.startsWith("opt_") ? arg.substring(4) : arg;
+        s = s.length() > 12 && s.charAt(12) == '_' ? s.substring(0, 12) : s;
+        if (!EnrollmentToken.isId(s)) {
+            throw new Args.UsageException("a token id is 12 hex digits, e.g. opt_3f9a0c1b2d4e; see "
+                    + "`outpost-gateway token list`");
+        }
+        return s;
+    }
+
+    private int create(List<String> argv) throws Args.UsageException, IOException, SQLException, ConfigException {
+        Args a = Args.parse(argv, Set.of("dir", "org", "uses", "expires", "config"), Set.of());
         GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
         GatewayConfig config = GatewayCli.loadConfig(dir, a.get("config", null), env);
         String org = a.require("org");

@@ -1,16 +1,47 @@
 package dev.outpost.gateway.config;
 
+import com.fasterxml.jackson.annotation.JsonCreator;
+import com.fasterxml.jackson.annotation.JsonProperty;
+import dev.outpost.wire.config.Violations;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 
-/** The {@code est} section: where the enrollment (EST, RFC 7030) listener accepts connections. */
-public record EstConfig(InetSocketAddress listen) {
+/**
+ * The {@code est} section: where the enrollment (EST, RFC 7030) listener accepts connections, and how many failed
+ * authentications a token id or a source address may make ({@code failed_auth_burst}, regaining one every
+ * {@code failed_auth_refill}) before it is answered 429.
+ */
+public record EstConfig(InetSocketAddress listen, int failedAuthBurst, Duration failedAuthRefill) {
     public static final InetSocketAddress DEFAULT_LISTEN = ListenAddresses.parse("0.0.0.0:8443");
+    public static final int DEFAULT_FAILED_AUTH_BURST = 5;
+    public static final Duration DEFAULT_FAILED_AUTH_REFILL = Duration.ofSeconds(10);
 
+    /**
+     * @throws dev.outpost.wire.config.InvalidConfigException naming each value out of range
+     */
     public EstConfig {
         listen = listen == null ? DEFAULT_LISTEN : listen;
+        Violations v = new Violations();
+        v.between("failed_auth_burst", failedAuthBurst, 1, 1000, DEFAULT_FAILED_AUTH_BURST);
+        if (failedAuthRefill == null) {
+            v.add("failed_auth_refill", "missing; use e.g. \"10s\"");
+        } else {
+            v.durationBetween("failed_auth_refill", failedAuthRefill, Duration.ofSeconds(1), Duration.ofHours(1),
+                    DEFAULT_FAILED_AUTH_REFILL);
+        }
+        v.throwIfAny();
+    }
+
+    /** How the file binds: an absent key is {@code null} and takes its default. */
+    @JsonCreator
+    static EstConfig of(@JsonProperty("listen") InetSocketAddress listen,
+            @JsonProperty("failed_auth_burst") Integer failedAuthBurst,
+            @JsonProperty("failed_auth_refill") Duration failedAuthRefill) {
+        return new EstConfig(listen, failedAuthBurst == null ? DEFAULT_FAILED_AUTH_BURST : failedAuthBurst,
+                failedAuthRefill == null ? DEFAULT_FAILED_AUTH_REFILL : failedAuthRefill);
     }
 
     public static EstConfig defaults() {
-        return new EstConfig(null);
+        return of(null, null, null);
     }
 }

@@ -2,6 +2,7 @@ package dev.outpost.gateway.est;
 
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.CsrCheck;
+import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.wire.EnrollmentToken;
@@ -38,9 +39,14 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     private final Responses responses;
     private final String trustDomain;
     private final Duration validity;
+    private final FailedAuthLimiter limiter;
 
+    /**
+     * @param limiter shared by every EST connection: failed authentications per token id and source address
+     */
     public EstHandler(CertificateAuthority ca, Enrollments enrollments, Responses responses, String trustDomain,
-            Duration validity) {
+            Duration validity, FailedAuthLimiter limiter) {
+        this.limiter = java.util.Objects.requireNonNull(limiter, "limiter");
         this.ca = ca;
         this.enrollments = enrollments;
         this.responses = responses;
@@ -62,6 +68,9 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (BoundedAggregator.tooLarge(req)) {
+            return responses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, req.decoderResult().cause().getMessage());
+        }
         if (!req.decoderResult().isSuccess()) {
             LOG.warn("EST: malformed HTTP request from {}", ctx.channel().remoteAddress());
             return responses.text(HttpResponseStatus.BAD_REQUEST, "malformed HTTP request");
@@ -98,6 +107,16 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
         }
         String tokenId = credentials[0];
         String logId = EnrollmentToken.isId(tokenId) ? "opt_" + tokenId + "_…" : "(malformed token id)";
+        String limitedId = EnrollmentToken.isId(tokenId) ? tokenId : null;
+        String source = source(ctx);
+        long wait = limiter.retryAfterSeconds(limitedId, source);
+        if (wait > 0) {
+            LOG.warn("EST enroll from {} with {}: refused (429): too many failed attempts", source, logId);
+            FullHttpResponse r = responses.text(HttpResponseStatus.TOO_MANY_REQUESTS, "too many failed enrollment "
+                    + "attempts with this token or from this address; retry in " + wait + " s");
+            r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(wait));
+            return r;
+        }
         String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (!type.toLowerCase(Locale.ROOT).startsWith("application/pkcs10")) {
             return responses.text(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -116,7 +135,7 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
             return responses.text(HttpResponseStatus.BAD_REQUEST, e.getMessage());
         }
         try {
-            X509Certificate cert = enrollments.enroll(tokenId, credentials[1], csr.requestedName(),
+            X509Certificate cert = enrollments.enroll(tokenId, credentials[1], csr.requestedName(), source,
                     id -> ca.issueAgent(csr.publicKey(), id, trustDomain, validity));
             LOG.info("EST enroll from {} with {}: issued {} (org {}, host {}) serial {} valid until {}",
                     ctx.channel().remoteAddress(), logId, commonName(cert), organization(cert), csr.requestedName(),
@@ -125,6 +144,7 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
         } catch (Enrollments.RefusedException e) {
             LOG.warn("EST enroll from {} with {}: refused (401): {}", ctx.channel().remoteAddress(), logId,
                     e.getMessage());
+            auditBursts(limiter.fail(limitedId, source), limitedId, source, logId);
             FullHttpResponse r = responses.text(HttpResponseStatus.UNAUTHORIZED, e.getMessage());
             r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"outpost-est\", charset=\"UTF-8\"");
             return r;
@@ -132,6 +152,25 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
             LOG.error("EST enroll from {} with {}: state database error", ctx.channel().remoteAddress(), logId, e);
             return responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "enrollment is unavailable; try again later");
         }
+    }
+
+    private void auditBursts(List<String> emptied, String tokenId, String source, String logId) {
+        for (String key : emptied) {
+            LOG.warn("EST: burst of failed enrollments: {} is limited (last attempt from {} with {})", key, source,
+                    logId);
+            try {
+                enrollments.recordBurst(key.startsWith("token ") ? tokenId : null, source,
+                        "burst of failed authentication: " + key + " is limited");
+            } catch (java.sql.SQLException e) {
+                LOG.error("EST: auditing a burst of failed enrollments failed", e);
+            }
+        }
+    }
+
+    /** The peer's IP address, the key of its failure bucket. */
+    private static String source(ChannelHandlerContext ctx) {
+        return ctx.channel().remoteAddress() instanceof java.net.InetSocketAddress a && a.getAddress() != null
+                ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
     }
 
     private FullHttpResponse certs(HttpResponseStatus status, List<X509Certificate> certs) {

@@ -2,6 +2,7 @@ package dev.outpost.gateway.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.outpost.gateway.ca.AgentIdentity;
+import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.wire.WireNames;
 import io.netty.channel.ChannelFuture;
@@ -17,9 +18,11 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.ssl.SslHandler;
+import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.IOException;
+import java.security.cert.X509Certificate;
 import java.util.Locale;
 import java.util.Objects;
 import java.util.OptionalInt;
@@ -43,17 +46,33 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
     private final Responses responses;
     private final int maxDecodedBytes;
     private final Function<ChannelHandlerContext, AgentIdentity> peer;
+    private final AgentGate gate;
+    private final IngestConnections connections;
     private boolean closing;
     private ChannelFuture lastWrite;
 
-    public IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes) {
+    /**
+     * Refusing agents that {@code gate} denies (403) and registering each verified connection in
+     * {@code connections}, which closes it when its agent is revoked or its certificate expires.
+     */
+    public IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes,
+            AgentGate gate, IngestConnections connections) {
         this(committer, maintenance, responses, maxDecodedBytes,
-                ctx -> PeerIdentity.of(ctx.pipeline().get(SslHandler.class).engine().getSession()));
+                ctx -> PeerIdentity.of(ctx.pipeline().get(SslHandler.class).engine().getSession()), gate, connections);
     }
 
     /** With the verified peer identity taken from {@code peer}: for tests that run without TLS. */
     IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes,
             Function<ChannelHandlerContext, AgentIdentity> peer) {
+        this(committer, maintenance, responses, maxDecodedBytes, peer, AgentGate.OPEN,
+                new IngestConnections(AgentGate.OPEN, java.time.Clock.systemUTC()));
+    }
+
+    /** With the peer identity from {@code peer} and a deny list: for tests that run without TLS. */
+    IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes,
+            Function<ChannelHandlerContext, AgentIdentity> peer, AgentGate gate, IngestConnections connections) {
+        this.gate = Objects.requireNonNull(gate, "gate");
+        this.connections = Objects.requireNonNull(connections, "connections");
         this.committer = Objects.requireNonNull(committer, "committer");
         this.maintenance = Objects.requireNonNull(maintenance, "maintenance");
         this.responses = Objects.requireNonNull(responses, "responses");
@@ -106,6 +125,10 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
         if (maintenanceRetry.isPresent()) {
             return unavailable(maintenanceRetry.getAsInt(), "the gateway is in maintenance; retry later");
         }
+        if (BoundedAggregator.tooLarge(req)) {
+            return error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, OtlpStatus.RESOURCE_EXHAUSTED,
+                    req.decoderResult().cause().getMessage());
+        }
         if (!req.decoderResult().isSuccess()) {
             LOG.warn("ingest: malformed HTTP request from {}", ctx.channel().remoteAddress());
             return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT, "malformed HTTP request");
@@ -125,6 +148,13 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
                     ctx.channel().remoteAddress());
             return error(HttpResponseStatus.FORBIDDEN, OtlpStatus.PERMISSION_DENIED,
                     "client certificate does not name an Outpost agent");
+        }
+        var refusal = gate.refusal(id.agentId());
+        if (refusal.isPresent()) {
+            LOG.warn("ingest: request from {} refused (403): agent {} is {}", ctx.channel().remoteAddress(),
+                    id.agentId(), refusal.get());
+            return error(HttpResponseStatus.FORBIDDEN, OtlpStatus.PERMISSION_DENIED,
+                    "agent " + id.agentId() + " is " + refusal.get());
         }
         String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (!type.toLowerCase(Locale.ROOT).startsWith(PROTOBUF)) {
@@ -179,6 +209,19 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
         FullHttpResponse r = error(HttpResponseStatus.SERVICE_UNAVAILABLE, OtlpStatus.UNAVAILABLE, message);
         r.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
         return r;
+    }
+
+    /** Once the handshake has verified the client certificate, the connection is followed until it closes. */
+    @Override
+    public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
+        if (evt instanceof SslHandshakeCompletionEvent e && e.isSuccess()) {
+            SslHandler ssl = ctx.pipeline().get(SslHandler.class);
+            AgentIdentity id = ssl == null ? null : PeerIdentity.of(ssl.engine().getSession());
+            if (id != null && ssl.engine().getSession().getPeerCertificates()[0] instanceof X509Certificate cert) {
+                connections.track(ctx.channel(), id.agentId(), cert.getNotAfter().toInstant());
+            }
+        }
+        super.userEventTriggered(ctx, evt);
     }
 
     @Override

@@ -38,6 +38,8 @@ public final class Database implements AutoCloseable {
           enrolled_at INTEGER NOT NULL,
           status TEXT NOT NULL DEFAULT 'active')
         """,
+        // Ingest reloads the revoked and locked agents every second (CachedDenyList): keep that a short scan.
+        "CREATE INDEX IF NOT EXISTS agents_status ON agents(status)",
         // The highest batch sequence stored per agent: a batch at or below it is a retry (Watermarks).
         """
         CREATE TABLE IF NOT EXISTS ingest_watermarks (
@@ -54,6 +56,28 @@ public final class Database implements AutoCloseable {
           sink_location TEXT NOT NULL,
           sink_offset INTEGER NOT NULL,
           created_at INTEGER NOT NULL)
+        """,
+        // Append-only, hash-chained audit log (AuditLog); the triggers make the store refuse edits and deletes.
+        """
+        CREATE TABLE IF NOT EXISTS audit (
+          seq INTEGER PRIMARY KEY,
+          time INTEGER NOT NULL,
+          kind TEXT NOT NULL,
+          org TEXT,
+          agent TEXT,
+          token TEXT,
+          source TEXT,
+          detail TEXT NOT NULL,
+          prev_hash BLOB NOT NULL,
+          hash BLOB NOT NULL)
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END
+        """,
+        """
+        CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
+        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END
         """,
     };
     private final Connection connection;

@@ -26,6 +26,7 @@ public final class Enrollments {
     private final SecureRandom random;
     /** Compared against when the token id is unknown, so that both paths take the same time. */
     private final byte[] decoy;
+    private final AuditLog audit;
 
     public Enrollments(Database db, TokenHasher hasher, Clock clock, SecureRandom random) {
         this.db = Objects.requireNonNull(db, "db");
@@ -33,6 +34,7 @@ public final class Enrollments {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
         this.decoy = hasher.hash("decoy");
+        this.audit = new AuditLog(clock);
     }
 
     /** Why an enrollment was refused; the message is safe to send to the client and to log. */
@@ -42,6 +44,25 @@ public final class Enrollments {
         public RefusedException(String message) {
             super(message, null, false, false);
         }
+    }
+
+    /**
+     * Audits a burst of failed authentication: the bucket of {@code tokenId} (org looked up) or of {@code source}
+     * just emptied. In a transaction of its own, as the failures it records changed nothing else.
+     */
+    public void recordBurst(String tokenId, String source, String detail) throws SQLException {
+        db.inTransaction(c -> {
+            String org = null;
+            if (tokenId != null) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT org FROM tokens WHERE id = ?")) {
+                    ps.setString(1, tokenId);
+                    try (ResultSet rs = ps.executeQuery()) {
+                        org = rs.next() ? rs.getString(1) : null;
+                    }
+                }
+            }
+            return audit.append(c, new AuditEvent(AuditEvent.AUTH_BURST, org, null, tokenId, source, detail));
+        });
     }
 
     /** Creates a token; the returned object is the only place its secret ever exists in clear. */
@@ -66,6 +87,9 @@ public final class Enrollments {
                 ps.setLong(6, now.plus(expiresIn).toEpochMilli());
                 ps.executeUpdate();
             }
+            audit.append(c, new AuditEvent(AuditEvent.TOKEN_CREATE, org, null, token.id(), AuditEvent.CLI,
+                    "token created: " + uses + (uses == 1 ? " use" : " uses") + ", expires "
+                            + now.plus(expiresIn)));
             return null;
         });
         return token;
@@ -76,6 +100,12 @@ public final class Enrollments {
      * and consumes one use, all in one transaction. Unknown id and wrong secret are refused alike.
      */
     public X509Certificate enroll(String tokenId, String secret, String hostname,
+            Function<AgentIdentity, X509Certificate> issue) throws SQLException, RefusedException {
+        return enroll(tokenId, secret, hostname, null, issue);
+    }
+
+    /** As above, recording {@code source} (the peer address) in the audit entry of the enrollment. */
+    public X509Certificate enroll(String tokenId, String secret, String hostname, String source,
             Function<AgentIdentity, X509Certificate> issue) throws SQLException, RefusedException {
         return db.inTransaction(c -> {
             String org;
@@ -136,6 +166,9 @@ public final class Enrollments {
                 ps.setLong(7, now.toEpochMilli());
                 ps.executeUpdate();
             }
+            audit.append(c, new AuditEvent(AuditEvent.AGENT_ENROLL, org, id.agentId(), tokenId, source,
+                    "agent enrolled: host " + hostname + ", certificate serial " + cert.getSerialNumber().toString(16)
+                            + " valid until " + cert.getNotAfter().toInstant()));
             return cert;
         });
     }

@@ -46,7 +46,7 @@ class GatewayConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = GatewayConfig.loader().environmentVariables();
-        assertEquals(14, variables.size());
+        assertEquals(16, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -87,7 +87,7 @@ class GatewayConfigTest {
                 + "  agent_cert_validity: 5m\nserver_cert:\n  hostnames: [gw.example.com]\ntokens:\n"
                 + "  default_uses: 50\n  default_expiry: 7d\nsink:\n  type: FILE\n  file:\n    dir: /srv/metrics\n"
                 + "    max_file_bytes: 1048576\n    max_files: 3\nlog:\n  level: warn\n"), Map.of());
-        assertEquals(new GatewayConfig(new EstConfig(new InetSocketAddress("127.0.0.1", 0)),
+        assertEquals(new GatewayConfig(new EstConfig(new InetSocketAddress("127.0.0.1", 0), 5, java.time.Duration.ofSeconds(10)),
                 new IngestConfig(new InetSocketAddress("::1", 0), 1024, 2048),
                 new CaConfig("acme.example", Duration.ofMinutes(5)), new ServerCertConfig(List.of("gw.example.com")),
                 new TokensConfig(50, Duration.ofDays(7)),
@@ -132,6 +132,18 @@ class GatewayConfigTest {
     void wrongTypeNamesLine() throws Exception {
         assertEquals("FILE:2: ingest.max_body_bytes: \"4MiB\" is not a whole number; write digits only, without a unit",
                 errors("ingest:\n  max_body_bytes: 4MiB\n", Map.of()));
+    }
+
+    @Test
+    void failedAuthLimitsAreValidated() throws Exception {
+        assertEquals(String.join("\n",
+                "FILE:2: est.failed_auth_burst: 0 is out of range; use a whole number between 1 and 1000, e.g. 5",
+                "FILE:3: est.failed_auth_refill: \"0s\" is out of range; use a duration between 1s and 1h, e.g. \"10s\""),
+                errors("est:\n  failed_auth_burst: 0\n  failed_auth_refill: 0s\n", Map.of()));
+        GatewayConfig c = GatewayConfig.defaults(Map.of("OUTPOST_GATEWAY_EST_FAILED_AUTH_BURST", "3",
+                "OUTPOST_GATEWAY_EST_FAILED_AUTH_REFILL", "1m"));
+        assertEquals(3, c.est().failedAuthBurst());
+        assertEquals(Duration.ofMinutes(1), c.est().failedAuthRefill());
     }
 
     @Test

@@ -7,7 +7,11 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
+import dev.outpost.gateway.store.AuditEntry;
+import dev.outpost.gateway.store.AuditEvent;
+import dev.outpost.gateway.store.AuditLog;
 import dev.outpost.gateway.store.Database;
+import dev.outpost.gateway.store.TokenAdmin;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.TokenHasher;
 import dev.outpost.wire.EnrollmentToken;
@@ -44,6 +48,25 @@ class EstHandlerTest {
     Database db;
     Enrollments enrollments;
     CertificateAuthority ca;
+    final java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
+            new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2026-11-22T10:00:00Z"));
+    final Clock fake = new Clock() {
+        @Override
+        public java.time.ZoneId getZone() {
+            return java.time.ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(java.time.ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public java.time.Instant instant() {
+            return now.get();
+        }
+    };
+    final FailedAuthLimiter limiter = new FailedAuthLimiter(5, Duration.ofSeconds(10), fake);
 
     @BeforeEach
     void setUp() throws Exception {
@@ -65,7 +88,8 @@ class EstHandlerTest {
     String exchange(byte[] request) {
         EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
                 new BoundedAggregator(16 * 1024, LoggerFactory.getLogger("test"), "EST"),
-                new EstHandler(ca, enrollments, new Responses(Clock.systemUTC()), "outpost.local", Duration.ofHours(24)));
+                new EstHandler(ca, enrollments, new Responses(Clock.systemUTC()), "outpost.local", Duration.ofHours(24),
+                        limiter));
         ch.writeInbound(Unpooled.wrappedBuffer(request));
         StringBuilder out = new StringBuilder();
         for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
@@ -168,5 +192,56 @@ class EstHandlerTest {
         String r = exchange("DELETE /.well-known/est/cacerts HTTP/1.1\r\n\r\n");
         assertTrue(r.startsWith("HTTP/1.1 405 Method Not Allowed") && r.contains("allow: GET"), r);
         assertTrue(exchange("GARBAGE\r\n\r\n").startsWith("HTTP/1.1 400 Bad Request"));
+    }
+
+    static String basic(String id, String secret) {
+        return "Basic " + Base64.getEncoder().encodeToString((id + ":" + secret).getBytes(StandardCharsets.UTF_8));
+    }
+
+    @Test
+    void failedAttemptsOnOneTokenAre429WithRetryAfterEvenForTheRightSecretAndTheBurstIsAudited() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        String wrong = basic(t.id(), "0".repeat(48));
+        for (int i = 0; i < 5; i++) {
+            String r = exchange(enrollRequest(wrong, csr(), "application/pkcs10"));
+            assertEquals("unknown enrollment token or wrong secret\n", body(r), r);
+        }
+        String limited = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
+        assertTrue(limited.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), limited);
+        assertTrue(limited.contains("retry-after: 10\r\n"), limited);
+        assertEquals("too many failed enrollment attempts with this token or from this address; retry in 10 s\n",
+                body(limited));
+        List<String> bursts = AuditLog.all(db).stream().filter(e -> e.event().kind().equals(AuditEvent.AUTH_BURST))
+                .map(AuditEntry::format).map(l -> l.substring(l.indexOf(" auth.burst"))).toList();
+        assertEquals(List.of(" auth.burst org=acme token=" + t.id() + " source=embedded : burst of failed "
+                + "authentication: token " + t.id() + " is limited", " auth.burst source=embedded : burst of failed "
+                + "authentication: source embedded is limited"), bursts);
+
+        now.set(now.get().plusSeconds(4));
+        assertTrue(exchange(enrollRequest(basic(t), csr(), "application/pkcs10")).contains("retry-after: 6\r\n"));
+        now.set(now.get().plusSeconds(6));
+        String ok = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
+        assertTrue(ok.startsWith("HTTP/1.1 200 OK\r\n"), ok);
+    }
+
+    @Test
+    void guessingManyTokenIdsFromOneAddressIsLimitedPerAddress() throws Exception {
+        for (int i = 0; i < 5; i++) {
+            String r = exchange(enrollRequest(basic(String.format("%012x", i), "0".repeat(48)), csr(),
+                    "application/pkcs10"));
+            assertTrue(r.startsWith("HTTP/1.1 401 Unauthorized\r\n"), r);
+        }
+        String r = exchange(enrollRequest(basic("00000000ffff", "0".repeat(48)), csr(), "application/pkcs10"));
+        assertTrue(r.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), r);
+    }
+
+    @Test
+    void aRevokedTokenWithTheRightSecretIsToldSoAndAWrongSecretIsNot() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        assertTrue(new TokenAdmin(db, fake).revoke(t.id()));
+        String r = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
+        assertEquals("token " + t + " was revoked; create a new one with `outpost-gateway token create`\n", body(r));
+        String wrong = exchange(enrollRequest(basic(t.id(), "1".repeat(48)), csr(), "application/pkcs10"));
+        assertEquals("unknown enrollment token or wrong secret\n", body(wrong));
     }
 }

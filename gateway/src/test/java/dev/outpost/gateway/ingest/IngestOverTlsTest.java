@@ -57,6 +57,10 @@ class IngestOverTlsTest {
     EventExecutorGroup blocking;
     HttpsListener listener;
     SSLContext client;
+    final java.util.Map<String, String> denied = new java.util.concurrent.ConcurrentHashMap<>();
+    final java.util.concurrent.atomic.AtomicReference<java.time.Instant> sweepNow =
+            new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
+    IngestConnections connections;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -67,12 +71,29 @@ class IngestOverTlsTest {
         sink = new FileSink(dir.resolve("metrics"), 1 << 20, 5, clock);
         BatchCommitter committer = new BatchCommitter(sink, new Watermarks(db, clock));
         Maintenance maintenance = new Maintenance(dir.resolve("maintenance"));
+        AgentGate gate = agentId -> java.util.Optional.ofNullable(denied.get(agentId));
+        connections = new IngestConnections(gate, new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public java.time.Instant instant() {
+                return sweepNow.get();
+            }
+        });
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         blocking = new DefaultEventExecutorGroup(2);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
                 new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
                         ca.certificate()), 64 * 1024, blocking,
-                () -> new IngestHandler(committer, maintenance, new Responses(clock), 1 << 20),
+                () -> new IngestHandler(committer, maintenance, new Responses(clock), 1 << 20, gate, connections),
                 LoggerFactory.getLogger("test"));
         client = agentTls(A);
     }
@@ -156,5 +177,39 @@ class IngestOverTlsTest {
 
         assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:2")).get(0).status());
         assertEquals(List.of("a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:2"), Wire.stored(dir.resolve("metrics")));
+    }
+
+    /** Sends one batch, reads its 200, lets {@code sweep} run, and returns what the socket reads next (-1: closed). */
+    int readAfterSweep(Runnable sweep) throws Exception {
+        InetSocketAddress at = listener.address();
+        try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(at.getAddress(), at.getPort())) {
+            s.setSoTimeout(20_000); // a bound against hanging, not a timing assumption
+            s.getOutputStream().write(Wire.post("a-3f9a0c1b2d4e5f60:1"));
+            s.getOutputStream().flush();
+            assertEquals(200, Wire.read(s.getInputStream()).status());
+            assertEquals(1, connections.size(), "the verified connection is followed");
+            sweep.run();
+            return s.getInputStream().read();
+        }
+    }
+
+    @Test
+    void theSweepClosesAnOpenConnectionOfARevokedAgent() throws Exception {
+        assertEquals(-1, readAfterSweep(() -> {
+            assertEquals(0, connections.sweep());
+            denied.put(A.agentId(), "revoked");
+            assertEquals(1, connections.sweep());
+        }));
+    }
+
+    @Test
+    void noConnectionOutlivesItsClientCertificate() throws Exception {
+        // agentTls issues certificates valid for 1 hour
+        assertEquals(-1, readAfterSweep(() -> {
+            sweepNow.set(java.time.Instant.now().plus(Duration.ofMinutes(59)));
+            assertEquals(0, connections.sweep());
+            sweepNow.set(java.time.Instant.now().plus(Duration.ofMinutes(61)));
+            assertEquals(1, connections.sweep());
+        }));
     }
 }

@@ -94,6 +94,32 @@ class EnrollmentsTest {
     }
 
     @Test
+    void theSecretAppearsNowhereInTheStateAfterCreateEnrollRevokeAndABurstNotEvenInTheAuditLog() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 2, Duration.ofHours(1));
+        enrollments.enroll(t.id(), t.secret(), "web-1", "192.0.2.7", issuer());
+        enrollments.recordBurst(t.id(), "192.0.2.7", "burst of failed authentication: token " + t.id() + " is limited");
+        assertTrue(new TokenAdmin(db, clock).revoke(t.id()));
+        assertTrue(new AgentRegistry(db, clock).revoke(issued.get(0).agentId()));
+        List<String> kinds = AuditLog.all(db).stream().map(e -> e.event().kind()).toList();
+        assertEquals(List.of("token.create", "agent.enroll", "auth.burst", "token.revoke", "agent.revoke"), kinds);
+        for (AuditEntry e : AuditLog.all(db)) {
+            assertFalse(e.format().contains(t.secret()), e.format());
+        }
+        db.close();
+        byte[] all = Files.readAllBytes(dir.resolve("state.db"));
+        for (Path p : List.of(dir.resolve("state.db-wal"), dir.resolve("state.db-shm"))) {
+            if (Files.exists(p)) {
+                all = concat(all, Files.readAllBytes(p));
+            }
+        }
+        String text = new String(all, StandardCharsets.ISO_8859_1);
+        assertTrue(text.contains("token.revoke"), "the audit log is in the file that was searched");
+        assertFalse(text.contains(t.secret()), "the secret is not");
+        assertFalse(text.contains(t.reveal()), "nor the whole token");
+        db = Database.open(dir.resolve("state.db"));
+    }
+
+    @Test
     void aOneUseTokenEnrollsOnceThenSaysItIsUsedUp() throws Exception {
         EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
         X509Certificate cert = enrollments.enroll(t.id(), t.secret(), "web-1", issuer());

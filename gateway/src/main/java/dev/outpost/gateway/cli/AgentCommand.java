@@ -1,0 +1,76 @@
+package dev.outpost.gateway.cli;
+
+import dev.outpost.gateway.GatewayDir;
+import dev.outpost.gateway.store.AgentRegistry;
+import dev.outpost.gateway.store.Database;
+import dev.outpost.wire.cli.Args;
+import dev.outpost.wire.cli.ExitCodes;
+import java.io.IOException;
+import java.io.PrintStream;
+import java.sql.SQLException;
+import java.time.Clock;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+
+/** {@code outpost-gateway agent list|revoke}: the enrolled agents, and taking one or a whole org's away. */
+final class AgentCommand {
+    static final String USAGE = "usage: outpost-gateway agent list [--dir DIR] | agent revoke [--dir DIR] AGENT "
+            + "| agent revoke [--dir DIR] --org ORG --all";
+    static final String FORMAT = "%-18s  %-16s  %-20s  %-7s  %-34s  %-24s  %s%n";
+    private final PrintStream out;
+    private final PrintStream err;
+    private final Map<String, String> env;
+    private final Clock clock;
+
+    AgentCommand(PrintStream out, PrintStream err, Map<String, String> env, Clock clock) {
+        this.out = out;
+        this.err = err;
+        this.env = env;
+        this.clock = clock;
+    }
+
+    int run(List<String> argv) throws Args.UsageException, IOException, SQLException {
+        String sub = argv.isEmpty() ? "" : argv.get(0);
+        List<String> rest = argv.isEmpty() ? argv : argv.subList(1, argv.size());
+        return switch (sub) {
+            case "list" -> list(Args.parse(rest, Set.of("dir"), Set.of()));
+            case "revoke" -> revoke(Args.parse(rest, Set.of("dir", "org"), Set.of("all")));
+            default -> throw new Args.UsageException(USAGE);
+        };
+    }
+
+    private int list(Args a) throws IOException, SQLException {
+        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
+            out.printf(FORMAT, "AGENT", "ORG", "HOST", "STATUS", "SERIAL", "CERT EXPIRES", "ENROLLED");
+            for (AgentRegistry.Row r : new AgentRegistry(db, clock).list()) {
+                out.printf(FORMAT, r.id(), r.org(), r.hostname(), r.status(), r.serial(), r.notAfter(), r.enrolledAt());
+            }
+        }
+        return ExitCodes.OK;
+    }
+
+    private int revoke(Args a) throws Args.UsageException, IOException, SQLException {
+        boolean byOrg = a.get("org", null) != null || a.flag("all");
+        if (byOrg ? !(a.flag("all") && a.positional().isEmpty()) : a.positional().size() != 1) {
+            throw new Args.UsageException(USAGE);
+        }
+        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
+            AgentRegistry agents = new AgentRegistry(db, clock);
+            if (byOrg) {
+                String org = a.require("org");
+                int n = agents.revokeOrg(org);
+                out.println("revoked " + n + (n == 1 ? " agent" : " agents") + " of org \"" + org + "\"");
+                return ExitCodes.OK;
+            }
+            String id = a.positional().get(0);
+            if (!agents.revoke(id)) {
+                err.println("outpost-gateway: no agent " + id + " that is not already revoked; see `outpost-gateway "
+                        + "agent list`");
+                return ExitCodes.FAILURE;
+            }
+            out.println("revoked agent " + id + "; its next request is refused and its open connections close");
+            return ExitCodes.OK;
+        }
+    }
+}

@@ -1,0 +1,22 @@
+package dev.outpost.gateway.store;
+
+import java.util.Objects;
+
+/**
+ * One security event to append to the audit log: what happened ({@code kind}), to whom (org, agent, token id —
+ * never a secret), who or where it came from ({@code source}: "cli" or a peer address) and a readable detail.
+ */
+public record AuditEvent(String kind, String org, String agent, String token, String source, String detail) {
+    public static final String TOKEN_CREATE = "token.create";
+    public static final String TOKEN_REVOKE = "token.revoke";
+    public static final String AGENT_ENROLL = "agent.enroll";
+    public static final String AGENT_REVOKE = "agent.revoke";
+    public static final String AUTH_BURST = "auth.burst";
+    /** The source of events caused by an operator at the command line. */
+    public static final String CLI = "cli";
+
+    public AuditEvent {
+        Objects.requireNonNull(kind, "kind");
+        Objects.requireNonNull(detail, "detail");
+    }
+}

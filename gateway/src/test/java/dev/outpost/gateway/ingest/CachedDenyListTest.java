@@ -1,0 +1,65 @@
+package dev.outpost.gateway.ingest;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+
+import java.sql.SQLException;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneOffset;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.Map;
+import java.util.Optional;
+import org.junit.jupiter.api.Test;
+
+/** The deny list's reload bound, and that a failed reload keeps the last list in force. */
+class CachedDenyListTest {
+    @Test
+    void reloadsAtMostOncePerBoundAndKeepsTheLastListWhenAReloadFails() {
+        Instant t0 = Instant.parse("2026-11-22T10:00:00Z");
+        Instant[] now = {t0};
+        Clock clock = new Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return ZoneOffset.UTC;
+            }
+
+            @Override
+            public Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                return now[0];
+            }
+        };
+        Deque<Object> answers = new ArrayDeque<>();
+        answers.add(Map.of("a-1", "revoked"));
+        answers.add(new SQLException("database is locked"));
+        answers.add(Map.of("a-2", "locked"));
+        int[] loads = {0};
+        CachedDenyList list = new CachedDenyList(() -> {
+            loads[0]++;
+            Object next = answers.remove();
+            if (next instanceof SQLException e) {
+                throw e;
+            }
+            @SuppressWarnings("unchecked")
+            Map<String, String> m = (Map<String, String>) next;
+            return m;
+        }, clock, Duration.ofSeconds(1));
+
+        assertEquals(Optional.of("revoked"), list.refusal("a-1"));
+        assertEquals(Optional.empty(), list.refusal("a-2"));
+        assertEquals(1, loads[0]);
+        now[0] = t0.plusSeconds(1);
+        assertEquals(Optional.of("revoked"), list.refusal("a-1"), "a failed reload keeps the last list");
+        assertEquals(Optional.of("locked"), list.refusal("a-2"), "and is retried on the next request");
+        assertEquals(Optional.empty(), list.refusal("a-1"));
+        assertEquals(3, loads[0]);
+        assertThrows(IllegalArgumentException.class, () -> new CachedDenyList(Map::of, clock, Duration.ofSeconds(-1)));
+    }
+}
