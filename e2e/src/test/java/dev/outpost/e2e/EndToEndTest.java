@@ -119,6 +119,8 @@ class EndToEndTest {
                 assertTrue(n.has(field), "field " + field + " in " + line);
             }
             assertTrue(n.path("batch").asText().startsWith(agentId + ":"), line);
+            assertEquals("e2e", n.path("resource").path("env").asText(), "the configured label: " + line);
+            assertEquals("outpost-agent", n.path("resource").path("service.name").asText(), line);
         }
         assertTrue(rows > REQUIRED.size(), "rows from the agent: " + rows);
         assertTrue(metricsFromAgent().containsAll(REQUIRED));

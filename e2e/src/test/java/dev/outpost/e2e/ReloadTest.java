@@ -55,6 +55,16 @@ class ReloadTest {
                         "batches collected after the reload");
                 assertEquals(0, rootFilesystemRows(gateway, agentId, from), "/ is no longer reported");
                 assertTrue(agent.process.isAlive(), "reloading never restarted the agent");
+                Proc.Result status = Proc.run("outpost-agent", gateway.logs, "reload-status", Map.of(), "status",
+                        "--config", config.toString());
+                assertEquals(0, status.exit(), status.toString());
+                assertTrue(status.out().contains("daemon:       running, pid " + agent.pid()), status.out());
+                Proc.Result json = Proc.run("outpost-agent", gateway.logs, "reload-status-json", Map.of(), "status",
+                        "--config", config.toString(), "--json");
+                JsonNode s = new ObjectMapper().readTree(json.out());
+                assertEquals(agentId, s.path("agentId").asText());
+                assertEquals("running", s.path("state").asText());
+                assertTrue(s.path("batchesSent").asLong() > 0, json.out());
                 assertEquals(0, agent.stop());
             }
         }

@@ -53,7 +53,8 @@ class FileSinkTest {
                 Histogram.newBuilder().addDataPoints(HistogramDataPoint.newBuilder().setTimeUnixNano(T).setCount(4)
                         .setSum(0.5).setMax(0.25))).build();
         return ExportMetricsServiceRequest.newBuilder().addResourceMetrics(ResourceMetrics.newBuilder()
-                .setResource(Resource.newBuilder().addAttributes(kv("host.name", "web-1")))
+                .setResource(Resource.newBuilder().addAttributes(kv("host.name", "web-1")).addAttributes(kv("env", "prod"))
+                        .addAttributes(kv("outpost.org.id", "acme")))
                 .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(cpu).addMetrics(load).addMetrics(procs)
                         .addMetrics(push))).build();
     }
@@ -68,16 +69,16 @@ class FileSinkTest {
         String common = "\"org\":\"acme\",\"agent\":\"a-3f9a0c1b2d4e5f60\",\"host\":\"web-1\",";
         assertEquals(List.of(
                 "{\"time\":\"2026-11-22T05:20:00.123Z\"," + common + "\"metric\":\"system.cpu.time\",\"kind\":\"sum\","
-                        + "\"unit\":\"s\",\"attributes\":{\"cpu\":\"cpu0\",\"state\":\"user\"},"
+                        + "\"unit\":\"s\",\"attributes\":{\"cpu\":\"cpu0\",\"state\":\"user\"},\"resource\":{\"env\":\"prod\"},"
                         + "\"batch\":\"a-3f9a0c1b2d4e5f60:42\",\"value\":1234.5}",
                 "{\"time\":\"2026-11-22T05:20:00.123Z\"," + common + "\"metric\":\"system.cpu.load_average.1m\","
-                        + "\"kind\":\"gauge\",\"unit\":\"{thread}\",\"attributes\":{},"
+                        + "\"kind\":\"gauge\",\"unit\":\"{thread}\",\"attributes\":{},\"resource\":{\"env\":\"prod\"},"
                         + "\"batch\":\"a-3f9a0c1b2d4e5f60:42\",\"value\":0.25}",
                 "{\"time\":\"2026-11-22T05:20:00.123Z\"," + common + "\"metric\":\"system.process.count\","
-                        + "\"kind\":\"gauge\",\"unit\":\"{process}\",\"attributes\":{},"
+                        + "\"kind\":\"gauge\",\"unit\":\"{process}\",\"attributes\":{},\"resource\":{\"env\":\"prod\"},"
                         + "\"batch\":\"a-3f9a0c1b2d4e5f60:42\",\"value\":312}",
                 "{\"time\":\"2026-11-22T05:20:00.123Z\"," + common + "\"metric\":\"outpost.agent.push.duration\","
-                        + "\"kind\":\"histogram\",\"unit\":\"s\",\"attributes\":{},"
+                        + "\"kind\":\"histogram\",\"unit\":\"s\",\"attributes\":{},\"resource\":{\"env\":\"prod\"},"
                         + "\"batch\":\"a-3f9a0c1b2d4e5f60:42\",\"value\":0.5,\"count\":4,\"max\":0.25}"),
                 Files.readAllLines(file));
     }
