@@ -51,26 +51,11 @@ final class AgentCommand {
     }
 
     private int revoke(Args a) throws Args.UsageException, IOException, SQLException {
-        boolean byOrg = a.get("org", null) != null || a.flag("all");
-        if (byOrg ? !(a.flag("all") && a.positional().isEmpty()) : a.positional().size() != 1) {
-            throw new Args.UsageException(USAGE);
-        }
+        boolean byOrg = RevokeCommand.byOrg(a, USAGE);
+        String id = byOrg ? null : a.positional().get(0);
         try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
-            AgentRegistry agents = new AgentRegistry(db, clock);
-            if (byOrg) {
-                String org = a.require("org");
-                int n = agents.revokeOrg(org);
-                out.println("revoked " + n + (n == 1 ? " agent" : " agents") + " of org \"" + org + "\"");
-                return ExitCodes.OK;
-            }
-            String id = a.positional().get(0);
-            if (!agents.revoke(id)) {
-                err.println("outpost-gateway: no agent " + id + " that is not already revoked; see `outpost-gateway "
-                        + "agent list`");
-                return ExitCodes.FAILURE;
-            }
-            out.println("revoked agent " + id + "; its next request is refused and its open connections close");
-            return ExitCodes.OK;
+            return RevokeCommand.run(a, byOrg, new AgentRegistry(db, clock), "agent", id, id,
+                    "its next request is refused and its open connections close", out, err);
         }
     }
 }

@@ -68,26 +68,11 @@ final class TokenCommand {
     }
 
     private int revoke(Args a) throws Args.UsageException, IOException, SQLException {
-        boolean byOrg = a.get("org", null) != null || a.flag("all");
-        if (byOrg ? !(a.flag("all") && a.positional().isEmpty()) : a.positional().size() != 1) {
-            throw new Args.UsageException(USAGE);
-        }
+        boolean byOrg = RevokeCommand.byOrg(a, USAGE);
+        String id = byOrg ? null : tokenId(a.positional().get(0));
         try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
-            TokenAdmin tokens = new TokenAdmin(db, clock);
-            if (byOrg) {
-                String org = a.require("org");
-                int n = tokens.revokeOrg(org);
-                out.println("revoked " + n + (n == 1 ? " token" : " tokens") + " of org \"" + org + "\"");
-                return ExitCodes.OK;
-            }
-            String id = tokenId(a.positional().get(0));
-            if (!tokens.revoke(id)) {
-                err.println("outpost-gateway: no token opt_" + id + " that is not already revoked; see "
-                        + "`outpost-gateway token list`");
-                return ExitCodes.FAILURE;
-            }
-            out.println("revoked token opt_" + id + "; it can enroll no more hosts");
-            return ExitCodes.OK;
+            return RevokeCommand.run(a, byOrg, new TokenAdmin(db, clock), "token", id, "opt_" + id,
+                    "it can enroll no more hosts", out, err);
         }
     }
 

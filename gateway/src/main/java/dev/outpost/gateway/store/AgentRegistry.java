@@ -17,7 +17,7 @@ import java.util.Objects;
  * agents that may no longer be served. Status is {@code active}, {@code revoked} or {@code locked}; anything but
  * {@code active} is denied.
  */
-public final class AgentRegistry {
+public final class AgentRegistry implements Revocable {
     public static final String ACTIVE = "active";
     public static final String REVOKED = "revoked";
     public static final String LOCKED = "locked";
@@ -67,11 +67,13 @@ public final class AgentRegistry {
     }
 
     /** Revokes one agent; false if there is no such agent or it is already revoked. */
+    @Override
     public boolean revoke(String agentId) throws SQLException {
         return db.inTransaction(c -> revokeWhere(c, "id = ?", agentId) == 1);
     }
 
     /** Revokes every agent of {@code org} that is not yet revoked; returns how many. */
+    @Override
     public int revokeOrg(String org) throws SQLException {
         return db.inTransaction(c -> revokeWhere(c, "org = ?", org));
     }

@@ -14,7 +14,7 @@ import java.util.Objects;
  * Listing and revoking enrollment tokens. A listing never carries the secret or its HMAC; each revocation is
  * audited in the transaction that makes it.
  */
-public final class TokenAdmin {
+public final class TokenAdmin implements Revocable {
     private final Database db;
     private final Clock clock;
     private final AuditLog audit;
@@ -50,11 +50,13 @@ public final class TokenAdmin {
     }
 
     /** Revokes one token; false if there is no token {@code id} or it was already revoked. */
+    @Override
     public boolean revoke(String id) throws SQLException {
         return db.inTransaction(c -> revokeWhere(c, "id = ?", id) == 1);
     }
 
     /** Revokes every unrevoked token of {@code org}; returns how many. */
+    @Override
     public int revokeOrg(String org) throws SQLException {
         return db.inTransaction(c -> revokeWhere(c, "org = ?", org));
     }
