@@ -33,6 +33,18 @@ public final class DiskQueue implements AutoCloseable {
     private final AckFile ackFile;
     private final Segments segments;
     private long acked;
+    /** The highest sequence handed out by {@link #peek}: records up to it may be on their way to the gateway. */
+    private long peekedThrough = -1;
+    /** The lowest sequence of the last window {@link #peek} handed out. */
+    private long peekedFrom;
+    /**
+     * Records dropped for room while they may have been in flight, [pendingFrom, pendingTo]: not counted as lost
+     * yet, because the gateway may still store them. An {@link #ack} covering them proves delivery; the next
+     * {@link #peek} (the push that follows) makes the rest final. So the drop count is exact and only grows.
+     */
+    private long pendingFrom = 1;
+    private long pendingTo;
+    private long deliveredAfterDrop;
     private long nextSeq;
     private long droppedDiskFull;
     private boolean closed;
@@ -90,7 +102,9 @@ public final class DiskQueue implements AutoCloseable {
         long size = RecordCodec.HEADER + (long) payload.length;
         try {
             long dropsBefore = segments.droppedFull();
+            long droppedThroughBefore = segments.droppedThrough();
             limits.makeRoom(segments, size, nextSeq);
+            holdInFlightDrops(droppedThroughBefore, segments.droppedThrough());
             segments.reclaim();
             persistState(segments.droppedFull() > dropsBefore); // at once: dropped records must not come back
             limits.checkFreeSpace(size);
@@ -114,7 +128,12 @@ public final class DiskQueue implements AutoCloseable {
             throw new IllegalArgumentException("max " + max + " must be at least 1");
         }
         try {
+            pendingFrom = pendingTo + 1; // not acknowledged by the push that carried them: lost after all
             List<Record> out = segments.peek(max);
+            if (!out.isEmpty()) {
+                peekedFrom = out.get(0).seq();
+                peekedThrough = out.get(out.size() - 1).seq();
+            }
             ackFile.update(new AckFile.State(acked, segments.droppedThrough())); // written by the next ack or append
             return out;
         } catch (IOException e) {
@@ -130,6 +149,11 @@ public final class DiskQueue implements AutoCloseable {
                     + (nextSeq - 1));
         }
         if (seq > acked) {
+            if (seq >= pendingFrom && pendingFrom <= pendingTo) {
+                long delivered = Math.min(seq, pendingTo) - pendingFrom + 1;
+                deliveredAfterDrop += delivered;
+                pendingFrom += delivered;
+            }
             acked = seq;
             segments.advance(seq);
             segments.reclaim();
@@ -147,7 +171,22 @@ public final class DiskQueue implements AutoCloseable {
 
     /** What waits, how old it is, and what was lost and why. */
     public synchronized QueueStats stats() {
-        return segments.stats(droppedDiskFull, nextSeq);
+        QueueStats s = segments.stats(droppedDiskFull, nextSeq);
+        long held = Math.max(0, pendingTo - pendingFrom + 1) + deliveredAfterDrop;
+        return new QueueStats(s.records(), s.bytes(), s.oldestCreated(), s.droppedFull() - held, s.droppedDiskFull(),
+                s.corruptSkipped(), s.tornTailBytesCut(), s.nextSeq());
+    }
+
+    /** Of the records just dropped, (before, through], those handed to the push loop are held (see pendingFrom). */
+    private void holdInFlightDrops(long before, long through) {
+        long lo = Math.max(Math.max(before, acked) + 1, peekedFrom);
+        long hi = Math.min(through, peekedThrough);
+        if (hi >= lo) {
+            if (pendingFrom > pendingTo) {
+                pendingFrom = lo;
+            }
+            pendingTo = hi;
+        }
     }
 
     /** Writes a pending acknowledgement and closes the files. */

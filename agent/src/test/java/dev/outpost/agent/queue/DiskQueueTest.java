@@ -201,6 +201,8 @@ class DiskQueueTest {
             assertEquals("minFreeBytes -2 must not be negative",
                     assertThrows(IllegalArgumentException.class, () -> q.limits(1024, -2)).getMessage());
             q.append(payload(21, 100));
+            assertEquals(11, q.stats().droppedFull(), "the record peeked above may be in flight: held, not lost yet");
+            q.peek(1);
             assertEquals(12, q.stats().droppedFull(), "the refused limits changed nothing");
             assertEquals(1280, q.stats().bytes());
         }
@@ -265,5 +267,26 @@ class DiskQueueTest {
         q.close();
         assertEquals("disk queue " + dir + " is closed",
                 assertThrows(IllegalStateException.class, () -> q.append(payload(2, 10))).getMessage());
+    }
+
+    @Test
+    void aRecordDroppedWhileInFlightCountsAsLostOnlyIfTheGatewayDidNotTakeIt() throws Exception {
+        try (DiskQueue q = DiskQueue.open(tmp.resolve("q"), 8 * 128, 0, clock, 1024)) {
+            for (int i = 0; i < 8; i++) {
+                q.append(payload(i, 100));
+            }
+            List<DiskQueue.Record> window = q.peek(2);        // two records on their way to the gateway
+            q.append(payload(8, 100));                        // room needed: the oldest (in flight) is dropped
+            q.append(payload(9, 100));                        // and the second
+            assertEquals(0, q.stats().droppedFull(), "held while the push that carries them is out");
+            q.ack(window.get(0).seq());                       // the gateway stored the first
+            List<DiskQueue.Record> next = q.peek(8);          // the next push: the second was not stored
+            assertEquals(1, q.stats().droppedFull(), "only the one the gateway never took is lost");
+            assertEquals(window.get(1).seq() + 1, next.get(0).seq());
+            q.append(payload(10, 100));                       // drops the oldest of that new window
+            assertEquals(1, q.stats().droppedFull(), "the record after them was in that peek too: held");
+            q.peek(1);
+            assertEquals(2, q.stats().droppedFull());
+        }
     }
 }
