@@ -5,6 +5,8 @@ import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.est.EstHandler;
+import dev.outpost.gateway.est.Reenroll;
+import dev.outpost.gateway.http.GraceTrustManager;
 import dev.outpost.gateway.est.FailedAuthLimiter;
 import dev.outpost.gateway.ingest.AgentGate;
 import dev.outpost.gateway.ingest.CachedDenyList;
@@ -20,6 +22,7 @@ import dev.outpost.gateway.sink.FileSink;
 import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.gateway.store.Renewals;
 import dev.outpost.gateway.store.TokenHasher;
 import dev.outpost.gateway.store.Watermarks;
 import io.netty.channel.EventLoopGroup;
@@ -91,13 +94,16 @@ public final class GatewayRuntime implements AutoCloseable {
             committer.recover();
             Maintenance maintenance = new Maintenance(dir.maintenance());
             Responses responses = new Responses(clock);
-            ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate());
+            ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate(),
+                    new GraceTrustManager(ca.certificate(), config.ca().renewalGrace(), clock));
+            Reenroll reenroll = new Reenroll(ca, new Renewals(db, clock), responses, config.ca().trustDomain(),
+                    config.ca().agentCertValidity(), clock);
             ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), ca.certificate());
             FailedAuthLimiter limiter = new FailedAuthLimiter(config.est().failedAuthBurst(),
                     config.est().failedAuthRefill(), clock);
             est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls, 16 * 1024, blocking,
                     () -> new EstHandler(ca, enrollments, responses, config.ca().trustDomain(),
-                            config.ca().agentCertValidity(), limiter), LOG);
+                            config.ca().agentCertValidity(), limiter, reenroll), LOG);
             AgentGate gate = new CachedDenyList(new AgentRegistry(db, clock)::denied, clock, DENY_LIST_MAX_AGE);
             IngestConnections connections = new IngestConnections(gate, clock);
             HttpsListener ing = HttpsListener.bind("ingest", config.ingest().listen(), boss, workers, ingestTls,

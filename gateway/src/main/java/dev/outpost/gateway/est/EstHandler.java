@@ -2,6 +2,7 @@ package dev.outpost.gateway.est;
 
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.CsrCheck;
+import dev.outpost.gateway.ca.PeerIdentity;
 import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.store.Enrollments;
@@ -15,12 +16,11 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
-import java.nio.charset.StandardCharsets;
+import io.netty.handler.ssl.SslHandler;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
-import java.util.Base64;
 import java.util.List;
-import java.util.Locale;
+import java.util.function.Function;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.slf4j.Logger;
@@ -40,13 +40,25 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     private final String trustDomain;
     private final Duration validity;
     private final FailedAuthLimiter limiter;
+    private final Reenroll reenroll;
+    private final Function<ChannelHandlerContext, X509Certificate> peer;
 
     /**
      * @param limiter shared by every EST connection: failed authentications per token id and source address
      */
     public EstHandler(CertificateAuthority ca, Enrollments enrollments, Responses responses, String trustDomain,
-            Duration validity, FailedAuthLimiter limiter) {
+            Duration validity, FailedAuthLimiter limiter, Reenroll reenroll) {
+        this(ca, enrollments, responses, trustDomain, validity, limiter, reenroll,
+                ctx -> PeerIdentity.certificate(ctx.pipeline().get(SslHandler.class).engine().getSession()));
+    }
+
+    /** With the client certificate taken from {@code peer}: for tests that run without TLS. */
+    EstHandler(CertificateAuthority ca, Enrollments enrollments, Responses responses, String trustDomain,
+            Duration validity, FailedAuthLimiter limiter, Reenroll reenroll,
+            Function<ChannelHandlerContext, X509Certificate> peer) {
         this.limiter = java.util.Objects.requireNonNull(limiter, "limiter");
+        this.reenroll = java.util.Objects.requireNonNull(reenroll, "reenroll");
+        this.peer = peer;
         this.ca = ca;
         this.enrollments = enrollments;
         this.responses = responses;
@@ -78,7 +90,7 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
         String path = req.uri().split("\\?", 2)[0];
         Matcher m = PATH.matcher(path);
         if (!m.matches()) {
-            return responses.text(HttpResponseStatus.NOT_FOUND, "no such EST resource: " + abbreviate(path));
+            return responses.text(HttpResponseStatus.NOT_FOUND, "no such EST resource: " + CsrBody.printable(path));
         }
         String op = m.group(1);
         switch (op) {
@@ -86,14 +98,19 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
                 if (!HttpMethod.GET.equals(req.method())) {
                     return methodNotAllowed("GET");
                 }
-                return certs(HttpResponseStatus.OK, List.of(ca.certificate()));
+                return certs(responses, HttpResponseStatus.OK, List.of(ca.certificate()));
             case WireNames.EST_SIMPLE_ENROLL:
                 if (!HttpMethod.POST.equals(req.method())) {
                     return methodNotAllowed("POST");
                 }
                 return enroll(ctx, req);
+            case WireNames.EST_SIMPLE_REENROLL:
+                if (!HttpMethod.POST.equals(req.method())) {
+                    return methodNotAllowed("POST");
+                }
+                return reenroll.handle(source(ctx), req, peer.apply(ctx));
             default:
-                return responses.text(HttpResponseStatus.NOT_FOUND, "no such EST operation: " + abbreviate(op));
+                return responses.text(HttpResponseStatus.NOT_FOUND, "no such EST operation: " + CsrBody.printable(op));
         }
     }
 
@@ -117,30 +134,18 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
             r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(wait));
             return r;
         }
-        String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
-        if (!type.toLowerCase(Locale.ROOT).startsWith("application/pkcs10")) {
-            return responses.text(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
-                    "Content-Type must be application/pkcs10, not \"" + abbreviate(type) + "\"");
+        CsrBody.Parsed parsed = CsrBody.read(req, responses, LOG, "EST enroll from " + source + " with " + logId);
+        if (parsed.refusal() != null) {
+            return parsed.refusal();
         }
-        CsrCheck.Accepted csr;
-        try {
-            byte[] der = Base64.getDecoder().decode(req.content().toString(StandardCharsets.US_ASCII).replaceAll("\\s+", ""));
-            csr = CsrCheck.check(der);
-        } catch (IllegalArgumentException e) {
-            LOG.warn("EST enroll from {} with {}: refused (400): CSR is not base64", ctx.channel().remoteAddress(), logId);
-            return responses.text(HttpResponseStatus.BAD_REQUEST, "CSR is not base64 text");
-        } catch (CsrCheck.BadCsrException e) {
-            LOG.warn("EST enroll from {} with {}: refused (400): {}", ctx.channel().remoteAddress(), logId,
-                    e.getMessage());
-            return responses.text(HttpResponseStatus.BAD_REQUEST, e.getMessage());
-        }
+        CsrCheck.Accepted csr = parsed.csr();
         try {
             X509Certificate cert = enrollments.enroll(tokenId, credentials[1], csr.requestedName(), source,
                     id -> ca.issueAgent(csr.publicKey(), id, trustDomain, validity));
             LOG.info("EST enroll from {} with {}: issued {} (org {}, host {}) serial {} valid until {}",
                     ctx.channel().remoteAddress(), logId, commonName(cert), organization(cert), csr.requestedName(),
                     cert.getSerialNumber().toString(16), cert.getNotAfter().toInstant());
-            return certs(HttpResponseStatus.OK, List.of(cert));
+            return certs(responses, HttpResponseStatus.OK, List.of(cert));
         } catch (Enrollments.RefusedException e) {
             LOG.warn("EST enroll from {} with {}: refused (401): {}", ctx.channel().remoteAddress(), logId,
                     e.getMessage());
@@ -173,7 +178,7 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
                 ? a.getAddress().getHostAddress() : String.valueOf(ctx.channel().remoteAddress());
     }
 
-    private FullHttpResponse certs(HttpResponseStatus status, List<X509Certificate> certs) {
+    static FullHttpResponse certs(Responses responses, HttpResponseStatus status, List<X509Certificate> certs) {
         FullHttpResponse r = responses.of(status, Pkcs7.CERTS_ONLY, Pkcs7.certsOnlyBase64(certs));
         r.headers().set("content-transfer-encoding", "base64");
         return r;
@@ -199,10 +204,6 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
         return rdns.length == 0 ? "" : rdns[0].getFirst().getValue().toString();
     }
 
-    private static String abbreviate(String s) {
-        String t = s.replaceAll("[^\\x20-\\x7e]", "?");
-        return t.length() > 80 ? t.substring(0, 80) + "…" : t;
-    }
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

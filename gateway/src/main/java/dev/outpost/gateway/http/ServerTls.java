@@ -8,6 +8,7 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLException;
+import javax.net.ssl.TrustManager;
 
 /**
  * The TLS settings of a gateway listener: TLS 1.3, or 1.2 with AEAD suites only; trust in Outpost's CA only.
@@ -20,19 +21,32 @@ public final class ServerTls {
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
     private final ClientAuth clientAuth;
+    private final TrustManager clientTrust;
     private volatile SslContext context;
 
     public ServerTls(ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain, X509Certificate trustedCa)
             throws SSLException {
+        this(clientAuth, key, chain, trustedCa, null);
+    }
+
+    /** With a trust manager of its own for client certificates (the EST listener's renewal grace). */
+    public ServerTls(ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain, X509Certificate trustedCa,
+            TrustManager clientTrust) throws SSLException {
         this.clientAuth = clientAuth;
+        this.clientTrust = clientTrust;
         update(key, chain, trustedCa);
     }
 
     /** Replaces key, certificate chain and trusted CA; connections accepted from now on use them. */
     public void update(PrivateKey key, List<X509Certificate> chain, X509Certificate trustedCa) throws SSLException {
-        this.context = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new))
+        SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
+        if (clientTrust != null) {
+            b.trustManager(clientTrust);
+        } else {
+            b.trustManager(trustedCa);
+        }
+        this.context = b
                 .sslProvider(SslProvider.JDK)
-                .trustManager(trustedCa)
                 .clientAuth(clientAuth)
                 .protocols("TLSv1.3", "TLSv1.2")
                 .ciphers(CIPHERS)

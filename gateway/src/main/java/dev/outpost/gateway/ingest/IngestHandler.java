@@ -2,6 +2,7 @@ package dev.outpost.gateway.ingest;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.outpost.gateway.ca.AgentIdentity;
+import dev.outpost.gateway.ca.PeerIdentity;
 import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.wire.WireNames;

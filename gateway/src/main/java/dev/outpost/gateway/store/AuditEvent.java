@@ -11,6 +11,8 @@ public record AuditEvent(String kind, String org, String agent, String token, St
     public static final String TOKEN_REVOKE = "token.revoke";
     public static final String AGENT_ENROLL = "agent.enroll";
     public static final String AGENT_REVOKE = "agent.revoke";
+    public static final String AGENT_RENEW = "agent.renew";
+    public static final String AGENT_LOCK = "agent.lock";
     public static final String AUTH_BURST = "auth.burst";
     /** The source of events caused by an operator at the command line. */
     public static final String CLI = "cli";

@@ -101,10 +101,31 @@ public final class Database implements AutoCloseable {
                 for (String ddl : SCHEMA) {
                     s.execute(ddl);
                 }
+                addMissingColumns(s);
             }
             return new Database(c);
         } catch (SQLException e) {
             throw new IOException(file + ": cannot open the state database: " + e.getMessage(), e);
+        }
+    }
+
+    /** Columns added after a table was first created: {table, column, type}. Added when missing at open. */
+    private static final String[][] ADDED_COLUMNS = {
+        // Certificate lineage (Renewals): the serial before the current one, and when it was replaced.
+        {"agents", "prev_serial", "TEXT"},
+        {"agents", "renewed_at", "INTEGER"},
+    };
+
+    private static void addMissingColumns(Statement s) throws SQLException {
+        for (String[] col : ADDED_COLUMNS) {
+            boolean present = false;
+            try (java.sql.ResultSet rs = s.executeQuery("SELECT 1 FROM pragma_table_info('" + col[0]
+                    + "') WHERE name = '" + col[1] + "'")) {
+                present = rs.next();
+            }
+            if (!present) {
+                s.execute("ALTER TABLE " + col[0] + " ADD COLUMN " + col[1] + " " + col[2]);
+            }
         }
     }
 

@@ -46,7 +46,7 @@ class GatewayConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = GatewayConfig.loader().environmentVariables();
-        assertEquals(16, variables.size());
+        assertEquals(17, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -89,7 +89,7 @@ class GatewayConfigTest {
                 + "    max_file_bytes: 1048576\n    max_files: 3\nlog:\n  level: warn\n"), Map.of());
         assertEquals(new GatewayConfig(new EstConfig(new InetSocketAddress("127.0.0.1", 0), 5, java.time.Duration.ofSeconds(10)),
                 new IngestConfig(new InetSocketAddress("::1", 0), 1024, 2048),
-                new CaConfig("acme.example", Duration.ofMinutes(5)), new ServerCertConfig(List.of("gw.example.com")),
+                new CaConfig("acme.example", Duration.ofMinutes(5), Duration.ofDays(7)), new ServerCertConfig(List.of("gw.example.com")),
                 new TokensConfig(50, Duration.ofDays(7)),
                 new SinkConfig(SinkType.FILE, new FileSinkConfig(Path.of("/srv/metrics"), 1L << 20, 3)),
                 new LogConfig("warn")), c);

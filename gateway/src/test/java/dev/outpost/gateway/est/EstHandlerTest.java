@@ -13,6 +13,7 @@ import dev.outpost.gateway.store.AuditLog;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.TokenAdmin;
 import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.gateway.store.Renewals;
 import dev.outpost.gateway.store.TokenHasher;
 import dev.outpost.wire.EnrollmentToken;
 import io.netty.buffer.ByteBuf;
@@ -66,6 +67,8 @@ class EstHandlerTest {
             return now.get();
         }
     };
+    /** The TLS client certificate the handler sees (EmbeddedChannel has no TLS). */
+    X509Certificate peer;
     final FailedAuthLimiter limiter = new FailedAuthLimiter(5, Duration.ofSeconds(10), fake);
 
     @BeforeEach
@@ -89,7 +92,8 @@ class EstHandlerTest {
         EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
                 new BoundedAggregator(16 * 1024, LoggerFactory.getLogger("test"), "EST"),
                 new EstHandler(ca, enrollments, new Responses(Clock.systemUTC()), "outpost.local", Duration.ofHours(24),
-                        limiter));
+                        limiter, new Reenroll(ca, new Renewals(db, Clock.systemUTC()), new Responses(Clock.systemUTC()),
+                                "outpost.local", Duration.ofHours(24), Clock.systemUTC()), ctx -> peer));
         ch.writeInbound(Unpooled.wrappedBuffer(request));
         StringBuilder out = new StringBuilder();
         for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
@@ -243,5 +247,55 @@ class EstHandlerTest {
         assertEquals("token " + t + " was revoked; create a new one with `outpost-gateway token create`\n", body(r));
         String wrong = exchange(enrollRequest(basic(t.id(), "1".repeat(48)), csr(), "application/pkcs10"));
         assertEquals("unknown enrollment token or wrong secret\n", body(wrong));
+    }
+
+    String reenrollRequest(String csrBase64) {
+        return "POST /.well-known/est/simplereenroll HTTP/1.1\r\nHost: gw\r\nContent-Type: application/pkcs10\r\n"
+                + "Content-Length: " + csrBase64.length() + "\r\n\r\n" + csrBase64;
+    }
+
+    static String csrFor(KeyPair kp) throws Exception {
+        byte[] der = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=web-1"), kp.getPublic())
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(kp.getPrivate())).getEncoded();
+        return Base64.getMimeEncoder().encodeToString(der);
+    }
+
+    @Test
+    void simpleReenrollRenewsWithANewKeyAndLocksACopiedOldCertificate() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        KeyPair first = CertificateAuthority.newKeyPair(random);
+        peer = certs(exchange(enrollRequest(basic(t), csrFor(first), "application/pkcs10"))).get(0);
+        X509Certificate original = peer;
+
+        assertTrue(exchange(reenrollRequest(csrFor(first))).contains("renewal needs a new key pair"),
+                "the same key again is refused");
+        KeyPair second = CertificateAuthority.newKeyPair(random);
+        String r = exchange(reenrollRequest(csrFor(second)));
+        assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+        X509Certificate renewed = certs(r).get(0);
+        assertEquals(original.getSubjectX500Principal(), renewed.getSubjectX500Principal(), "same identity");
+        assertEquals(second.getPublic(), renewed.getPublicKey(), "the new key");
+
+        peer = renewed;
+        KeyPair third = CertificateAuthority.newKeyPair(random);
+        X509Certificate again = certs(exchange(reenrollRequest(csrFor(third)))).get(0);
+        assertEquals(third.getPublic(), again.getPublicKey());
+
+        peer = original; // a copy of the first certificate, two renewals old
+        String copied = exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))));
+        assertTrue(copied.startsWith("HTTP/1.1 403 Forbidden\r\n"), copied);
+        assertTrue(body(copied).contains("is locked: this certificate (serial "
+                + original.getSerialNumber().toString(16) + ") was already renewed, so its key was copied"), copied);
+        peer = again; // locked now: even the genuine current certificate is refused
+        assertTrue(exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))))
+                .startsWith("HTTP/1.1 403 Forbidden\r\n"));
+    }
+
+    @Test
+    void simpleReenrollWithoutAClientCertificateIs401() throws Exception {
+        peer = null;
+        String r = exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))));
+        assertTrue(r.startsWith("HTTP/1.1 401 Unauthorized\r\n"), r);
+        assertEquals("simplereenroll needs the current certificate as the TLS client certificate\n", body(r));
     }
 }

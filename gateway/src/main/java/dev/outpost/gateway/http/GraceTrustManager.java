@@ -1,0 +1,109 @@
+package dev.outpost.gateway.http;
+
+import java.net.Socket;
+import java.security.GeneralSecurityException;
+import java.security.cert.CertPathValidator;
+import java.security.cert.CertificateException;
+import java.security.cert.CertificateExpiredException;
+import java.security.cert.CertificateFactory;
+import java.security.cert.PKIXParameters;
+import java.security.cert.TrustAnchor;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Date;
+import java.util.List;
+import java.util.Set;
+import javax.net.ssl.SSLEngine;
+import javax.net.ssl.X509ExtendedTrustManager;
+
+/**
+ * Client certificates on the EST listener: issued by Outpost's CA, for clientAuth, and valid — or expired less than
+ * {@code grace} ago, so that a host powered off for a holiday can still renew by proving possession of its key.
+ * Ingest never uses this: there an expired certificate fails the handshake.
+ */
+public final class GraceTrustManager extends X509ExtendedTrustManager {
+    private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
+    private final X509Certificate ca;
+    private final Duration grace;
+    private final Clock clock;
+
+    public GraceTrustManager(X509Certificate ca, Duration grace, Clock clock) {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("grace " + grace + " must not be negative");
+        }
+        this.ca = ca;
+        this.grace = grace;
+        this.clock = clock;
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        validate(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket) throws CertificateException {
+        validate(chain);
+    }
+
+    @Override
+    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        validate(chain);
+    }
+
+    /** Validates the chain against the CA alone, at now, or just before expiry for a certificate within grace. */
+    void validate(X509Certificate[] chain) throws CertificateException {
+        if (chain == null || chain.length == 0) {
+            throw new CertificateException("no client certificate");
+        }
+        X509Certificate leaf = chain[0];
+        Instant now = clock.instant();
+        Instant notAfter = leaf.getNotAfter().toInstant();
+        Instant at = now;
+        if (now.isAfter(notAfter)) {
+            if (now.isAfter(notAfter.plus(grace))) {
+                throw new CertificateExpiredException("client certificate expired at " + notAfter
+                        + (grace.isZero() ? "" : ", more than the renewal grace of " + grace.toDays() + " days ago"));
+            }
+            at = notAfter.minusSeconds(1);
+        }
+        List<String> eku = leaf.getExtendedKeyUsage();
+        if (eku == null || !eku.contains(CLIENT_AUTH)) {
+            throw new CertificateException("client certificate is not for clientAuth");
+        }
+        try {
+            PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(ca, null)));
+            params.setRevocationEnabled(false);
+            params.setDate(Date.from(at));
+            CertPathValidator.getInstance("PKIX").validate(
+                    CertificateFactory.getInstance("X.509").generateCertPath(List.of(leaf)), params);
+        } catch (GeneralSecurityException e) {
+            throw new CertificateException("client certificate not issued by this gateway's CA: " + e.getMessage(), e);
+        }
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
+        throw new CertificateException("the gateway accepts no server certificates");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
+            throws CertificateException {
+        throw new CertificateException("the gateway accepts no server certificates");
+    }
+
+    @Override
+    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
+            throws CertificateException {
+        throw new CertificateException("the gateway accepts no server certificates");
+    }
+
+    @Override
+    public X509Certificate[] getAcceptedIssuers() {
+        return new X509Certificate[] {ca};
+    }
+}

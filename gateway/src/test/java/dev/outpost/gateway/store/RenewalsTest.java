@@ -1,0 +1,129 @@
+package dev.outpost.gateway.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.gateway.ca.AgentIdentity;
+import dev.outpost.gateway.ca.CertificateAuthority;
+import dev.outpost.gateway.ca.PeerIdentity;
+import dev.outpost.wire.EnrollmentToken;
+import java.nio.file.Path;
+import java.security.SecureRandom;
+import java.security.cert.X509Certificate;
+import java.time.Clock;
+import java.time.Duration;
+import java.time.Instant;
+import java.time.ZoneId;
+import java.time.ZoneOffset;
+import java.util.List;
+import java.util.function.Function;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** Certificate lineage on a real SQLite database with a clock the test moves. */
+class RenewalsTest {
+    @TempDir
+    Path dir;
+    final SecureRandom random = new SecureRandom();
+    Instant now = Instant.parse("2026-11-22T10:00:00Z");
+    final Clock clock = new Clock() {
+        @Override
+        public ZoneId getZone() {
+            return ZoneOffset.UTC;
+        }
+
+        @Override
+        public Clock withZone(ZoneId zone) {
+            return this;
+        }
+
+        @Override
+        public Instant instant() {
+            return now;
+        }
+    };
+    Database db;
+    CertificateAuthority ca;
+    Renewals renewals;
+    X509Certificate first;
+    AgentIdentity id;
+
+    @BeforeEach
+    void enroll() throws Exception {
+        db = Database.open(dir.resolve("state.db"));
+        ca = CertificateAuthority.generate("t", Duration.ofDays(365), clock, random);
+        Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.resolve("pepper"), random), clock,
+                random);
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        first = enrollments.enroll(t.id(), t.secret(), "web-1", issuer());
+        id = PeerIdentity.of(first);
+        renewals = new Renewals(db, clock);
+    }
+
+    @AfterEach
+    void close() throws Exception {
+        db.close();
+    }
+
+    Function<AgentIdentity, X509Certificate> issuer() {
+        return i -> ca.issueAgent(CertificateAuthority.newKeyPair(random).getPublic(), i, "outpost.local",
+                Duration.ofHours(24));
+    }
+
+    X509Certificate renew(X509Certificate from) throws Exception {
+        return renewals.renew(id, from.getSerialNumber().toString(16), "192.0.2.1", "", issuer());
+    }
+
+    String status() throws Exception {
+        return new AgentRegistry(db, clock).list().get(0).status();
+    }
+
+    @Test
+    void renewsFromTheCurrentCertificateAgainAndAgain() throws Exception {
+        X509Certificate c = first;
+        for (int i = 0; i < 3; i++) {
+            now = now.plus(Duration.ofHours(14));
+            c = renew(c);
+        }
+        assertEquals(AgentRegistry.ACTIVE, status());
+        assertEquals(c.getSerialNumber().toString(16), new AgentRegistry(db, clock).list().get(0).serial());
+        List<String> kinds = AuditLog.all(db).stream().map(e -> e.event().kind()).toList();
+        assertEquals(3, kinds.stream().filter(AuditEvent.AGENT_RENEW::equals).count(), kinds.toString());
+    }
+
+    @Test
+    void thePreviousCertificateMayRenewForTenMinutesWhenTheAnswerWasLost() throws Exception {
+        renew(first);                               // the answer never reached the agent
+        now = now.plus(Duration.ofMinutes(9));
+        X509Certificate retried = renew(first);     // it retries with the certificate it still has
+        assertEquals(AgentRegistry.ACTIVE, status());
+        now = now.plus(Duration.ofMinutes(11));
+        Renewals.RefusedException e = assertThrows(Renewals.RefusedException.class, () -> renew(first));
+        assertTrue(e.getMessage().contains("is locked"), e.getMessage());
+        assertEquals(AgentRegistry.LOCKED, status());
+        assertThrows(Renewals.RefusedException.class, () -> renew(retried), "a locked agent cannot renew at all");
+    }
+
+    @Test
+    void aCertificateTwoGenerationsOldLocksTheAgentAndIsAudited() throws Exception {
+        X509Certificate second = renew(first);
+        renew(second);
+        Renewals.RefusedException e = assertThrows(Renewals.RefusedException.class, () -> renew(first));
+        assertEquals("agent " + id.agentId() + " is locked: this certificate (serial " + first.getSerialNumber()
+                .toString(16) + ") was already renewed, so its key was copied; enroll the host again with a new token",
+                e.getMessage());
+        AuditEntry last = AuditLog.all(db).get(AuditLog.all(db).size() - 1);
+        assertEquals(AuditEvent.AGENT_LOCK, last.event().kind());
+        assertEquals(id.agentId(), last.event().agent());
+    }
+
+    @Test
+    void aRevokedAgentCannotRenew() throws Exception {
+        assertTrue(new AgentRegistry(db, clock).revoke(id.agentId()));
+        assertEquals("agent " + id.agentId() + " is revoked; enroll the host again with a new token",
+                assertThrows(Renewals.RefusedException.class, () -> renew(first)).getMessage());
+    }
+}
