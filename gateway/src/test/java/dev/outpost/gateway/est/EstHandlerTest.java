@@ -1,5 +1,6 @@
 package dev.outpost.gateway.est;
 
+import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -49,24 +50,7 @@ class EstHandlerTest {
     Database db;
     Enrollments enrollments;
     CertificateAuthority ca;
-    final java.util.concurrent.atomic.AtomicReference<java.time.Instant> now =
-            new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.parse("2026-11-22T10:00:00Z"));
-    final Clock fake = new Clock() {
-        @Override
-        public java.time.ZoneId getZone() {
-            return java.time.ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public java.time.Instant instant() {
-            return now.get();
-        }
-    };
+    final MutableClock fake = new MutableClock(java.time.Instant.parse("2026-11-22T10:00:00Z"));
     /** The TLS client certificate the handler sees (EmbeddedChannel has no TLS). */
     X509Certificate peer;
     final FailedAuthLimiter limiter = new FailedAuthLimiter(5, Duration.ofSeconds(10), fake);
@@ -221,9 +205,9 @@ class EstHandlerTest {
                 + "authentication: token " + t.id() + " is limited", " auth.burst source=embedded : burst of failed "
                 + "authentication: source embedded is limited"), bursts);
 
-        now.set(now.get().plusSeconds(4));
+        fake.advance(Duration.ofSeconds(4));
         assertTrue(exchange(enrollRequest(basic(t), csr(), "application/pkcs10")).contains("retry-after: 6\r\n"));
-        now.set(now.get().plusSeconds(6));
+        fake.advance(Duration.ofSeconds(6));
         String ok = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
         assertTrue(ok.startsWith("HTTP/1.1 200 OK\r\n"), ok);
     }

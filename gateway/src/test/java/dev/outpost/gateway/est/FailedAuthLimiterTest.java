@@ -1,35 +1,17 @@
 package dev.outpost.gateway.est;
 
+import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 
 /** Token buckets of failures per token id and per address, with a fake clock. */
 class FailedAuthLimiterTest {
-    Instant now = Instant.parse("2026-11-22T10:00:00Z");
-    final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
 
     @Test
     void aBucketEmptiesOnceAfterTheBurstAndRefillsOneAtATime() {
@@ -43,9 +25,9 @@ class FailedAuthLimiterTest {
         assertEquals(List.of(), l.fail("t1", null), "an empty bucket does not report again");
         assertEquals(10, l.retryAfterSeconds("t1", null), "nor deepens it");
 
-        now = now.plusSeconds(5);
+        clock.advance(Duration.ofSeconds(5));
         assertEquals(5, l.retryAfterSeconds("t1", null));
-        now = now.plusSeconds(5);
+        clock.advance(Duration.ofSeconds(5));
         assertEquals(0, l.retryAfterSeconds("t1", null));
         assertEquals(List.of("token t1"), l.fail("t1", null), "a new burst after a refill is reported again");
     }

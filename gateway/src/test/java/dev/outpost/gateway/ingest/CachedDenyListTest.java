@@ -1,13 +1,12 @@
 package dev.outpost.gateway.ingest;
 
+import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.sql.SQLException;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.Map;
@@ -19,23 +18,7 @@ class CachedDenyListTest {
     @Test
     void reloadsAtMostOncePerBoundAndKeepsTheLastListWhenAReloadFails() {
         Instant t0 = Instant.parse("2026-11-22T10:00:00Z");
-        Instant[] now = {t0};
-        Clock clock = new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public Instant instant() {
-                return now[0];
-            }
-        };
+        MutableClock clock = new MutableClock(t0);
         Deque<Object> answers = new ArrayDeque<>();
         answers.add(Map.of("a-1", "revoked"));
         answers.add(new SQLException("database is locked"));
@@ -55,7 +38,7 @@ class CachedDenyListTest {
         assertEquals(Optional.of("revoked"), list.refusal("a-1"));
         assertEquals(Optional.empty(), list.refusal("a-2"));
         assertEquals(1, loads[0]);
-        now[0] = t0.plusSeconds(1);
+        clock.set(t0.plusSeconds(1));
         assertEquals(Optional.of("revoked"), list.refusal("a-1"), "a failed reload keeps the last list");
         assertEquals(Optional.of("locked"), list.refusal("a-2"), "and is retried on the next request");
         assertEquals(Optional.empty(), list.refusal("a-1"));

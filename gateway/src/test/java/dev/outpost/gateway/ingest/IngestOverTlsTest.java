@@ -1,5 +1,6 @@
 package dev.outpost.gateway.ingest;
 
+import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -58,8 +59,7 @@ class IngestOverTlsTest {
     HttpsListener listener;
     SSLContext client;
     final java.util.Map<String, String> denied = new java.util.concurrent.ConcurrentHashMap<>();
-    final java.util.concurrent.atomic.AtomicReference<java.time.Instant> sweepNow =
-            new java.util.concurrent.atomic.AtomicReference<>(java.time.Instant.now());
+    final MutableClock sweepClock = new MutableClock(java.time.Instant.now());
     IngestConnections connections;
 
     @BeforeEach
@@ -72,22 +72,7 @@ class IngestOverTlsTest {
         BatchCommitter committer = new BatchCommitter(sink, new Watermarks(db, clock));
         Maintenance maintenance = new Maintenance(dir.resolve("maintenance"));
         AgentGate gate = agentId -> java.util.Optional.ofNullable(denied.get(agentId));
-        connections = new IngestConnections(gate, new Clock() {
-            @Override
-            public java.time.ZoneId getZone() {
-                return java.time.ZoneOffset.UTC;
-            }
-
-            @Override
-            public Clock withZone(java.time.ZoneId zone) {
-                return this;
-            }
-
-            @Override
-            public java.time.Instant instant() {
-                return sweepNow.get();
-            }
-        });
+        connections = new IngestConnections(gate, sweepClock);
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         blocking = new DefaultEventExecutorGroup(2);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
@@ -206,9 +191,9 @@ class IngestOverTlsTest {
     void noConnectionOutlivesItsClientCertificate() throws Exception {
         // agentTls issues certificates valid for 1 hour
         assertEquals(-1, readAfterSweep(() -> {
-            sweepNow.set(java.time.Instant.now().plus(Duration.ofMinutes(59)));
+            sweepClock.set(java.time.Instant.now().plus(Duration.ofMinutes(59)));
             assertEquals(0, connections.sweep());
-            sweepNow.set(java.time.Instant.now().plus(Duration.ofMinutes(61)));
+            sweepClock.set(java.time.Instant.now().plus(Duration.ofMinutes(61)));
             assertEquals(1, connections.sweep());
         }));
     }

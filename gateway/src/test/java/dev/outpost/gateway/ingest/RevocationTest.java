@@ -1,5 +1,6 @@
 package dev.outpost.gateway.ingest;
 
+import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -27,11 +28,8 @@ import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
 import java.security.KeyPair;
 import java.security.SecureRandom;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicReference;
@@ -49,23 +47,7 @@ class RevocationTest {
     @TempDir
     Path dir;
     final SecureRandom random = new SecureRandom();
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-22T10:00:00Z"));
-    final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
     Database db;
     FileSink sink;
     BatchCommitter committer;
@@ -145,9 +127,9 @@ class RevocationTest {
         assertEquals(200, send(ch, Wire.post(web.agentId() + ":1")).status());
 
         assertTrue(agents.revoke(web.agentId()));
-        now.set(now.get().plusMillis(999));
+        clock.advance(Duration.ofMillis(999));
         assertEquals(200, send(ch, Wire.post(web.agentId() + ":2")).status(), "the list is at most 1 s old");
-        now.set(now.get().plusMillis(1));
+        clock.advance(Duration.ofMillis(1));
         Wire.Response r = send(ch, Wire.post(web.agentId() + ":3"));
         assertEquals(403, r.status());
         assertEquals("agent " + web.agentId() + " is revoked", statusMessage(r.body()));
@@ -187,18 +169,18 @@ class RevocationTest {
         EmbeddedChannel c1 = connect(revoked);
         EmbeddedChannel c2 = connect(expiring);
         EmbeddedChannel c3 = connect(fine);
-        connections.track(c1, revoked.agentId(), now.get().plus(Duration.ofHours(24)));
-        connections.track(c2, expiring.agentId(), now.get().plus(Duration.ofSeconds(30)));
-        connections.track(c3, fine.agentId(), now.get().plus(Duration.ofHours(24)));
+        connections.track(c1, revoked.agentId(), clock.instant().plus(Duration.ofHours(24)));
+        connections.track(c2, expiring.agentId(), clock.instant().plus(Duration.ofSeconds(30)));
+        connections.track(c3, fine.agentId(), clock.instant().plus(Duration.ofHours(24)));
         assertEquals(0, connections.sweep());
 
         agents.revoke(revoked.agentId());
-        now.set(now.get().plusSeconds(1));
+        clock.advance(Duration.ofSeconds(1));
         assertEquals(1, connections.sweep());
         assertFalse(c1.isOpen());
         assertTrue(c2.isOpen() && c3.isOpen());
 
-        now.set(now.get().plusSeconds(29));
+        clock.advance(Duration.ofSeconds(29));
         assertEquals(1, connections.sweep());
         assertFalse(c2.isOpen(), "no connection outlives its client certificate");
         assertTrue(c3.isOpen());

@@ -1,5 +1,6 @@
 package dev.outpost.gateway.store;
 
+import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -15,13 +16,10 @@ import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -32,23 +30,7 @@ class EnrollmentsTest {
     @TempDir
     Path dir;
     final SecureRandom random = new SecureRandom();
-    final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-22T10:00:00Z"));
-    final Clock clock = new Clock() {
-        @Override
-        public ZoneOffset getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(java.time.ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now.get();
-        }
-    };
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
     Database db;
     Enrollments enrollments;
     CertificateAuthority ca;
@@ -157,7 +139,7 @@ class EnrollmentsTest {
     @Test
     void expiredTokenIsRefusedNamingTheTime() throws Exception {
         EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
-        now.set(now.get().plus(Duration.ofHours(1)));
+        clock.advance(Duration.ofHours(1));
         assertEquals("token " + t + " expired at 2026-11-22T11:00:00Z; create a new one with `outpost-gateway token create`",
                 assertThrows(Enrollments.RefusedException.class,
                         () -> enrollments.enroll(t.id(), t.secret(), "h", issuer())).getMessage());

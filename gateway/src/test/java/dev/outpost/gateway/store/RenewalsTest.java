@@ -1,5 +1,6 @@
 package dev.outpost.gateway.store;
 
+import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -11,11 +12,8 @@ import dev.outpost.wire.EnrollmentToken;
 import java.nio.file.Path;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.List;
 import java.util.function.Function;
 import org.junit.jupiter.api.AfterEach;
@@ -28,23 +26,7 @@ class RenewalsTest {
     @TempDir
     Path dir;
     final SecureRandom random = new SecureRandom();
-    Instant now = Instant.parse("2026-11-22T10:00:00Z");
-    final Clock clock = new Clock() {
-        @Override
-        public ZoneId getZone() {
-            return ZoneOffset.UTC;
-        }
-
-        @Override
-        public Clock withZone(ZoneId zone) {
-            return this;
-        }
-
-        @Override
-        public Instant instant() {
-            return now;
-        }
-    };
+    final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
     Database db;
     CertificateAuthority ca;
     Renewals renewals;
@@ -85,7 +67,7 @@ class RenewalsTest {
     void renewsFromTheCurrentCertificateAgainAndAgain() throws Exception {
         X509Certificate c = first;
         for (int i = 0; i < 3; i++) {
-            now = now.plus(Duration.ofHours(14));
+            clock.advance(Duration.ofHours(14));
             c = renew(c);
         }
         assertEquals(AgentRegistry.ACTIVE, status());
@@ -97,10 +79,10 @@ class RenewalsTest {
     @Test
     void thePreviousCertificateMayRenewForTenMinutesWhenTheAnswerWasLost() throws Exception {
         renew(first);                               // the answer never reached the agent
-        now = now.plus(Duration.ofMinutes(9));
+        clock.advance(Duration.ofMinutes(9));
         X509Certificate retried = renew(first);     // it retries with the certificate it still has
         assertEquals(AgentRegistry.ACTIVE, status());
-        now = now.plus(Duration.ofMinutes(11));
+        clock.advance(Duration.ofMinutes(11));
         Renewals.RefusedException e = assertThrows(Renewals.RefusedException.class, () -> renew(first));
         assertTrue(e.getMessage().contains("is locked"), e.getMessage());
         assertEquals(AgentRegistry.LOCKED, status());
