@@ -2,6 +2,7 @@ package dev.outpost.gateway.cli;
 
 import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.store.AuditEntry;
+import dev.outpost.gateway.store.AuditEvent;
 import dev.outpost.gateway.store.AuditLog;
 import dev.outpost.gateway.store.AuditVerifier;
 import dev.outpost.gateway.store.Database;
@@ -62,6 +63,10 @@ final class AuditCommand {
         String org = a.get("org", null);
         String agent = a.get("agent", null);
         String kind = a.get("kind", null);
+        if (kind != null && !AuditEvent.KINDS.contains(kind)) {
+            throw new Args.UsageException("--kind \"" + kind + "\" is not an audit entry kind; use one of "
+                    + String.join(", ", AuditEvent.KINDS));
+        }
         Instant since = time(a, "since");
         Instant until = time(a, "until");
         for (AuditEntry e : entries(a)) {

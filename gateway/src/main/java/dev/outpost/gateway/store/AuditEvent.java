@@ -15,6 +15,9 @@ public record AuditEvent(String kind, String org, String agent, String token, St
     public static final String AGENT_LOCK = "agent.lock";
     public static final String AUTH_BURST = "auth.burst";
     /** The source of events caused by an operator at the command line. */
+    /** Every kind of entry, for filters that must reject a misspelt one. */
+    public static final java.util.List<String> KINDS = java.util.List.of(TOKEN_CREATE, TOKEN_REVOKE, AGENT_ENROLL,
+            AGENT_RENEW, AGENT_LOCK, AGENT_REVOKE, AUTH_BURST);
     public static final String CLI = "cli";
 
     public AuditEvent {

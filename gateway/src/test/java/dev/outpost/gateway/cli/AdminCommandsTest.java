@@ -178,6 +178,10 @@ class AdminCommandsTest {
         assertEquals(1, run("audit", "verify", "--dir", dir.toString()));
         assertEquals("audit entry 4 was edited: its hash does not match its content\n", stdout());
         assertEquals(64, run("audit", "list", "--dir", dir.toString(), "--since", "yesterday"));
+        assertEquals(64, run("audit", "list", "--dir", dir.toString(), "--kind", "agent.revok"));
+        assertTrue(err.toString().startsWith("outpost-gateway: --kind \"agent.revok\" is not an audit entry kind; "
+                + "use one of token.create, token.revoke, agent.enroll, agent.renew, agent.lock, agent.revoke, "
+                + "auth.burst\n"), err.toString());
     }
 
     @Test
