@@ -3,13 +3,15 @@ package dev.outpost.agent;
 import dev.outpost.agent.collect.HostCollection;
 import dev.outpost.agent.collect.OshiHostProbe;
 import dev.outpost.agent.config.AgentConfig;
+import dev.outpost.agent.enroll.EstRenewal;
+import dev.outpost.agent.enroll.Renewer;
 import dev.outpost.agent.otlp.OtlpEncoder;
 import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.queue.QueueStats;
 import dev.outpost.agent.status.AgentStatus;
 import dev.outpost.agent.status.StatusFile;
 import dev.outpost.agent.tls.Credentials;
-import dev.outpost.agent.tls.TlsSettings;
+import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.transport.Backoff;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
@@ -19,10 +21,10 @@ import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
-import io.netty.handler.ssl.SslContext;
 import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Path;
+import java.security.SecureRandom;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -34,6 +36,7 @@ import java.util.SplittableRandom;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ThreadLocalRandom;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
@@ -47,11 +50,13 @@ public final class AgentRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.agent");
     /** How long {@link #close()} keeps trying to send what is queued. */
     public static final Duration DRAIN_ON_STOP = Duration.ofSeconds(5);
-    private final Credentials credentials;
+    private final Identity identity;
     private final String version;
     private final Clock clock;
     private final EventLoopGroup io;
     private final ScheduledExecutorService scheduler;
+    private final ScheduledExecutorService renewals;
+    private final Renewer renewer;
     private final DiskQueue queue;
     private final HttpsClient http;
     private final PushLoop pushLoop;
@@ -62,10 +67,10 @@ public final class AgentRuntime implements AutoCloseable {
     private volatile AgentConfig config;
     private ScheduledFuture<?> cycles;
 
-    public AgentRuntime(AgentConfig config, Credentials credentials, MeterRegistry registry, String version,
+    public AgentRuntime(AgentConfig config, Identity identity, MeterRegistry registry, String version,
             Clock clock) throws IOException {
         this.config = config;
-        this.credentials = credentials;
+        this.identity = identity;
         this.version = version;
         this.clock = clock;
         this.statusFile = new StatusFile(config.stateDir());
@@ -73,20 +78,51 @@ public final class AgentRuntime implements AutoCloseable {
                 config.queue().minFreeBytes(), clock);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-io", true),
                 NioIoHandler.newFactory());
-        SslContext tls = TlsSettings.client(credentials.key(), List.of(credentials.certificate()),
-                credentials.trustBundle());
-        this.http = new HttpsClient(config.ingestUrl(), () -> tls, io, config.push().timeout());
-        Backoff backoff = new Backoff(config.push().backoffInitial(), config.push().backoffMax(),
-                config.push().retryAfterMax(), new SplittableRandom(), clock);
-        this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff, credentials.agentId(),
+        this.http = new HttpsClient(config.ingestUrl(), identity::context, io, config.push().timeout(), identity);
+        this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), identity.current().agentId(),
                 config.push().maxInFlight(), clock, registry, p -> writeStatus());
-        SelfMetrics.register(registry, queue, credentials, clock);
+        this.renewer = new Renewer(identity, new EstRenewal(config.server(), identity, io, config.push().timeout(),
+                new SecureRandom()), backoff(config, clock), new SplittableRandom(), clock, registry);
+        // A new certificate: close the idle connection made with the old one, and retry now if pushing failed.
+        identity.onChange(() -> {
+            http.disconnect();
+            pushLoop.retryNow();
+        });
+        SelfMetrics.register(registry, queue, identity, clock);
         this.collection = new HostCollection(OshiHostProbe.create(), registry,
                 config.collect().filesystems().toFilter(), clock);
         this.producer = new BatchProducer(collection, registry, new OtlpEncoder(version), resource(config), queue,
                 pushLoop::wake, clock);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("outpost-collect", true));
+        ScheduledThreadPoolExecutor renewThread = new ScheduledThreadPoolExecutor(1,
+                new DefaultThreadFactory("outpost-renew", true));
+        // At stop, a renewal in progress completes (its key and certificate are written whole); none starts.
+        renewThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
+        this.renewals = renewThread;
         this.pushThread = new Thread(pushLoop, "outpost-push");
+    }
+
+    /** Push and renewal back off alike (push.backoff_initial, backoff_max, retry_after_max), each on its own. */
+    private static Backoff backoff(AgentConfig config, Clock clock) {
+        return new Backoff(config.push().backoffInitial(), config.push().backoffMax(), config.push().retryAfterMax(),
+                new SplittableRandom(), clock);
+    }
+
+    /** Runs the renewer and schedules its next run; after a refusal for good it stops, and so does the agent. */
+    private void renew() {
+        Duration next;
+        try {
+            next = renewer.tick();
+        } catch (RuntimeException e) {
+            LOG.error("certificate renewal check failed; checking again in {}", Renewer.MAX_SLEEP, e);
+            next = Renewer.MAX_SLEEP;
+        }
+        writeStatus();
+        if (next == null) {
+            pushLoop.stop();
+        } else if (!renewals.isShutdown()) {
+            renewals.schedule(this::renew, next.toMillis(), TimeUnit.MILLISECONDS);
+        }
     }
 
     private Map<String, String> resource(AgentConfig c) {
@@ -99,9 +135,14 @@ public final class AgentRuntime implements AutoCloseable {
         schedule(interval, ThreadLocalRandom.current().nextLong(Math.max(1, interval)));
         pushThread.start();
         QueueStats q = queue.stats();
+        Credentials c = identity.current();
         LOG.info("agent {} (org {}) started: every {} to {}; certificate valid until {}; {} batches queued on disk",
-                credentials.agentId(), credentials.org(), Durations.format(config.interval()), config.ingestUrl(),
-                credentials.notAfter(), q.records());
+                c.agentId(), c.org(), Durations.format(config.interval()), config.ingestUrl(), c.notAfter(), q.records());
+        if (!c.notAfter().isAfter(clock.instant())) {
+            LOG.warn("the certificate expired at {}; renewing it with the gateway (it accepts that within its renewal "
+                    + "grace); collected batches are queued meanwhile", c.notAfter());
+        }
+        renewals.execute(this::renew);
         if (q.corruptSkipped() > 0 || q.tornTailBytesCut() > 0) {
             LOG.warn("disk queue recovered: {} corrupt records skipped, {} bytes of a torn tail cut",
                     q.corruptSkipped(), q.tornTailBytesCut());
@@ -144,26 +185,29 @@ public final class AgentRuntime implements AutoCloseable {
                         + " take effect at the next restart");
     }
 
-    /** Why the gateway refused this agent, once it has; null while it has not. */
+    /** Why the gateway refused this agent (its pushes or its renewal), once it has; null while it has not. */
     public String deniedReason() {
-        return pushLoop.deniedReason();
+        String denied = pushLoop.deniedReason();
+        return denied != null ? denied : renewer.refusal();
     }
 
-    /** Whether the push loop still runs; it ends by itself only when the gateway refuses this agent. */
-    public boolean pushing() {
-        return pushThread.isAlive();
+    /** Whether the agent still runs; it ends by itself only when the gateway refuses this agent. */
+    public boolean running() {
+        return pushThread.isAlive() && renewer.refusal() == null;
     }
 
     private synchronized void writeStatus() {
         Instant now = clock.instant();
         QueueStats q = queue.stats();
-        String denied = pushLoop.deniedReason();
-        AgentStatus s = new AgentStatus(credentials.agentId(), credentials.org(), config.server().toString(),
-                config.ingestUrl().toString(), credentials.notAfter().toString(),
+        String denied = deniedReason();
+        Credentials c = identity.current();
+        Instant renewal = renewer.refusal() == null ? renewer.nextAttempt() : null;
+        AgentStatus s = new AgentStatus(c.agentId(), c.org(), config.server().toString(),
+                config.ingestUrl().toString(), c.notAfter().toString(),
                 denied != null ? "refused" : "running", denied, ProcessHandle.current().pid(), now.toString(),
                 str(pushLoop.lastAttempt()), pushLoop.lastResult(), str(pushLoop.lastSuccess()), pushLoop.sent(),
                 pushLoop.retries(), q.records(), q.bytes(), q.oldestAge(now).toSeconds(), q.droppedFull(),
-                q.droppedDiskFull(), q.corruptSkipped(), pushLoop.rejected(), q.nextSeq());
+                q.droppedDiskFull(), q.corruptSkipped(), pushLoop.rejected(), q.nextSeq(), str(renewal), renewer.failures());
         try {
             statusFile.write(s);
         } catch (IOException e) {
@@ -181,8 +225,10 @@ public final class AgentRuntime implements AutoCloseable {
      */
     @Override
     public void close() {
+        renewals.shutdown();
         scheduler.shutdown();
         try {
+            renewals.awaitTermination(30, TimeUnit.SECONDS);
             scheduler.awaitTermination(30, TimeUnit.SECONDS);
             pushLoop.wake();
             long deadline = System.nanoTime() + DRAIN_ON_STOP.toNanos();

@@ -2,7 +2,7 @@ package dev.outpost.agent;
 
 import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.queue.QueueStats;
-import dev.outpost.agent.tls.Credentials;
+import dev.outpost.agent.tls.Identity;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
@@ -13,7 +13,7 @@ final class SelfMetrics {
     private SelfMetrics() {
     }
 
-    static void register(MeterRegistry registry, DiskQueue queue, Credentials credentials, Clock clock) {
+    static void register(MeterRegistry registry, DiskQueue queue, Identity identity, Clock clock) {
         Gauge.builder("outpost.agent.queue.batches", queue, q -> q.stats().records())
                 .description("Batches on disk waiting to be sent").baseUnit("{batch}").register(registry);
         Gauge.builder("outpost.agent.queue.bytes", queue, q -> q.stats().bytes())
@@ -28,8 +28,8 @@ final class SelfMetrics {
                 .register(registry);
         FunctionCounter.builder("outpost.agent.batches.dropped", queue, q -> q.stats().corruptSkipped())
                 .tag("reason", "corrupt").description("Corrupt queue records skipped at start").register(registry);
-        Gauge.builder("outpost.agent.certificate.expiry", credentials,
-                c -> (c.notAfter().toEpochMilli() - clock.millis()) / 1000.0)
+        Gauge.builder("outpost.agent.certificate.expiry", identity,
+                i -> (i.current().notAfter().toEpochMilli() - clock.millis()) / 1000.0)
                 .description("Seconds until the client certificate expires").baseUnit("seconds").register(registry);
     }
 

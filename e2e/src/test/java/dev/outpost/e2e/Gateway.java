@@ -16,12 +16,15 @@ final class Gateway implements AutoCloseable {
     final Path logs;
     final String name;
     final String pin;
+    /** Extra environment of {@code serve} (settings such as OUTPOST_GATEWAY_CA_AGENT_CERT_VALIDITY). */
+    final Map<String, String> env;
     Proc proc;
     int estPort;
     int ingestPort;
     private int starts;
 
-    private Gateway(Path dir, Path logs, String name, String pin) {
+    private Gateway(Path dir, Path logs, String name, String pin, Map<String, String> env) {
+        this.env = env;
         this.dir = dir;
         this.logs = logs;
         this.name = name;
@@ -29,11 +32,16 @@ final class Gateway implements AutoCloseable {
     }
 
     static Gateway start(Path root) throws Exception {
-        return start(root, "gateway", "localhost", "127.0.0.1");
+        return start(root, "gateway", Map.of(), "localhost", "127.0.0.1");
     }
 
     /** A gateway in {@code root/name} whose server certificate names only {@code hostnames}. */
     static Gateway start(Path root, String name, String... hostnames) throws Exception {
+        return start(root, name, Map.of(), hostnames);
+    }
+
+    /** As above, served with the extra environment {@code env}. */
+    static Gateway start(Path root, String name, Map<String, String> env, String... hostnames) throws Exception {
         Path dir = root.resolve(name);
         Path logs = root.resolve("logs");
         List<String> args = new ArrayList<>(List.of("init", "--dir", dir.toString()));
@@ -45,16 +53,17 @@ final class Gateway implements AutoCloseable {
         if (init.exit() != 0) {
             throw new AssertionError("init failed: " + init);
         }
-        Gateway g = new Gateway(dir, logs, name, field(init.out(), "ca pin"));
+        Gateway g = new Gateway(dir, logs, name, field(init.out(), "ca pin"), env);
         g.serve(0, 0);
         return g;
     }
 
     /** Starts {@code serve} on the given ports (0: ephemeral) and waits until both listeners are up. */
     void serve(int est, int ingest) throws Exception {
-        proc = Proc.start("outpost-gateway", logs, name + "-" + (++starts), Map.of(
-                "OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:" + est, "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:" + ingest),
-                "serve", "--dir", dir.toString());
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:" + est);
+        all.put("OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:" + ingest);
+        proc = Proc.start("outpost-gateway", logs, name + "-" + (++starts), all, "serve", "--dir", dir.toString());
         estPort = Integer.parseInt(proc.awaitLog(
                 Pattern.compile("EST listening on https://127\\.0\\.0\\.1:(\\d+)/\\.well-known/est/"),
                 Duration.ofSeconds(60)));

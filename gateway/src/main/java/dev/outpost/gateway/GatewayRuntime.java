@@ -57,9 +57,11 @@ public final class GatewayRuntime implements AutoCloseable {
     private final BatchCommitter committer;
     private final HttpsListener est;
     private final HttpsListener ingest;
+    private final ServerCertificateRenewer serverCertificate;
 
     private GatewayRuntime(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Database db,
-            MetricSink sink, BatchCommitter committer, HttpsListener est, HttpsListener ingest) {
+            MetricSink sink, BatchCommitter committer, HttpsListener est, HttpsListener ingest,
+            ServerCertificateRenewer serverCertificate) {
         this.boss = boss;
         this.workers = workers;
         this.blocking = blocking;
@@ -68,6 +70,7 @@ public final class GatewayRuntime implements AutoCloseable {
         this.committer = committer;
         this.est = est;
         this.ingest = ingest;
+        this.serverCertificate = serverCertificate;
     }
 
     /** Starts serving; on failure everything already opened is closed again. */
@@ -95,10 +98,12 @@ public final class GatewayRuntime implements AutoCloseable {
             Maintenance maintenance = new Maintenance(dir.maintenance());
             Responses responses = new Responses(clock);
             ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate(),
-                    new GraceTrustManager(ca.certificate(), config.ca().renewalGrace(), clock));
-            Reenroll reenroll = new Reenroll(ca, new Renewals(db, clock), responses, config.ca().trustDomain(),
-                    config.ca().agentCertValidity(), clock);
+                    new GraceTrustManager(ca.certificate(), clock));
             ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), ca.certificate());
+            ServerCertificateRenewer renewer = new ServerCertificateRenewer(dir, ca, config.serverCert().hostnames(),
+                    server, List.of(estTls, ingestTls), clock, random);
+            Reenroll reenroll = new Reenroll(ca, new Renewals(db, clock), responses, config.ca().trustDomain(),
+                    config.ca().agentCertValidity(), config.ca().renewalGrace(), clock);
             FailedAuthLimiter limiter = new FailedAuthLimiter(config.est().failedAuthBurst(),
                     config.est().failedAuthRefill(), clock);
             est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls, 16 * 1024, blocking,
@@ -112,13 +117,17 @@ public final class GatewayRuntime implements AutoCloseable {
                             connections), LOG);
             // On the blocking group: the sweep may reload the deny list from the database.
             blocking.scheduleAtFixedRate(connections::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
+            // On the blocking group: a renewal writes the new key and certificate to disk.
+            long renewalMinutes = ServerCertificateRenewer.CHECK_INTERVAL.toMinutes();
+            blocking.scheduleAtFixedRate(renewer::check, renewalMinutes, renewalMinutes,
+                    java.util.concurrent.TimeUnit.MINUTES);
             LOG.info("EST listening on https://{}{}", hostPort(est.address()), dev.outpost.wire.WireNames.EST_BASE);
             LOG.info("ingest listening on https://{}{}", hostPort(ing.address()),
                     dev.outpost.wire.WireNames.OTLP_METRICS_PATH);
-            LOG.info("CA pin {}; server certificate for {} valid until {}",
-                    dev.outpost.wire.CaPin.of(ca.certificate()), config.serverCert().hostnames(),
-                    server.chain().get(0).getNotAfter().toInstant());
-            return new GatewayRuntime(boss, workers, blocking, db, sink, committer, est, ing);
+            LOG.info("CA pin {}; server certificate for {} valid until {}, to be renewed at {}",
+                    dev.outpost.wire.CaPin.of(ca.certificate()), config.serverCert().hostnames(), server.notAfter(),
+                    ServerCertificate.renewAt(server));
+            return new GatewayRuntime(boss, workers, blocking, db, sink, committer, est, ing, renewer);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (est != null) {
                 est.close();
@@ -138,6 +147,11 @@ public final class GatewayRuntime implements AutoCloseable {
 
     public InetSocketAddress ingestAddress() {
         return ingest.address();
+    }
+
+    /** The renewal of the server certificate that runs every {@link ServerCertificateRenewer#CHECK_INTERVAL}. */
+    ServerCertificateRenewer serverCertificate() {
+        return serverCertificate;
     }
 
     private static String hostPort(InetSocketAddress a) {

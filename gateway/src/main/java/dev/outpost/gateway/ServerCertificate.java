@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
+import java.security.Signature;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
@@ -20,29 +21,42 @@ import java.util.Set;
 
 /**
  * The gateway's own TLS server certificate (serverAuth, SANs from the config), issued by the built-in CA and
- * reissued when it nears expiry or its host names change.
+ * reissued when it nears expiry, its host names change, or the key on disk is not its key (a renewal cut short
+ * between writing the key and the certificate).
  */
 public final class ServerCertificate {
     /** Validity of a server certificate. */
     public static final Duration VALIDITY = Duration.ofDays(30);
     /** Reissued when less than this remains. */
     public static final Duration RENEW_BEFORE = Duration.ofDays(10);
+    /** Keys are EC P-256 ({@link CertificateAuthority#newKeyPair}); any other key does not match. */
+    private static final String SIGNATURE = "SHA256withECDSA";
 
     /** Key and chain (leaf first) as loaded or issued. */
     public record Material(PrivateKey key, List<X509Certificate> chain) {
+        /** End of the leaf certificate's validity. */
+        public Instant notAfter() {
+            return chain.get(0).getNotAfter().toInstant();
+        }
     }
 
     private ServerCertificate() {
     }
 
-    /** Loads the current certificate, issuing a new one (new key) if missing, near expiry, or for other names. */
+    /**
+     * Loads the current certificate, issuing a new one (new key) if missing, near expiry, for other names, or not
+     * matching the key.
+     */
     public static Material loadOrIssue(GatewayDir dir, CertificateAuthority ca, List<String> hostnames, Clock clock,
             SecureRandom random) throws IOException {
         if (Files.exists(dir.serverCertificate()) && Files.exists(dir.serverKey())) {
             X509Certificate cert = Pem.readCertificates(dir.serverCertificate()).get(0);
             boolean fresh = cert.getNotAfter().toInstant().isAfter(clock.instant().plus(RENEW_BEFORE));
             if (fresh && names(cert).equals(new HashSet<>(hostnames)) && issuedBy(cert, ca)) {
-                return new Material(Pem.readPrivateKey(dir.serverKey()), List.of(cert, ca.certificate()));
+                PrivateKey key = Pem.readPrivateKey(dir.serverKey());
+                if (belongTogether(key, cert)) {
+                    return new Material(key, List.of(cert, ca.certificate()));
+                }
             }
         }
         return issue(dir, ca, hostnames, random);
@@ -61,13 +75,30 @@ public final class ServerCertificate {
 
     /** When the certificate in {@code m} should be reissued. */
     public static Instant renewAt(Material m) {
-        return m.chain().get(0).getNotAfter().toInstant().minus(RENEW_BEFORE);
+        return m.notAfter().minus(RENEW_BEFORE);
     }
 
     private static boolean issuedBy(X509Certificate cert, CertificateAuthority ca) {
         try {
             cert.verify(ca.certificate().getPublicKey());
             return true;
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    /** Whether {@code key} signs what {@code cert}'s public key verifies. */
+    private static boolean belongTogether(PrivateKey key, X509Certificate cert) {
+        byte[] probe = "outpost server key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
+        try {
+            Signature signer = Signature.getInstance(SIGNATURE);
+            signer.initSign(key);
+            signer.update(probe);
+            byte[] signature = signer.sign();
+            Signature verifier = Signature.getInstance(SIGNATURE);
+            verifier.initVerify(cert.getPublicKey());
+            verifier.update(probe);
+            return verifier.verify(signature);
         } catch (java.security.GeneralSecurityException e) {
             return false;
         }

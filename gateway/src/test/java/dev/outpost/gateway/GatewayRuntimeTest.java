@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 import dev.outpost.gateway.ca.AgentIdentity;
-import dev.outpost.gateway.ca.CaFiles;
-import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.ingest.BatchCommitter;
 import dev.outpost.gateway.sink.FileSink;
@@ -36,12 +34,9 @@ class GatewayRuntimeTest {
 
     @Test
     void startRemovesAWriteThatAKillLeftPending() throws Exception {
-        SecureRandom random = new SecureRandom();
-        MasterKey master = MasterKey.create(MasterKey.location(root, Map.of()), random);
-        new CaFiles(root).create(master, clock, random);
+        TestGatewayDir.createCa(root, clock, new SecureRandom());
         GatewayDir dir = new GatewayDir(root);
-        Map<String, String> env = Map.of("OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:0",
-                "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:0");
+        Map<String, String> env = TestGatewayDir.LOOPBACK;
         GatewayConfig config = GatewayConfig.defaults(env);
         Path metrics = config.sink().file().dirIn(root);
         ExportMetricsServiceRequest batch = ExportMetricsServiceRequest.newBuilder().addResourceMetrics(

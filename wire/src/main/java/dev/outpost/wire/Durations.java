@@ -7,7 +7,8 @@ import java.util.regex.Pattern;
 /**
  * The one way Outpost writes durations in config files, environment variables and command lines:
  * a whole number and a unit, {@code ms}, {@code s}, {@code m}, {@code h} or {@code d} (e.g. {@code "10s"}).
- * Anything else is rejected rather than guessed, so {@code "10"} or {@code "1.5h"} never means something surprising.
+ * Anything else is rejected rather than guessed, so {@code "10"} or {@code "1.5h"} never means something surprising;
+ * only a bare {@code "0"} is accepted, being zero in every unit (as in "0 turns it off").
  */
 public final class Durations {
     private static final Pattern TEXT = Pattern.compile("(\\d+)(ms|s|m|h|d)");
@@ -25,6 +26,9 @@ public final class Durations {
     public static Duration parse(String text) {
         if (text == null) {
             throw new IllegalArgumentException("a duration is missing; use e.g. \"10s\"");
+        }
+        if (text.equals("0")) {
+            return Duration.ZERO;
         }
         Matcher m = TEXT.matcher(text);
         if (!m.matches()) {

@@ -17,10 +17,11 @@ class DurationsTest {
         assertEquals(Duration.ofHours(24), Durations.parse("24h"));
         assertEquals(Duration.ofDays(7), Durations.parse("7d"));
         assertEquals(Duration.ZERO, Durations.parse("0s"));
+        assertEquals(Duration.ZERO, Durations.parse("0"), "zero needs no unit: it is zero in every one");
     }
 
     @ParameterizedTest
-    @ValueSource(strings = {"", "10", "abc", "1.5h", "-5s", "+5s", " 10s", "10s ", "10S", "10 s", "5min", "1h30m", "PT10S"})
+    @ValueSource(strings = {"", "10", "00", "abc", "1.5h", "-5s", "+5s", " 10s", "10s ", "10S", "10 s", "5min", "1h30m", "PT10S"})
     void rejectsEverythingElseNamingTheValue(String text) {
         IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> Durations.parse(text));
         assertEquals("\"" + text + "\" is not a duration; use e.g. \"10s\"", e.getMessage());

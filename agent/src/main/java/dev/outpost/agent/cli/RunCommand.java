@@ -2,7 +2,7 @@ package dev.outpost.agent.cli;
 
 import dev.outpost.agent.AgentRuntime;
 import dev.outpost.agent.config.AgentConfig;
-import dev.outpost.agent.tls.Credentials;
+import dev.outpost.agent.tls.Identity;
 import dev.outpost.wire.cli.Args;
 import dev.outpost.wire.cli.ExitCodes;
 import dev.outpost.wire.config.ConfigException;
@@ -37,17 +37,11 @@ final class RunCommand {
         Args a = Args.parse(argv, Set.of("config"), Set.of());
         AgentConfig config = AgentConfig.load(AgentCli.configPath(a), env);
         Logging.setLevel(config.log().level());
-        Credentials credentials;
+        Identity identity;
         try {
-            credentials = Credentials.load(config.stateDir());
+            identity = Identity.load(config.stateDir());
         } catch (IOException e) {
             err.println("outpost-agent: " + e.getMessage());
-            return ExitCodes.CONFIG;
-        }
-        if (!credentials.notAfter().isAfter(clock.instant())) {
-            err.println("outpost-agent: the certificate of " + credentials.agentId() + " expired at "
-                    + credentials.notAfter() + "; enroll again with a new token: outpost-agent enroll --force "
-                    + "--server URL --ca-sha256 PIN --token-file FILE");
             return ExitCodes.CONFIG;
         }
         SimpleMeterRegistry registry = new SimpleMeterRegistry(new SimpleConfig() {
@@ -63,7 +57,7 @@ final class RunCommand {
         }, io.micrometer.core.instrument.Clock.SYSTEM);
         AgentRuntime runtime;
         try {
-            runtime = new AgentRuntime(config, credentials, registry, AgentCli.version(), clock);
+            runtime = new AgentRuntime(config, identity, registry, AgentCli.version(), clock);
         } catch (IOException e) {
             err.println("outpost-agent: cannot start: " + e.getMessage());
             return ExitCodes.FAILURE;
@@ -79,13 +73,13 @@ final class RunCommand {
         });
         Signals.on("HUP", () -> reload(runtime, AgentCli.configPath(a)));
         runtime.start();
-        while (!stop.await(500, TimeUnit.MILLISECONDS) && runtime.pushing()) {
+        while (!stop.await(500, TimeUnit.MILLISECONDS) && runtime.running()) {
             // the push loop ends by itself only when the gateway refuses this agent
         }
         runtime.close();
         if (runtime.deniedReason() != null) {
-            err.println("outpost-agent: the gateway refused this agent (" + runtime.deniedReason()
-                    + "); collected data is kept. Enroll again with a new token if it was revoked.");
+            err.println("outpost-agent: the gateway refused this agent: " + runtime.deniedReason()
+                    + "; collected data is kept on disk. Enroll again with a new token if it was revoked.");
             return ExitCodes.CONFIG;
         }
         return ExitCodes.OK;

@@ -49,7 +49,9 @@ final class StatusCommand {
                 : s.state().equals("refused") ? "stopped: refused by the gateway: " + s.stateReason() : "not running")
                 + " (status written " + s.updated() + ")");
         out.println("gateway:      " + s.ingestUrl());
-        out.println("certificate:  valid until " + s.certificateNotAfter());
+        out.println("certificate:  valid until " + s.certificateNotAfter() + "; " + (s.nextRenewal() != null
+                ? "renewal due " + s.nextRenewal() : "no renewal planned") + ", " + s.renewalFailures()
+                + " renewal failures");
         out.println("last push:    " + (s.lastPushAttempt() == null ? "none" : s.lastPushAttempt() + " " + s.lastPushResult()));
         out.println("last success: " + (s.lastSuccess() == null ? "none" : s.lastSuccess()) + "; " + s.batchesSent()
                 + " batches sent");

@@ -19,7 +19,10 @@ import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
 
-/** The EST client side (RFC 7030): {@code cacerts} and {@code simpleenroll}, over a given HTTPS connection. */
+/**
+ * The EST client side (RFC 7030): {@code cacerts}, {@code simpleenroll} (token) and {@code simplereenroll} (current
+ * client certificate), over a given HTTPS connection.
+ */
 public final class EstClient {
     private final HttpsClient http;
     private final String basePath;
@@ -35,14 +38,21 @@ public final class EstClient {
     public static final class RefusedException extends IOException {
         private static final long serialVersionUID = 1L;
         private final int status;
+        private final String retryAfter;
 
-        RefusedException(int status, String message) {
+        RefusedException(int status, String retryAfter, String message) {
             super(message);
             this.status = status;
+            this.retryAfter = retryAfter;
         }
 
         public int status() {
             return status;
+        }
+
+        /** The gateway's {@code Retry-After} (429, 503), or null. */
+        public String retryAfter() {
+            return retryAfter;
         }
     }
 
@@ -55,20 +65,29 @@ public final class EstClient {
 
     /** Sends the CSR with the token id and secret as Basic credentials; returns the issued certificate. */
     public X509Certificate simpleEnroll(byte[] csrDer, String tokenId, String tokenSecret) throws IOException {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST,
-                basePath + WireNames.EST_SIMPLE_ENROLL,
-                Unpooled.wrappedBuffer(Base64.getMimeEncoder().encode(csrDer)));
-        req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/pkcs10");
-        req.headers().set("Content-Transfer-Encoding", "base64");
+        FullHttpRequest req = csrRequest(WireNames.EST_SIMPLE_ENROLL, csrDer);
         String basic = Base64.getEncoder().encodeToString((tokenId + ":" + tokenSecret).getBytes(StandardCharsets.UTF_8));
         req.headers().set(HttpHeaderNames.AUTHORIZATION, "Basic " + basic);
         List<X509Certificate> certs = certs(http.exchange(req), "simpleenroll");
         return certs.get(0);
     }
 
+    /** Sends the CSR for a new key, authenticated by the connection's client certificate; returns the new one. */
+    public X509Certificate simpleReenroll(byte[] csrDer) throws IOException {
+        return certs(http.exchange(csrRequest(WireNames.EST_SIMPLE_REENROLL, csrDer)), "simplereenroll").get(0);
+    }
+
+    private FullHttpRequest csrRequest(String operation, byte[] csrDer) {
+        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, basePath + operation,
+                Unpooled.wrappedBuffer(Base64.getMimeEncoder().encode(csrDer)));
+        req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/pkcs10");
+        req.headers().set("Content-Transfer-Encoding", "base64");
+        return req;
+    }
+
     private List<X509Certificate> certs(Response r, String op) throws IOException {
         if (r.status() != 200) {
-            throw new RefusedException(r.status(), "gateway refused " + op + " (HTTP " + r.status() + "): " + r.bodyText());
+            throw new RefusedException(r.status(), r.retryAfter(), "gateway refused " + op + " (HTTP " + r.status() + "): " + r.bodyText());
         }
         try {
             byte[] der = Base64.getDecoder().decode(new String(r.body(), StandardCharsets.US_ASCII).replaceAll("\\s+", ""));

@@ -23,5 +23,7 @@ public record AgentStatus(
         long droppedDiskFull,
         long droppedCorrupt,
         long droppedRejected,
-        long nextSequence) {
+        long nextSequence,
+        String nextRenewal,
+        long renewalFailures) {
 }

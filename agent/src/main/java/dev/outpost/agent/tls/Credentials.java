@@ -21,6 +21,8 @@ public record Credentials(PrivateKey key, X509Certificate certificate, List<X509
     public static final String KEY_FILE = "agent.key";
     public static final String CERT_FILE = "agent.crt";
     public static final String CA_FILE = "ca.crt";
+    /** Suffix of a renewed key and certificate not yet used successfully (see {@link Identity}). */
+    public static final String STAGED = ".next";
 
     /** Whether a certificate and key are present in {@code stateDir}. */
     public static boolean present(Path stateDir) {
@@ -34,17 +36,52 @@ public record Credentials(PrivateKey key, X509Certificate certificate, List<X509
             throw new IOException("not enrolled: no " + CERT_FILE + "/" + KEY_FILE + "/" + CA_FILE + " in " + stateDir
                     + "; run `outpost-agent enroll --server URL --ca-sha256 PIN --token-file FILE` first");
         }
-        return new Credentials(Pem.readPrivateKey(stateDir.resolve(KEY_FILE)),
-                Pem.readCertificates(stateDir.resolve(CERT_FILE)).get(0),
-                Pem.readCertificates(stateDir.resolve(CA_FILE)));
+        return loadPair(stateDir, KEY_FILE, CERT_FILE, Pem.readCertificates(stateDir.resolve(CA_FILE)));
     }
 
-    /** Writes key (0600), certificate and bundle atomically, key first so a certificate never lacks its key. */
+    /**
+     * Writes key (0600), bundle and certificate, each file atomically, and removes a staged pair. Each file is
+     * replaced atomically but not the three together: {@link Identity#load} recovers from a crash in between.
+     */
     public void store(Path stateDir) throws IOException {
         SecureFiles.directory(stateDir, SecureFiles.PRIVATE_DIR);
         SecureFiles.write(stateDir.resolve(KEY_FILE), Pem.privateKey(key), SecureFiles.OWNER_ONLY);
         SecureFiles.write(stateDir.resolve(CA_FILE), Pem.certificates(trustBundle), SecureFiles.PUBLIC);
         SecureFiles.write(stateDir.resolve(CERT_FILE), Pem.certificates(List.of(certificate)), SecureFiles.PUBLIC);
+        discardStaged(stateDir);
+    }
+
+    /** Writes key and certificate as the staged pair ({@code agent.key.next}, {@code agent.crt.next}), key first. */
+    public void storeStaged(Path stateDir) throws IOException {
+        SecureFiles.write(stateDir.resolve(KEY_FILE + STAGED), Pem.privateKey(key), SecureFiles.OWNER_ONLY);
+        SecureFiles.write(stateDir.resolve(CERT_FILE + STAGED), Pem.certificates(List.of(certificate)),
+                SecureFiles.PUBLIC);
+    }
+
+    /** Deletes a staged pair, certificate first so that a crash never leaves a certificate without its key. */
+    public static void discardStaged(Path stateDir) throws IOException {
+        Files.deleteIfExists(stateDir.resolve(CERT_FILE + STAGED));
+        Files.deleteIfExists(stateDir.resolve(KEY_FILE + STAGED));
+    }
+
+    /** Loads a key and certificate pair named {@code keyFile} and {@code certFile}, with {@code bundle}. */
+    static Credentials loadPair(Path stateDir, String keyFile, String certFile, List<X509Certificate> bundle)
+            throws IOException {
+        return new Credentials(Pem.readPrivateKey(stateDir.resolve(keyFile)),
+                Pem.readCertificates(stateDir.resolve(certFile)).get(0), bundle);
+    }
+
+    /** Whether the certificate is for this private key (a crash between writing the two files breaks that). */
+    public boolean consistent() {
+        return KeyPairs.matches(key, certificate.getPublicKey());
+    }
+
+    public Instant notBefore() {
+        return certificate.getNotBefore().toInstant();
+    }
+
+    public String serial() {
+        return certificate.getSerialNumber().toString(16);
     }
 
     public String agentId() {

@@ -41,15 +41,42 @@ import java.util.function.Supplier;
 public final class HttpsClient implements AutoCloseable {
     /** Largest response body read; gateway responses are a few hundred bytes. */
     public static final int MAX_RESPONSE_BYTES = 1 << 20;
+
+    /** What became of connections made with a given TLS context (certificate rotation listens to this). */
+    public interface TlsEvents {
+        /** The peer answered a request on a connection made with {@code context}: it accepted the certificate. */
+        void answered(SslContext context);
+
+        /** The peer ended a connection made with {@code context} with a TLS alert (e.g. it refused the certificate). */
+        void tlsRefused(SslContext context, IOException failure);
+    }
+
+    private static final TlsEvents NO_EVENTS = new TlsEvents() {
+        @Override
+        public void answered(SslContext context) {
+        }
+
+        @Override
+        public void tlsRefused(SslContext context, IOException failure) {
+        }
+    };
     private final URI base;
     private final Supplier<SslContext> tls;
     private final EventLoopGroup group;
     private final Duration timeout;
+    private final TlsEvents events;
     private volatile Channel channel;
+    /** The TLS context {@link #channel} was made with; a different current context means a new connection. */
+    private SslContext channelContext;
     /** Futures of requests sent and not yet answered, oldest first (HTTP/1.1 answers in order). */
     private final Deque<CompletableFuture<Response>> pending = new ConcurrentLinkedDeque<>();
 
     public HttpsClient(URI base, Supplier<SslContext> tls, EventLoopGroup group, Duration timeout) {
+        this(base, tls, group, timeout, NO_EVENTS);
+    }
+
+    /** As above, telling {@code events} whether connections made with each TLS context were answered. */
+    public HttpsClient(URI base, Supplier<SslContext> tls, EventLoopGroup group, Duration timeout, TlsEvents events) {
         if (!"https".equals(base.getScheme()) || base.getHost() == null) {
             throw new IllegalArgumentException("URL \"" + base + "\" must be https://host[:port]");
         }
@@ -60,6 +87,7 @@ public final class HttpsClient implements AutoCloseable {
         this.tls = tls;
         this.group = group;
         this.timeout = timeout;
+        this.events = events;
     }
 
     public URI base() {
@@ -89,8 +117,33 @@ public final class HttpsClient implements AutoCloseable {
             ch = connection();
         } catch (IOException e) {
             requests.forEach(r -> r.release());
+            if (refusedByPeer(e)) {
+                events.tlsRefused(channelContext, e);
+            }
             return new Pipelined(List.of(), e);
         }
+        SslContext used = channelContext;
+        Pipelined p = pipeline(ch, requests);
+        if (!p.responses().isEmpty()) {
+            events.answered(used);
+        } else if (p.failure() != null && refusedByPeer(p.failure())) {
+            events.tlsRefused(used, p.failure());
+        }
+        return p;
+    }
+
+    /** Whether the peer sent a fatal TLS alert (not a network failure, not our refusal of its certificate). */
+    static boolean refusedByPeer(IOException e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof javax.net.ssl.SSLException && t.getMessage() != null
+                    && t.getMessage().contains("Received fatal alert")) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    private Pipelined pipeline(Channel ch, List<FullHttpRequest> requests) {
         List<CompletableFuture<Response>> futures = new ArrayList<>(requests.size());
         for (FullHttpRequest request : requests) {
             CompletableFuture<Response> f = new CompletableFuture<>();
@@ -134,10 +187,16 @@ public final class HttpsClient implements AutoCloseable {
     }
 
     private Channel connection() throws IOException {
-        if (channel != null && channel.isActive()) {
+        SslContext ctx = tls.get();
+        if (channel != null && channel.isActive() && ctx == channelContext) {
             return channel;
         }
-        SslContext ctx = tls.get();
+        if (channel != null) {
+            // Idle (requests are answered before the next exchange starts): closing it loses nothing.
+            channel.close();
+            channel = null;
+        }
+        channelContext = ctx;
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE))
                 .option(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)

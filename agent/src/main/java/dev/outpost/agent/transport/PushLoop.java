@@ -44,6 +44,7 @@ public final class PushLoop implements Runnable {
     private volatile long retries;
     private boolean failing;
     private boolean work;
+    private boolean retryNow;
 
     public PushLoop(DiskQueue queue, OtlpPusher pusher, Backoff backoff, String agentId, int maxInFlight, Clock clock,
             MeterRegistry registry, Consumer<PushLoop> onChange) {
@@ -179,9 +180,16 @@ public final class PushLoop implements Runnable {
         work = false;
     }
 
+    /** Cuts a backoff wait short: something changed that may make the next attempt succeed (a new certificate). */
+    public synchronized void retryNow() {
+        retryNow = true;
+        notifyAll();
+    }
+
     private synchronized void sleep(Duration d) throws InterruptedException {
         long end = System.nanoTime() + d.toNanos();
-        while (running) {
+        retryNow = false;
+        while (running && !retryNow) {
             long left = end - System.nanoTime();
             if (left <= 0) {
                 return;

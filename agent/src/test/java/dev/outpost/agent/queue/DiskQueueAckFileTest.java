@@ -3,6 +3,7 @@ package dev.outpost.agent.queue;
 import static dev.outpost.agent.queue.QueueFiles.payload;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import dev.outpost.agent.MutableClock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;

@@ -39,7 +39,10 @@ import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
  * server certificate. The profile is fixed by DESIGN.md (back-dated 5 minutes, SPIFFE URI SAN, one EKU).
  */
 public final class CertificateAuthority {
-    /** notBefore is back-dated by this much so that agents with a slightly slow clock accept the certificate. */
+    /**
+     * notBefore is back-dated by this much so that agents with a slightly slow clock accept the certificate; by a
+     * tenth of the validity for shorter lifetimes (tests), so that renewing at half the lifetime stays after issue.
+     */
     public static final Duration BACKDATE = Duration.ofMinutes(5);
     private static final String SIGNATURE = "SHA256withECDSA";
     private final X509Certificate certificate;
@@ -118,6 +121,11 @@ public final class CertificateAuthority {
                 KeyPurposeId.id_kp_serverAuth, validity);
     }
 
+    static Duration backdate(Duration validity) {
+        Duration tenth = validity.dividedBy(10);
+        return tenth.compareTo(BACKDATE) < 0 ? tenth : BACKDATE;
+    }
+
     private X509Certificate issue(PublicKey key, X500Name subject, GeneralNames san, KeyPurposeId eku,
             Duration validity) {
         Instant now = clock.instant();
@@ -128,7 +136,7 @@ public final class CertificateAuthority {
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
             X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(random),
-                    Date.from(now.minus(BACKDATE)), Date.from(notAfter), subject, key)
+                    Date.from(now.minus(backdate(validity))), Date.from(notAfter), subject, key)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku))

@@ -12,7 +12,7 @@ import java.util.regex.Pattern;
 public record CaConfig(String trustDomain, Duration agentCertValidity, Duration renewalGrace) {
     public static final String DEFAULT_TRUST_DOMAIN = "outpost.local";
     public static final Duration DEFAULT_AGENT_CERT_VALIDITY = Duration.ofHours(24);
-    public static final Duration MIN_AGENT_CERT_VALIDITY = Duration.ofMinutes(1);
+    public static final Duration MIN_AGENT_CERT_VALIDITY = Duration.ofSeconds(10);
     public static final Duration MAX_AGENT_CERT_VALIDITY = Duration.ofDays(30);
     public static final Duration DEFAULT_RENEWAL_GRACE = Duration.ofDays(7);
     public static final Duration MAX_RENEWAL_GRACE = Duration.ofDays(90);

@@ -5,6 +5,7 @@ import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.PeerIdentity;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.store.Renewals;
+import dev.outpost.wire.Durations;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
@@ -29,15 +30,21 @@ public final class Reenroll {
     private final Responses responses;
     private final String trustDomain;
     private final Duration validity;
+    private final Duration grace;
     private final Clock clock;
 
+    /** {@code grace}: how long after expiry a certificate may still renew (0: not at all). */
     public Reenroll(CertificateAuthority ca, Renewals renewals, Responses responses, String trustDomain,
-            Duration validity, Clock clock) {
+            Duration validity, Duration grace, Clock clock) {
+        if (grace.isNegative()) {
+            throw new IllegalArgumentException("renewal grace " + grace + " must not be negative");
+        }
         this.ca = ca;
         this.renewals = renewals;
         this.responses = responses;
         this.trustDomain = trustDomain;
         this.validity = validity;
+        this.grace = grace;
         this.clock = clock;
     }
 
@@ -62,6 +69,13 @@ public final class Reenroll {
                     "renewal needs a new key pair: the CSR carries the key of the current certificate");
         }
         Instant expiry = peer.getNotAfter().toInstant();
+        if (clock.instant().isAfter(expiry.plus(grace))) {
+            String why = "certificate expired at " + expiry + (grace.isZero() ? " and this gateway's renewal grace is off"
+                    : ", more than the renewal grace of " + Durations.format(grace) + " ago")
+                    + "; enroll this host again with a new token";
+            LOG.warn("{}: refused (403): {}", what, why);
+            return responses.text(HttpResponseStatus.FORBIDDEN, why);
+        }
         String note = clock.instant().isAfter(expiry) ? "within the renewal grace: expired at " + expiry : "";
         String serial = peer.getSerialNumber().toString(16);
         try {

@@ -4,13 +4,11 @@ import java.net.Socket;
 import java.security.GeneralSecurityException;
 import java.security.cert.CertPathValidator;
 import java.security.cert.CertificateException;
-import java.security.cert.CertificateExpiredException;
 import java.security.cert.CertificateFactory;
 import java.security.cert.PKIXParameters;
 import java.security.cert.TrustAnchor;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.Date;
 import java.util.List;
@@ -19,22 +17,18 @@ import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Client certificates on the EST listener: issued by Outpost's CA, for clientAuth, and valid — or expired less than
- * {@code grace} ago, so that a host powered off for a holiday can still renew by proving possession of its key.
- * Ingest never uses this: there an expired certificate fails the handshake.
+ * Client certificates on the EST listener: issued by Outpost's CA and for clientAuth; an expired one is still
+ * admitted to the handshake (checked as of just before its expiry), so that EST {@code simplereenroll} can answer
+ * it in plain words: renewed within the renewal grace, 403 beyond it (see {@code Reenroll}). Nothing else on the EST
+ * listener uses the client certificate. Ingest never uses this: there an expired certificate fails the handshake.
  */
 public final class GraceTrustManager extends X509ExtendedTrustManager {
     private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
     private final X509Certificate ca;
-    private final Duration grace;
     private final Clock clock;
 
-    public GraceTrustManager(X509Certificate ca, Duration grace, Clock clock) {
-        if (grace.isNegative()) {
-            throw new IllegalArgumentException("grace " + grace + " must not be negative");
-        }
+    public GraceTrustManager(X509Certificate ca, Clock clock) {
         this.ca = ca;
-        this.grace = grace;
         this.clock = clock;
     }
 
@@ -54,7 +48,7 @@ public final class GraceTrustManager extends X509ExtendedTrustManager {
         validate(chain);
     }
 
-    /** Validates the chain against the CA alone, at now, or just before expiry for a certificate within grace. */
+    /** Validates the chain against the CA alone, at now, or just before expiry for an expired certificate. */
     void validate(X509Certificate[] chain) throws CertificateException {
         if (chain == null || chain.length == 0) {
             throw new CertificateException("no client certificate");
@@ -64,10 +58,6 @@ public final class GraceTrustManager extends X509ExtendedTrustManager {
         Instant notAfter = leaf.getNotAfter().toInstant();
         Instant at = now;
         if (now.isAfter(notAfter)) {
-            if (now.isAfter(notAfter.plus(grace))) {
-                throw new CertificateExpiredException("client certificate expired at " + notAfter
-                        + (grace.isZero() ? "" : ", more than the renewal grace of " + grace.toDays() + " days ago"));
-            }
             at = notAfter.minusSeconds(1);
         }
         List<String> eku = leaf.getExtendedKeyUsage();

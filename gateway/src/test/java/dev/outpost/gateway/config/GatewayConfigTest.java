@@ -151,7 +151,7 @@ class GatewayConfigTest {
         assertEquals(String.join("\n",
                 "FILE:2: ingest.max_body_bytes: 100 is out of range; use a number of bytes between 1024 (1 KiB) and "
                         + "67108864 (64 MiB), e.g. 4194304 (4 MiB)",
-                "FILE:4: ca.agent_cert_validity: \"60d\" is out of range; use a duration between 1m and 30d, e.g. \"1d\""),
+                "FILE:4: ca.agent_cert_validity: \"60d\" is out of range; use a duration between 10s and 30d, e.g. \"1d\""),
                 errors("ingest:\n  max_body_bytes: 100\nca:\n  agent_cert_validity: 60d\n", Map.of()));
     }
 

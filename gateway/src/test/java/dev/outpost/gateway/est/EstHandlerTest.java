@@ -76,8 +76,8 @@ class EstHandlerTest {
         EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
                 new BoundedAggregator(16 * 1024, LoggerFactory.getLogger("test"), "EST"),
                 new EstHandler(ca, enrollments, new Responses(Clock.systemUTC()), "outpost.local", Duration.ofHours(24),
-                        limiter, new Reenroll(ca, new Renewals(db, Clock.systemUTC()), new Responses(Clock.systemUTC()),
-                                "outpost.local", Duration.ofHours(24), Clock.systemUTC()), ctx -> peer));
+                        limiter, new Reenroll(ca, new Renewals(db, renewalClock), new Responses(renewalClock),
+                                "outpost.local", Duration.ofHours(24), Duration.ofDays(7), renewalClock), ctx -> peer));
         ch.writeInbound(Unpooled.wrappedBuffer(request));
         StringBuilder out = new StringBuilder();
         for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
@@ -233,6 +233,9 @@ class EstHandlerTest {
         assertEquals("unknown enrollment token or wrong secret\n", body(wrong));
     }
 
+    /** The time as simplereenroll sees it (to present a certificate that expired a while ago). */
+    Clock renewalClock = Clock.systemUTC();
+
     String reenrollRequest(String csrBase64) {
         return "POST /.well-known/est/simplereenroll HTTP/1.1\r\nHost: gw\r\nContent-Type: application/pkcs10\r\n"
                 + "Content-Length: " + csrBase64.length() + "\r\n\r\n" + csrBase64;
@@ -281,5 +284,25 @@ class EstHandlerTest {
         String r = exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))));
         assertTrue(r.startsWith("HTTP/1.1 401 Unauthorized\r\n"), r);
         assertEquals("simplereenroll needs the current certificate as the TLS client certificate\n", body(r));
+    }
+
+    @Test
+    void anExpiredCertificateRenewsWithinTheGraceAndBeyondItIsToldToEnrollAgain() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        peer = certs(exchange(enrollRequest(basic(t), csrFor(CertificateAuthority.newKeyPair(random)),
+                "application/pkcs10"))).get(0);
+        java.time.Instant expiry = peer.getNotAfter().toInstant();
+
+        renewalClock = Clock.fixed(expiry.plus(Duration.ofDays(9)), java.time.ZoneOffset.UTC);
+        String late = exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))));
+        assertTrue(late.startsWith("HTTP/1.1 403 Forbidden\r\n"), late);
+        assertEquals("certificate expired at " + expiry + ", more than the renewal grace of 7d ago; enroll this host "
+                + "again with a new token\n", body(late));
+
+        renewalClock = Clock.fixed(expiry.plus(Duration.ofDays(6)), java.time.ZoneOffset.UTC);
+        KeyPair next = CertificateAuthority.newKeyPair(random);
+        String inGrace = exchange(reenrollRequest(csrFor(next)));
+        assertTrue(inGrace.startsWith("HTTP/1.1 200 OK\r\n"), inGrace);
+        assertEquals(next.getPublic(), certs(inGrace).get(0).getPublicKey());
     }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.gateway.ingest;
 
+import dev.outpost.gateway.AgentTls;
 import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -22,19 +23,14 @@ import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
-import java.security.KeyStore;
 import java.security.SecureRandom;
-import java.security.cert.Certificate;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLParameters;
 import javax.net.ssl.SSLSocket;
-import javax.net.ssl.TrustManagerFactory;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -93,22 +89,7 @@ class IngestOverTlsTest {
     }
 
     SSLContext agentTls(AgentIdentity id) throws Exception {
-        KeyPair kp = CertificateAuthority.newKeyPair(random);
-        X509Certificate cert = ca.issueAgent(kp.getPublic(), id, "outpost.local", Duration.ofHours(1));
-        char[] pw = "test".toCharArray();
-        KeyStore keys = KeyStore.getInstance("PKCS12");
-        keys.load(null, null);
-        keys.setKeyEntry("agent", kp.getPrivate(), pw, new Certificate[] {cert, ca.certificate()});
-        KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
-        kmf.init(keys, pw);
-        KeyStore trust = KeyStore.getInstance("PKCS12");
-        trust.load(null, null);
-        trust.setCertificateEntry("ca", ca.certificate());
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(trust);
-        SSLContext ctx = SSLContext.getInstance("TLSv1.3");
-        ctx.init(kmf.getKeyManagers(), tmf.getTrustManagers(), random);
-        return ctx;
+        return AgentTls.context(ca, id, Duration.ofHours(1), random);
     }
 
     /**
@@ -117,11 +98,7 @@ class IngestOverTlsTest {
      */
     List<Wire.Response> exchange(int expect, boolean toEnd, byte[]... requests) throws Exception {
         InetSocketAddress at = listener.address();
-        try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(at.getAddress(), at.getPort())) {
-            s.setSoTimeout(20_000); // a bound against hanging, not a timing assumption
-            SSLParameters p = s.getSSLParameters();
-            p.setEndpointIdentificationAlgorithm("HTTPS");
-            s.setSSLParameters(p);
+        try (SSLSocket s = AgentTls.connect(client, at)) {
             s.getOutputStream().write(Wire.concat(requests));
             s.getOutputStream().flush();
             InputStream in = s.getInputStream();
@@ -167,8 +144,7 @@ class IngestOverTlsTest {
     /** Sends one batch, reads its 200, lets {@code sweep} run, and returns what the socket reads next (-1: closed). */
     int readAfterSweep(Runnable sweep) throws Exception {
         InetSocketAddress at = listener.address();
-        try (SSLSocket s = (SSLSocket) client.getSocketFactory().createSocket(at.getAddress(), at.getPort())) {
-            s.setSoTimeout(20_000); // a bound against hanging, not a timing assumption
+        try (SSLSocket s = AgentTls.connect(client, at)) {
             s.getOutputStream().write(Wire.post("a-3f9a0c1b2d4e5f60:1"));
             s.getOutputStream().flush();
             assertEquals(200, Wire.read(s.getInputStream()).status());

@@ -1,4 +1,4 @@
-package dev.outpost.agent.queue;
+package dev.outpost.agent;
 
 import java.time.Clock;
 import java.time.Duration;
@@ -6,15 +6,15 @@ import java.time.Instant;
 import java.time.ZoneId;
 import java.time.ZoneOffset;
 
-/** A clock the test moves by hand, so debouncing is decided by the test and not by how fast it runs. */
-final class MutableClock extends Clock {
+/** A clock the test moves by hand, so what happens when is decided by the test and not by how fast it runs. */
+public final class MutableClock extends Clock {
     private Instant now;
 
-    MutableClock(Instant start) {
+    public MutableClock(Instant start) {
         this.now = start;
     }
 
-    void advance(Duration d) {
+    public void advance(Duration d) {
         now = now.plus(d);
     }
 
