@@ -191,6 +191,15 @@ class EndToEndTest {
         assertEquals(0, r.exit(), r.toString());
         assertTrue(r.out().contains("agent:        " + agentId + " (org acme)"), r.out());
         assertTrue(r.out().contains("daemon:       not running"), r.out());
+        // 24 h certificates: renewal is planned between 12 h and 16.8 h after issue (50-70% of the lifetime).
+        Matcher m = Pattern.compile("certificate:  valid until (\\S+); renewal due (\\S+), 0 renewal failures")
+                .matcher(r.out());
+        assertTrue(m.find(), r.out());
+        java.time.Instant expiry = java.time.Instant.parse(m.group(1));
+        java.time.Instant due = java.time.Instant.parse(m.group(2));
+        java.time.Duration before = java.time.Duration.between(due, expiry);
+        assertTrue(before.compareTo(java.time.Duration.ofHours(7)) >= 0
+                && before.compareTo(java.time.Duration.ofHours(13)) <= 0, "renewal " + before + " before expiry");
     }
 
     @Test
