@@ -46,6 +46,7 @@ class EndToEndTest {
     List<Sockets.Socket> agentSockets;
     int agentExit;
     String agentCmdline;
+    Proc.Result secondAgent;
 
     @BeforeAll
     void enrollAndRun() throws Exception {
@@ -72,6 +73,8 @@ class EndToEndTest {
         Proc.await(() -> metricsFromAgent().containsAll(REQUIRED), Duration.ofSeconds(90),
                 "every required metric from " + agentId);
         agentSockets = Sockets.of(agentPid);
+        secondAgent = Proc.run("outpost-agent", gateway.logs, "agent-second", Map.of(), "run", "--config",
+                config.toString());
         agentCmdline = Files.readString(Path.of("/proc", Long.toString(agentPid), "cmdline")).replace('\0', ' ');
         agentExit = agent.stop();
     }
@@ -200,6 +203,14 @@ class EndToEndTest {
         java.time.Duration before = java.time.Duration.between(due, expiry);
         assertTrue(before.compareTo(java.time.Duration.ofHours(7)) >= 0
                 && before.compareTo(java.time.Duration.ofHours(13)) <= 0, "renewal " + before + " before expiry");
+    }
+
+    @Test
+    void aSecondAgentOnTheSameStateDirectoryRefusesToRunAndNamesTheFirst() {
+        assertEquals(75, secondAgent.exit(), secondAgent.toString());
+        assertEquals("outpost-agent: another outpost-agent (pid " + agentPid + ") is running with the state directory "
+                + agentDir.resolve("state") + "; stop it first, or give this one its own state_dir\n",
+                secondAgent.err().lines().filter(l -> l.startsWith("outpost-agent:")).findFirst().orElse("") + "\n");
     }
 
     @Test

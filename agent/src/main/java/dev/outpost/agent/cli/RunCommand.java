@@ -1,6 +1,7 @@
 package dev.outpost.agent.cli;
 
 import dev.outpost.agent.AgentRuntime;
+import dev.outpost.agent.StateLock;
 import dev.outpost.agent.config.AgentConfig;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.wire.cli.Args;
@@ -37,13 +38,24 @@ final class RunCommand {
         Args a = Args.parse(argv, Set.of("config"), Set.of());
         AgentConfig config = AgentConfig.load(AgentCli.configPath(a), env);
         Logging.setLevel(config.log().level());
-        Identity identity;
-        try {
-            identity = Identity.load(config.stateDir());
+        if (!java.nio.file.Files.isDirectory(config.stateDir())) {
+            err.println("outpost-agent: not enrolled: " + config.stateDir() + " does not exist; run `outpost-agent "
+                    + "enroll --server URL --ca-sha256 PIN --token-file FILE` first");
+            return ExitCodes.CONFIG;
+        }
+        try (StateLock lock = StateLock.acquire(config.stateDir())) {
+            Identity identity = Identity.load(config.stateDir());
+            return run(a, config, identity);
+        } catch (StateLock.HeldException e) {
+            err.println("outpost-agent: " + e.getMessage());
+            return ExitCodes.TEMPFAIL;
         } catch (IOException e) {
             err.println("outpost-agent: " + e.getMessage());
             return ExitCodes.CONFIG;
         }
+    }
+
+    private int run(Args a, AgentConfig config, Identity identity) throws InterruptedException {
         SimpleMeterRegistry registry = new SimpleMeterRegistry(new SimpleConfig() {
             @Override
             public String get(String key) {
