@@ -47,6 +47,7 @@ class EndToEndTest {
     int agentExit;
     String agentCmdline;
     Proc.Result secondAgent;
+    Proc.Result enrollWhileRunning;
 
     @BeforeAll
     void enrollAndRun() throws Exception {
@@ -75,6 +76,8 @@ class EndToEndTest {
         agentSockets = Sockets.of(agentPid);
         secondAgent = Proc.run("outpost-agent", gateway.logs, "agent-second", Map.of(), "run", "--config",
                 config.toString());
+        enrollWhileRunning = Proc.run("outpost-agent", gateway.logs, "enroll-while-running", Map.of(), "enroll",
+                "--force", "--config", config.toString(), "--ca-sha256", gateway.pin, "--token-file", tokenFile.toString());
         agentCmdline = Files.readString(Path.of("/proc", Long.toString(agentPid), "cmdline")).replace('\0', ' ');
         agentExit = agent.stop();
     }
@@ -211,6 +214,14 @@ class EndToEndTest {
         assertEquals("outpost-agent: another outpost-agent (pid " + agentPid + ") is running with the state directory "
                 + agentDir.resolve("state") + "; stop it first, or give this one its own state_dir\n",
                 secondAgent.err().lines().filter(l -> l.startsWith("outpost-agent:")).findFirst().orElse("") + "\n");
+    }
+
+    @Test
+    void enrollingAgainWhileTheDaemonRunsIsRefusedAndChangesNothing() {
+        assertEquals(75, enrollWhileRunning.exit(), enrollWhileRunning.toString());
+        assertEquals("outpost-agent: cannot enroll now: another outpost-agent (pid " + agentPid + ") is running with the "
+                + "state directory " + agentDir.resolve("state") + "; stop it first, or give this one its own state_dir\n",
+                enrollWhileRunning.err());
     }
 
     @Test

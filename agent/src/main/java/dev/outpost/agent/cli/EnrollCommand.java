@@ -1,5 +1,6 @@
 package dev.outpost.agent.cli;
 
+import dev.outpost.agent.StateLock;
 import dev.outpost.agent.config.AgentConfig;
 import dev.outpost.agent.enroll.Enroller;
 import dev.outpost.agent.enroll.EstClient;
@@ -72,6 +73,15 @@ final class EnrollCommand {
             throw new Args.UsageException("--ca-sha256: " + e.getMessage());
         }
         EnrollmentToken token = readToken(a);
+        try (StateLock lock = Files.isDirectory(stateDir) ? StateLock.acquire(stateDir) : null) {
+            return enroll(server, pin, token, stateDir);
+        } catch (StateLock.HeldException e) {
+            err.println("outpost-agent: cannot enroll now: " + e.getMessage());
+            return ExitCodes.TEMPFAIL;
+        }
+    }
+
+    private int enroll(URI server, CaPin pin, EnrollmentToken token, Path stateDir) {
         var group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-enroll", true),
                 NioIoHandler.newFactory());
         try {
