@@ -13,7 +13,8 @@
 #   --no-start         configure and enroll, but do not enable or start the service
 #   --uninstall        stop, disable and remove the package; --purge also deletes its state and token
 #
-# Run it again with the same arguments and it changes nothing. It prints one line per thing it did.
+# Run it again with the same arguments and it changes nothing. It prints one line per step: what it did,
+# or that it was done already.
 # Exit status (sysexits.h, as the agent): 0 done; 64 usage error; 66 the package or token file is
 # missing; 69 the gateway is unreachable; 70 the package manager or systemd failed; 77 the pin does not
 # match the gateway's CA or the token was refused; 78 the configuration is invalid.
@@ -45,7 +46,7 @@ while [ $# -gt 0 ]; do
         --no-start) start=; shift ;;
         --uninstall) uninstall=1; shift ;;
         --purge) purge=1; shift ;;
-        -h | --help) sed -n '2,21p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) usage "unknown option $1" ;;
     esac
 done
@@ -113,29 +114,51 @@ if [ -n "$token_file" ] && [ ! -r "$token_file" ]; then
 fi
 [ "$(id -u)" -eq 0 ] || die 77 "run as root (it installs a package and a service)"
 
-# 1. The package.
+# 1. The package, unless that very version is installed already.
 pm=$(package_manager)
+installed_version() {
+    case $pm in
+        apt) { dpkg-query -W -f '${Status} ${Version}' outpost-agent 2>/dev/null || true; } | sed -n 's/^install ok installed //p' ;;
+        *) if rpm -q outpost-agent >/dev/null 2>&1; then rpm -q --qf '%{VERSION}-%{RELEASE}' outpost-agent; fi ;;
+    esac
+}
 # An upgrade keeps the admin's (and this script's) agent.yaml instead of asking about the conffile.
 apt_opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+have_version=$(installed_version)
 if [ -n "$package" ]; then
     case $package in /*) ;; *) package=$PWD/$package ;; esac
     case $pm in
-        apt) apt-get install "${apt_opts[@]}" "$package" >/dev/null || die 70 "apt-get install $package failed" ;;
-        *) "$pm" install -y -q "$package" >/dev/null || die 70 "$pm install $package failed" ;;
+        apt) want_version=$(dpkg-deb --field "$package" Version 2>/dev/null) ;;
+        *) want_version=$(rpm -q --qf '%{VERSION}-%{RELEASE}' -p "$package" 2>/dev/null) ;;
     esac
-    say "installed $package"
+    [ -n "$want_version" ] || die 66 "$package is not a package $pm can install"
+    if [ "$have_version" = "$want_version" ]; then
+        say "outpost-agent $have_version is installed already"
+    else
+        case $pm in
+            apt) apt-get install "${apt_opts[@]}" "$package" >/dev/null || die 70 "apt-get install $package failed" ;;
+            *) "$pm" install -y -q "$package" >/dev/null || die 70 "$pm install $package failed" ;;
+        esac
+        say "installed outpost-agent $want_version from $package"
+    fi
+elif [ -n "$have_version" ]; then
+    say "outpost-agent $have_version is installed already (upgrades come with the host's package updates)"
 else
     case $pm in
         apt) apt-get install "${apt_opts[@]}" outpost-agent >/dev/null || die 70 "apt-get install outpost-agent failed (is the Outpost repository configured?)" ;;
         *) "$pm" install -y -q outpost-agent >/dev/null || die 70 "$pm install outpost-agent failed (is the Outpost repository configured?)" ;;
     esac
-    say "installed outpost-agent from the package manager"
+    say "installed outpost-agent $(installed_version) from the package manager"
 fi
 
 # 2. The configuration: server in agent.yaml (the rest of the file as the admin left it), pin beside it.
+reconfigured=""
 current=$(sed -n 's/^server:[[:space:]]*//p' "$config" | head -n 1)
 if [ "$current" != "$server" ]; then
     sed -i "s|^server:.*|server: $server|" "$config"
+    [ "$(sed -n 's/^server:[[:space:]]*//p' "$config" | head -n 1)" = "$server" ] \
+        || die 78 "$config has no top-level server: line to set; add one (server: $server)"
+    reconfigured=1
     say "set server: $server in $config"
 else
     say "$config already has server: $server"
@@ -143,6 +166,7 @@ fi
 if [ "$(cat "$env_file" 2>/dev/null || true)" != "OUTPOST_CA_PIN=$pin" ]; then
     printf 'OUTPOST_CA_PIN=%s\n' "$pin" >"$env_file"
     chmod 0644 "$env_file"
+    reconfigured=1
     say "wrote the CA pin to $env_file"
 fi
 /usr/bin/outpost-agent check-config --config "$config" >/dev/null || die 78 "$config is invalid (see the errors above)"
@@ -183,6 +207,13 @@ if [ -z "$start" ]; then
     say "not starting $unit (--no-start)"
 elif ! systemd_running; then
     say "systemd is not running here; start the agent with: outpost-agent run --config $config"
+elif systemctl is-enabled --quiet "$unit" 2>/dev/null && systemctl is-active --quiet "$unit"; then
+    if [ -n "$reconfigured" ]; then
+        systemctl restart "$unit" >/dev/null 2>&1 || die 70 "systemctl restart $unit failed; see systemctl status $unit"
+        say "restarted $unit with the new configuration"
+    else
+        say "$unit is enabled and running already"
+    fi
 else
     systemctl enable --now "$unit" >/dev/null 2>&1 || die 70 "systemctl enable --now $unit failed; see systemctl status $unit"
     systemctl is-active --quiet "$unit" || die 70 "$unit is not active; see systemctl status $unit"
