@@ -1,15 +1,21 @@
 #!/usr/bin/env bash
-# test.sh: runs every test — unit tests, both programs end to end on loopback, the chaos test, and the checks
-# of the packages and units with the distributions' own tools. Those tools (systemd-analyze, dpkg-deb, rpm,
-# lintian, rpmlint, shellcheck) are installed from Debian's apt first when missing, as root or through sudo.
-# Extra arguments go to Maven, e.g. ./test.sh -pl agent.
+# test.sh: runs every test — unit tests, both programs end to end on loopback, the chaos test, the checks
+# of the packages and units with the distributions' own tools, and the packages under a real systemd in a
+# Debian 12 container (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh
+# (two clean builds of the working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm,
+# lintian, rpmlint, shellcheck, systemd-nspawn, debootstrap, git) are installed from Debian's apt first
+# when missing, as root or through sudo.
+# Extra arguments go to Maven, e.g. ./test.sh -pl agent; with any, the reproducibility check is left out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 missing=()
-for tool in systemd-analyze:systemd dpkg-deb:dpkg rpm:rpm lintian:lintian rpmlint:rpmlint shellcheck:shellcheck; do
+for tool in systemd-analyze:systemd dpkg-deb:dpkg rpm:rpm lintian:lintian rpmlint:rpmlint shellcheck:shellcheck \
+    systemd-nspawn:systemd-container debootstrap:debootstrap git:git; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
+# debootstrap checks the Debian archive's signatures with it.
+[ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=
     if [ "$(id -u)" -ne 0 ]; then
@@ -24,4 +30,10 @@ if [ ${#missing[@]} -gt 0 ]; then
     $sudo apt-get update -qq
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
 fi
-exec mvn -B verify "$@"
+mvn -B verify "$@"
+[ $# -eq 0 ] || exit 0
+if ! git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+    echo "test.sh: scripts/check-reproducible.sh needs a git checkout and this is none; the tests passed, the reproducibility check did not run" >&2
+    exit 69
+fi
+exec scripts/check-reproducible.sh --worktree

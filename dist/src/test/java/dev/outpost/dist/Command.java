@@ -4,14 +4,16 @@ import static org.junit.jupiter.api.Assertions.fail;
 
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one of the distribution's own tools (systemd-analyze, dpkg-deb, lintian, rpm, rpmlint) and returns
- * its exit status and output, stdout and stderr merged. A missing tool fails the test with the package to
+ * Runs one of the distribution's own tools (systemd-analyze, dpkg-deb, lintian, rpm, rpmlint, systemd-nspawn)
+ * and returns its exit status and output, stdout and stderr merged. A missing tool fails the test with the package to
  * install, so that a green build always means the check ran.
  */
 final class Command {
@@ -23,27 +25,42 @@ final class Command {
     }
 
     static Result run(Path dir, String... argv) {
+        return run(Duration.ofMinutes(5), dir, argv);
+    }
+
+    /**
+     * Runs with a time limit: past it, the command and everything it started are killed and the test fails.
+     * The output goes through a file, so that a child holding the pipe open cannot outlast the limit.
+     */
+    static Result run(Duration limit, Path dir, String... argv) {
         requireTool(argv[0]);
-        ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true);
-        if (dir != null) {
-            pb.directory(dir.toFile());
-        }
-        pb.environment().put("LC_ALL", "C.UTF-8");
-        pb.environment().put("SYSTEMD_COLORS", "0");
+        Path out = null;
         try {
+            out = Files.createTempFile("outpost-command", ".out");
+            ProcessBuilder pb = new ProcessBuilder(argv).redirectErrorStream(true).redirectOutput(out.toFile());
+            if (dir != null) {
+                pb.directory(dir.toFile());
+            }
+            pb.environment().put("LC_ALL", "C.UTF-8");
+            pb.environment().put("SYSTEMD_COLORS", "0");
             Process p = pb.start();
             p.getOutputStream().close();
-            String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
-            if (!p.waitFor(5, TimeUnit.MINUTES)) {
+            if (!p.waitFor(limit.toMillis(), TimeUnit.MILLISECONDS)) {
+                p.descendants().forEach(ProcessHandle::destroyForcibly);
                 p.destroyForcibly();
-                fail(String.join(" ", argv) + " did not end within 5 minutes");
+                fail(String.join(" ", argv) + " did not end within " + limit + "; its output:\n"
+                        + Files.readString(out, StandardCharsets.UTF_8));
             }
-            return new Result(p.exitValue(), out);
+            return new Result(p.exitValue(), Files.readString(out, StandardCharsets.UTF_8));
         } catch (IOException e) {
             throw new AssertionError("cannot run " + String.join(" ", argv) + ": " + e.getMessage(), e);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new AssertionError("interrupted running " + argv[0], e);
+        } finally {
+            if (out != null) {
+                out.toFile().delete();
+            }
         }
     }
 
@@ -60,7 +77,7 @@ final class Command {
         return r.output();
     }
 
-    private static void requireTool(String tool) {
+    static void requireTool(String tool) {
         for (String dir : System.getenv().getOrDefault("PATH", "/usr/bin:/bin").split(":")) {
             if (Path.of(dir, tool).toFile().canExecute()) {
                 return;
@@ -68,9 +85,9 @@ final class Command {
         }
         List<String> hint = new ArrayList<>(List.of("systemd-analyze:systemd", "systemd-sysusers:systemd",
                 "systemd-tmpfiles:systemd", "dpkg-deb:dpkg", "lintian:lintian", "rpm:rpm", "rpmlint:rpmlint",
-                "shellcheck:shellcheck"));
+                "shellcheck:shellcheck", "systemd-nspawn:systemd-container", "debootstrap:debootstrap"));
         String pkg = hint.stream().filter(h -> h.startsWith(tool + ":")).map(h -> h.substring(tool.length() + 1))
                 .findFirst().orElse(tool);
-        fail(tool + " is not installed; install it (Debian: apt-get install -y " + pkg + ", as .ci/run does)");
+        fail(tool + " is not installed; install it (Debian: apt-get install -y " + pkg + ", as ./test.sh does)");
     }
 }

@@ -7,8 +7,9 @@ import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
 
 /**
- * installer/install.sh and scripts/check-reproducible.sh are shellcheck-clean, and the installer refuses
- * bad arguments with its documented exit codes before it changes anything on the host.
+ * installer/install.sh, test.sh, scripts/check-reproducible.sh and the container test's scripts are
+ * shellcheck-clean, and the installer refuses bad arguments with its documented exit codes before it changes
+ * anything on the host.
  */
 class InstallerTest {
     private static final Path INSTALL = SystemdUnitsTest.REPO.resolve("installer/install.sh");
@@ -16,7 +17,8 @@ class InstallerTest {
 
     @Test
     void scriptsAreShellcheckClean() {
-        for (String script : new String[] {"installer/install.sh", "scripts/check-reproducible.sh"}) {
+        for (String script : new String[] {"installer/install.sh", "scripts/check-reproducible.sh", "test.sh",
+                "dist/src/test/container/run.sh", "dist/src/test/container/inside.sh"}) {
             String path = SystemdUnitsTest.REPO.resolve(script).toString();
             Command.ok("bash", "-n", path);
             assertEquals("", Command.ok("shellcheck", path));
