@@ -2,7 +2,7 @@
 # install.sh: installs and enrolls the Outpost agent on this host, non-interactively and idempotently.
 #
 # Usage:
-#   install.sh --server URL --ca-pin PIN --token-file FILE [--package FILE] [--no-start]
+#   install.sh --server URL --ca-pin PIN --token-file FILE [--package FILE] [--no-start] [--reenroll]
 #   install.sh --uninstall [--purge]
 #
 #   --server URL       the gateway's EST URL, e.g. https://gateway.example.com:8443
@@ -11,10 +11,13 @@
 #                      when this host is enrolled already
 #   --package FILE     install this .deb or .rpm; without it, outpost-agent from the package manager
 #   --no-start         configure and enroll, but do not enable or start the service
+#   --reenroll         enroll again with the token from --token-file although enrolled (a revoked agent, or a
+#                      certificate that expired beyond the gateway's renewal grace): stops the service,
+#                      enrolls with a new key, starts it again; queued data is sent under the new identity
 #   --uninstall        stop, disable and remove the package; --purge also deletes its state and token
 #
-# Run it again with the same arguments and it changes nothing. It prints one line per step: what it did,
-# or that it was done already.
+# Run it again with the same arguments and it changes nothing (except with --reenroll, which enrolls again
+# every time). It prints one line per step: what it did, or that it was done already.
 # Exit status (sysexits.h, as the agent): 0 done; 64 usage error; 66 the package or token file is
 # missing; 69 the gateway is unreachable; 70 the package manager or systemd failed; 77 the pin does not
 # match the gateway's CA or the token was refused; 78 the configuration is invalid.
@@ -36,7 +39,7 @@ die() {
 }
 usage() { die 64 "$1 (see $prog --help)"; }
 
-server="" pin="" token_file="" package="" start=1 uninstall="" purge=""
+server="" pin="" token_file="" package="" start=1 uninstall="" purge="" reenroll=""
 while [ $# -gt 0 ]; do
     case $1 in
         --server) [ $# -ge 2 ] || usage "--server needs a URL"; server=$2; shift 2 ;;
@@ -44,9 +47,10 @@ while [ $# -gt 0 ]; do
         --token-file) [ $# -ge 2 ] || usage "--token-file needs a file"; token_file=$2; shift 2 ;;
         --package) [ $# -ge 2 ] || usage "--package needs a file"; package=$2; shift 2 ;;
         --no-start) start=; shift ;;
+        --reenroll) reenroll=1; shift ;;
         --uninstall) uninstall=1; shift ;;
         --purge) purge=1; shift ;;
-        -h | --help) sed -n '2,22p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+        -h | --help) awk 'NR > 1 && /^#/ { sub(/^# ?/, ""); print; next } NR > 1 { exit }' "$0"; exit 0 ;;
         *) usage "unknown option $1" ;;
     esac
 done
@@ -109,6 +113,7 @@ printf '%s' "$pin" | grep -Eq '^sha256:[0-9a-f]{64}$' \
 if [ -n "$package" ] && [ ! -f "$package" ]; then
     die 66 "package file $package does not exist; build it with mvn -B -DskipTests package (dist/target/packages/)"
 fi
+[ -z "$reenroll" ] || [ -n "$token_file" ] || usage "--reenroll needs --token-file with a new token"
 if [ -n "$token_file" ] && [ ! -r "$token_file" ]; then
     die 66 "token file $token_file does not exist or is not readable"
 fi
@@ -180,7 +185,15 @@ if [ -n "$token_file" ]; then
 fi
 
 # 4. Enrollment now, as the service user, so that a wrong pin or an unreachable gateway is an error here.
-if [ -e "$state_dir/agent.crt" ]; then
+force=()
+if [ -n "$reenroll" ] && [ -e "$state_dir/agent.crt" ]; then
+    force=(--force)
+    if systemd_running && systemctl is-active --quiet "$unit"; then
+        systemctl stop "$unit" >/dev/null 2>&1 || die 70 "systemctl stop $unit failed; see systemctl status $unit"
+        say "stopped $unit to enroll again"
+    fi
+fi
+if [ -e "$state_dir/agent.crt" ] && [ ${#force[@]} -eq 0 ]; then
     say "already enrolled (certificate in $state_dir)"
 else
     [ -r "$token_dest" ] || die 66 "not enrolled and no token; pass --token-file FILE"
@@ -190,7 +203,7 @@ else
     chmod 0711 "$scratch"
     set +e
     out=$(runuser -u outpost-agent -- /usr/bin/outpost-agent enroll --config "$config" --ca-sha256 "$pin" \
-        --token-file "$scratch/token" 2>&1)
+        --token-file "$scratch/token" "${force[@]}" 2>&1)
     rc=$?
     set -e
     case $rc in
@@ -198,6 +211,7 @@ else
         69) die 69 "the gateway at $server is unreachable: $out" ;;
         77) die 77 "the gateway refused: $out (check --ca-pin against outpost-gateway pin, and the token)" ;;
         64 | 78) die 78 "enrollment failed: $out" ;;
+        75) die 70 "enrollment failed: $out" ;;
         *) die 70 "enrollment failed (exit $rc): $out" ;;
     esac
 fi

@@ -6,7 +6,7 @@
 #
 # First boot: the gateway package; the agent through installer/install.sh (twice: the second run
 # changes nothing), its metrics at the gateway, no listening socket and listen() refused; the unit
-# without its token file; an upgrade; remove and purge; the Ansible example, twice. Then it seeds
+# without its token file; an upgrade; revocation and install.sh --reenroll; remove and purge; the Ansible example, twice. Then it seeds
 # cloud-init (NoCloud) with the cloud-init example and reboots (run.sh boots the container again);
 # second boot: what cloud-init did with it.
 set -euo pipefail
@@ -232,6 +232,42 @@ agent_upgrade() {
     systemctl enable outpost-agent 2>/dev/null
 }
 
+unit_failed() { [ "$(systemctl is-active "$1" || true)" = failed ]; }
+
+agent_revoke_reenroll() {
+    step "agent: revoked, it stops for good (exit 78, no restart loop); install.sh --reenroll brings it back"
+    runuser -u outpost-gateway -- outpost-gateway agent revoke "$agent" >revoke.out 2>&1 \
+        || fail "agent revoke: $(cat revoke.out)"
+    wait_until 60 "the revoked agent's unit to fail" unit_failed outpost-agent
+    expect "exit status of the revoked agent" 78 "$(systemctl show -p ExecMainStatus --value outpost-agent)"
+    journal_has outpost-agent "outpost-agent: the gateway refused this agent: " \
+        || fail "the revoked agent did not say why: $(journal_of_run outpost-agent | tail -n 5)"
+    ok "the revoked agent said why it stopped"
+    sleep 7 # longer than RestartSec=5s: a restart would have happened by now
+    expect "restarts after exit 78" 0 "$(systemctl show -p NRestarts --value outpost-agent)"
+    expect "still failed" failed "$(systemctl is-active outpost-agent || true)"
+    new_token /root/token2
+    set +e
+    out=$(bash "$install_sh" --server "$server" --ca-pin "$pin" --token-file /root/token2 --reenroll 2>&1)
+    rc=$?
+    set -e
+    printf '%s\n' "$out" | sed 's/^/  | /'
+    expect "install.sh --reenroll exit status" 0 "$rc"
+    again=$(printf '%s\n' "$out" | sed -n 's/^install.sh: enrolled as \(a-[0-9a-f]*\) (org acme).*/\1/p')
+    if [ -z "$again" ] || [ "$again" = "$agent" ]; then
+        fail "install.sh --reenroll did not enroll a new agent: $out"
+    fi
+    expect "install.sh --reenroll steps" "$(lines \
+        "install.sh: outpost-agent $upgrade_version is installed already (upgrades come with the host's package updates)" \
+        "install.sh: /etc/outpost/agent.yaml already has server: $server" \
+        "install.sh: placed the enrollment token in /etc/outpost/enrollment-token (0600)" \
+        "install.sh: enabled and started outpost-agent.service")" \
+        "$(printf '%s\n' "$out" | grep '^install.sh: ' | grep -v 'enrolled as')"
+    agent=$again
+    expect "agent id in its certificate after --reenroll" "$agent" "$(agent_id_of_cert)"
+    wait_until 60 "batches from the re-enrolled agent $agent" more_batches_than "$agent" 0
+}
+
 agent_remove_purge() {
     step "agent: install.sh --uninstall, then --uninstall --purge"
     expect "uninstall" "$(lines "install.sh: stopped and disabled outpost-agent.service" \
@@ -368,6 +404,7 @@ if [ ! -e "$results/rebooting" ]; then
     agent_metrics_no_listener
     agent_without_token_file
     agent_upgrade
+    agent_revoke_reenroll
     agent_remove_purge
     ansible_example
     cloud_init_seed

@@ -234,7 +234,9 @@ class RotationTest {
         assertTrue(r.err().contains("and this gateway's renewal grace is off; enroll this host again with a new token"),
                 r.err());
         assertTrue(r.err().contains("This host needs a new enrollment token: create one with `outpost-gateway token "
-                + "create --org acme`, run `outpost-agent enroll --force"), r.err());
+                + "create --org acme`, then run `outpost-agent enroll --force"), r.err());
+        assertTrue(r.err().contains("`install.sh --reenroll --server URL --ca-pin PIN --token-file FILE` does both"),
+                r.err());
     }
 
     static int count(String text, String what) {

@@ -91,7 +91,8 @@ final class RunCommand {
         runtime.close();
         if (runtime.deniedReason() != null) {
             err.println("outpost-agent: the gateway refused this agent: " + runtime.deniedReason()
-                    + "; collected data is kept on disk. Enroll again with a new token if it was revoked.");
+                    + "; collected data is kept on disk. If it was revoked, enroll again with a new token: `outpost-agent "
+                    + "enroll --force ...`, or `install.sh --reenroll ...` where it was installed from a package.");
             return ExitCodes.CONFIG;
         }
         return ExitCodes.OK;

@@ -149,8 +149,9 @@ public final class Renewer {
         }
         return "the certificate of " + c.agentId() + " expired at " + c.notAfter() + " and the gateway refused to "
                 + "renew it (" + reason + "). This host needs a new enrollment token: create one with `outpost-gateway "
-                + "token create --org " + c.org() + "`, run `outpost-agent enroll --force --server URL --ca-sha256 PIN "
-                + "--token-file FILE` and start the agent again";
+                + "token create --org " + c.org() + "`, then run `outpost-agent enroll --force --server URL --ca-sha256 "
+                + "PIN --token-file FILE` and start the agent again (installed from a package: `install.sh --reenroll "
+                + "--server URL --ca-pin PIN --token-file FILE` does both)";
     }
 
     /** When the next renewal attempt is due; null before the first {@link #tick()}. */

@@ -184,8 +184,9 @@ class RenewerTest {
         assertEquals(List.of(T0.plus(LIFETIME).plus(Duration.ofDays(9))), attempts, "no waiting for an expired certificate");
         assertEquals("the certificate of a-00000000000000aa expired at 2026-11-22T00:16:40Z and the gateway refused "
                 + "to renew it (gateway refused simplereenroll (HTTP 403): expired). This host needs a new enrollment "
-                + "token: create one with `outpost-gateway token create --org acme`, run `outpost-agent enroll --force "
-                + "--server URL --ca-sha256 PIN --token-file FILE` and start the agent again", r.refusal());
+                + "token: create one with `outpost-gateway token create --org acme`, then run `outpost-agent enroll "
+                + "--force --server URL --ca-sha256 PIN --token-file FILE` and start the agent again (installed from a "
+                + "package: `install.sh --reenroll --server URL --ca-pin PIN --token-file FILE` does both)", r.refusal());
     }
 
     @Test
