@@ -180,13 +180,7 @@ class RotationTest {
         assertTrue(before.getNotAfter().toInstant().isBefore(java.time.Instant.now()), "expired while the main ran");
         try (Proc agent = run(dormant, "dormant")) {
             agent.awaitLog(Pattern.compile("certificate renewed: serial "), Duration.ofSeconds(60));
-            Proc.await(() -> {
-                try {
-                    return !SinkBatches.of(gateway, dormant.id()).sequences.isEmpty();
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(60), "batches from " + dormant.id());
+            awaitBatches(dormant);
             assertTrue(agent.err().contains("the certificate expired at " + before.getNotAfter().toInstant()),
                     agent.err());
 
@@ -205,15 +199,8 @@ class RotationTest {
         Agent one = enroll(gateway, "beta-1", "beta");
         Agent two = enroll(gateway, "beta-2", "beta");
         try (Proc a = run(one, "beta-1"); Proc b = run(two, "beta-2")) {
-            for (Agent x : List.of(one, two)) {
-                Proc.await(() -> {
-                    try {
-                        return !SinkBatches.of(gateway, x.id()).sequences.isEmpty();
-                    } catch (Exception e) {
-                        return false;
-                    }
-                }, Duration.ofSeconds(60), "batches from " + x.id());
-            }
+            awaitBatches(one);
+            awaitBatches(two);
             Proc.Result revoke = Proc.run("outpost-gateway", gateway.logs, "revoke-beta", Map.of(), "agent", "revoke",
                     "--dir", gateway.dir.toString(), "--org", "beta", "--all");
             assertEquals(0, revoke.exit(), revoke.toString());
@@ -237,6 +224,16 @@ class RotationTest {
                 + "create --org acme`, then run `outpost-agent enroll --force"), r.err());
         assertTrue(r.err().contains("`install.sh --reenroll --server URL --ca-pin PIN --token-file FILE` does both"),
                 r.err());
+    }
+
+    void awaitBatches(Agent a) throws InterruptedException {
+        Proc.await(() -> {
+            try {
+                return !SinkBatches.of(gateway, a.id()).sequences.isEmpty();
+            } catch (Exception e) {
+                return false;
+            }
+        }, Duration.ofSeconds(60), "batches from " + a.id());
     }
 
     static int count(String text, String what) {

@@ -102,10 +102,16 @@ public final class Identity implements HttpsClient.TlsEvents {
         listeners.forEach(Runnable::run);
     }
 
+    /** The staged credentials if {@code context} is theirs and they are still staged; null otherwise. */
+    private Live stagedWith(SslContext context) {
+        Live s = staged;
+        return s != null && s.context() == context ? s : null;
+    }
+
     @Override
     public void answered(SslContext context) {
-        Live s = staged;
-        if (s == null || s.context() != context) {
+        Live s = stagedWith(context);
+        if (s == null) {
             return;
         }
         synchronized (this) {
@@ -128,8 +134,8 @@ public final class Identity implements HttpsClient.TlsEvents {
 
     @Override
     public void tlsRefused(SslContext context, IOException failure) {
-        Live s = staged;
-        if (s == null || s.context() != context) {
+        Live s = stagedWith(context);
+        if (s == null) {
             return;
         }
         synchronized (this) {

@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.outpost.agent.MutableClock;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
@@ -22,7 +23,7 @@ class HostCollectionFailureTest {
     private final FlakyProbe probe = new FlakyProbe(new FixtureHostProbe("basic"));
     private final SimpleMeterRegistry registry = TestRegistries.cumulative();
     private final HostCollection collection = new HostCollection(probe, registry, FilesystemFilter.defaults(),
-            new SteppingClock(Instant.parse("2026-11-22T05:20:00Z"), Duration.ofMillis(2)));
+            MutableClock.stepping(Instant.parse("2026-11-22T05:20:00Z"), Duration.ofMillis(2)));
     private final Logger logger = (Logger) LoggerFactory.getLogger(HostCollection.class);
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
     private Level previousLevel;

@@ -3,6 +3,7 @@ package dev.outpost.agent.collect;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.outpost.agent.MutableClock;
 import dev.outpost.agent.otlp.Golden;
 import dev.outpost.agent.otlp.OtlpEncoder;
 import dev.outpost.agent.otlp.OtlpText;
@@ -19,7 +20,7 @@ class HostCollectionGoldenTest {
     private final FixtureHostProbe probe = new FixtureHostProbe("basic");
     private final SimpleMeterRegistry registry = TestRegistries.cumulative();
     private final HostCollection collection = new HostCollection(probe, registry, FilesystemFilter.defaults(),
-            new SteppingClock(Instant.parse("2026-11-22T05:20:00Z"), Duration.ofMillis(1)));
+            MutableClock.stepping(Instant.parse("2026-11-22T05:20:00Z"), Duration.ofMillis(1)));
 
     @Test
     void basicHostMatchesGoldenFile() {
