@@ -21,6 +21,7 @@ final class SelfMetricRows {
     private static final String SUCCESS = PREFIX + "collector.success";
     private static final String DURATION = PREFIX + "collector.duration";
     private static final String LAST_SUCCESS = PREFIX + "push.last_success";
+    private static final String NEXT_RENEWAL = PREFIX + "certificate.next_renewal";
 
     private final TreeMap<String, String> entries = new TreeMap<>();
 
@@ -88,6 +89,10 @@ final class SelfMetricRows {
         if (point.metric().equals(LAST_SUCCESS)) {
             long before = point.time().getEpochSecond() - (long) point.value();
             return HumanFormat.duration(before) + " before this batch";
+        }
+        if (point.metric().equals(NEXT_RENEWAL)) {
+            long after = (long) point.value() - point.time().getEpochSecond();
+            return after > 0 ? "in " + HumanFormat.duration(after) + " from this batch" : "due";
         }
         if (!"histogram".equals(point.kind())) {
             return HumanFormat.withUnit(point.value(), point.unit());

@@ -33,4 +33,14 @@ class SelfMetricRowsTest {
     void noSelfMetricsNoRows() {
         assertEquals(List.of(), new SelfMetricRows(List.of(series("system.uptime", 5))).rows());
     }
+
+    @Test
+    void theNextRenewalIsShownAsTimeToGo() {
+        double batch = Instant.parse("2026-11-22T05:20:00Z").getEpochSecond();
+        assertEquals(new Row("agent", "certificate.next_renewal  in " + HumanFormat.duration(12 * 3600 + 120)
+                + " from this batch"), new SelfMetricRows(List.of(series("outpost.agent.certificate.next_renewal",
+                        batch + 12 * 3600 + 120))).rows().get(0));
+        assertEquals(new Row("agent", "certificate.next_renewal  due"), new SelfMetricRows(List.of(
+                series("outpost.agent.certificate.next_renewal", batch - 5))).rows().get(0));
+    }
 }
