@@ -61,6 +61,8 @@ public final class AgentRuntime implements AutoCloseable {
     private final HttpsClient http;
     private final PushLoop pushLoop;
     private final Thread pushThread;
+    /** Run when the push loop ends: at a stop, or by itself when the gateway refuses this agent. */
+    private volatile Runnable onEnd;
     private final StatusFile statusFile;
     private final HostCollection collection;
     private final BatchProducer producer;
@@ -99,7 +101,13 @@ public final class AgentRuntime implements AutoCloseable {
         // At stop, a renewal in progress completes (its key and certificate are written whole); none starts.
         renewThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.renewals = renewThread;
-        this.pushThread = new Thread(pushLoop, "outpost-push");
+        this.pushThread = new Thread(() -> {
+            try {
+                pushLoop.run();
+            } finally {
+                onEnd.run();
+            }
+        }, "outpost-push");
     }
 
     /** Push and renewal back off alike (push.backoff_initial, backoff_max, retry_after_max), each on its own. */
@@ -129,8 +137,12 @@ public final class AgentRuntime implements AutoCloseable {
         return ResourceAttributes.of(Path.of("/proc"), Path.of("/etc"), version, c.labels());
     }
 
-    /** Starts collecting (first cycle after a random fraction of the interval) and pushing. */
-    public void start() {
+    /**
+     * Starts collecting (first cycle after a random fraction of the interval) and pushing; {@code onEnd} runs when
+     * pushing ends, by a stop or by itself when the gateway refuses this agent.
+     */
+    public void start(Runnable onEnd) {
+        this.onEnd = onEnd;
         long interval = config.interval().toMillis();
         schedule(interval, ThreadLocalRandom.current().nextLong(Math.max(1, interval)));
         pushThread.start();
@@ -191,10 +203,7 @@ public final class AgentRuntime implements AutoCloseable {
         return denied != null ? denied : renewer.refusal();
     }
 
-    /** Whether the agent still runs; it ends by itself only when the gateway refuses this agent. */
-    public boolean running() {
-        return pushThread.isAlive() && renewer.refusal() == null;
-    }
+
 
     private synchronized void writeStatus() {
         Instant now = clock.instant();

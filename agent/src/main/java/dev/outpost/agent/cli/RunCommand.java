@@ -17,7 +17,6 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.CountDownLatch;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -84,10 +83,9 @@ final class RunCommand {
             stop.countDown();
         });
         Signals.on("HUP", () -> reload(runtime, AgentCli.configPath(a)));
-        runtime.start();
-        while (!stop.await(500, TimeUnit.MILLISECONDS) && runtime.running()) {
-            // the push loop ends by itself only when the gateway refuses this agent
-        }
+        // The push loop ends by itself only when the gateway refuses this agent; a signal ends it too.
+        runtime.start(stop::countDown);
+        stop.await();
         runtime.close();
         if (runtime.deniedReason() != null) {
             err.println("outpost-agent: the gateway refused this agent: " + runtime.deniedReason()

@@ -76,7 +76,8 @@ public final class PushLoop implements Runnable {
             try {
                 List<DiskQueue.Record> next = queue.peek(maxInFlight);
                 if (next.isEmpty()) {
-                    awaitWork(1000);
+                    // Every append wakes the loop; the timeout is only a safety net, long so an idle agent sleeps.
+                    awaitWork(60_000);
                     continue;
                 }
                 if (!sendAll(next)) {
