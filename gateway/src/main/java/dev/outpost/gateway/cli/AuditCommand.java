@@ -1,7 +1,6 @@
 package dev.outpost.gateway.cli;
 
 import dev.outpost.gateway.GatewayDir;
-import dev.outpost.gateway.store.AuditEntry;
 import dev.outpost.gateway.store.AuditEvent;
 import dev.outpost.gateway.store.AuditLog;
 import dev.outpost.gateway.store.AuditVerifier;
@@ -45,18 +44,23 @@ final class AuditCommand {
     }
 
     private int verify(Args a) throws IOException, SQLException {
-        List<AuditEntry> entries = entries(a);
-        Optional<String> problem = AuditVerifier.firstProblem(entries);
-        if (problem.isEmpty() && a.get("head", null) != null) {
-            problem = AuditVerifier.missingHead(entries, a.get("head", null));
+        try (Database db = open(a)) {
+            AuditVerifier verifier = new AuditVerifier((after, hash) -> AuditLog.seqOfLaterHash(db, after, hash));
+            Optional<String> problem = a.get("head", null) == null ? Optional.empty()
+                    : verifier.expectHead(a.get("head", null));
+            if (problem.isEmpty()) {
+                AuditLog.scan(db, verifier::accept);
+                problem = verifier.finish();
+            }
+            if (problem.isPresent()) {
+                out.println(problem.get());
+                return ExitCodes.FAILURE;
+            }
+            long n = verifier.count();
+            out.println("audit log intact: " + n + (n == 1 ? " entry" : " entries")
+                    + (n == 0 ? "" : ", head " + verifier.last().hashPrefix()));
+            return ExitCodes.OK;
         }
-        if (problem.isPresent()) {
-            out.println(problem.get());
-            return ExitCodes.FAILURE;
-        }
-        out.println("audit log intact: " + entries.size() + (entries.size() == 1 ? " entry" : " entries")
-                + (entries.isEmpty() ? "" : ", head " + entries.get(entries.size() - 1).hashPrefix()));
-        return ExitCodes.OK;
     }
 
     private int list(Args a) throws Args.UsageException, IOException, SQLException {
@@ -69,20 +73,21 @@ final class AuditCommand {
         }
         Instant since = time(a, "since");
         Instant until = time(a, "until");
-        for (AuditEntry e : entries(a)) {
-            if ((org == null || org.equals(e.event().org())) && (agent == null || agent.equals(e.event().agent()))
-                    && (kind == null || kind.equals(e.event().kind()))
-                    && (since == null || !e.time().isBefore(since)) && (until == null || e.time().isBefore(until))) {
-                out.println(e.format());
-            }
+        try (Database db = open(a)) {
+            AuditLog.scan(db, e -> {
+                if ((org == null || org.equals(e.event().org())) && (agent == null || agent.equals(e.event().agent()))
+                        && (kind == null || kind.equals(e.event().kind()))
+                        && (since == null || !e.time().isBefore(since)) && (until == null || e.time().isBefore(until))) {
+                    out.println(e.format());
+                }
+                return true;
+            });
         }
         return ExitCodes.OK;
     }
 
-    private List<AuditEntry> entries(Args a) throws IOException, SQLException {
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
-            return AuditLog.all(db);
-        }
+    private Database open(Args a) throws IOException, SQLException {
+        return StateDb.open(GatewayDir.resolve(a.get("dir", null), env));
     }
 
     /** An ISO-8601 instant ({@code 2026-11-22T10:00:00Z}) or a duration meaning that long ago ({@code 1h}). */

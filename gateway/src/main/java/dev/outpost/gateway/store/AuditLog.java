@@ -57,21 +57,55 @@ public final class AuditLog {
         return db.inTransaction(c -> append(c, event));
     }
 
-    /** Every entry in chain order. */
-    public static List<AuditEntry> all(Database db) throws SQLException {
-        return db.read(c -> {
-            List<AuditEntry> out = new ArrayList<>();
-            try (PreparedStatement ps = c.prepareStatement("SELECT seq, time, kind, org, agent, token, source, detail, "
-                    + "prev_hash, hash FROM audit ORDER BY seq");
-                    ResultSet rs = ps.executeQuery()) {
-                while (rs.next()) {
-                    AuditEvent e = new AuditEvent(rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
-                            rs.getString(7), rs.getString(8));
-                    out.add(new AuditEntry(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), e, rs.getBytes(9),
-                            rs.getBytes(10)));
+    /** Receives entries one at a time; returns false to stop early. */
+    public interface Visitor<E extends Exception> {
+        boolean visit(AuditEntry entry) throws E;
+    }
+
+    /**
+     * Reads the entries in chain order, one at a time, so that a log of millions of entries needs no more memory
+     * than one: {@code audit verify} and {@code audit list} go through it this way.
+     */
+    public static <E extends Exception> void scan(Database db, Visitor<E> visitor) throws SQLException, E {
+        db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT " + COLUMNS + " FROM audit ORDER BY seq")) {
+                ps.setFetchSize(256);
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next() && visitor.visit(entry(rs))) {
+                        // the visitor decides whether to go on
+                    }
                 }
             }
-            return out;
+            return null;
         });
+    }
+
+    /** The sequence number of an entry after {@code seq} whose hash is {@code hash}, or -1 (finding a reordering). */
+    public static long seqOfLaterHash(Database db, long seq, byte[] hash) throws SQLException {
+        return db.read(c -> {
+            try (PreparedStatement ps = c.prepareStatement("SELECT seq FROM audit WHERE hash = ? AND seq > ? "
+                    + "ORDER BY seq LIMIT 1")) {
+                ps.setBytes(1, hash);
+                ps.setLong(2, seq);
+                try (ResultSet rs = ps.executeQuery()) {
+                    return rs.next() ? rs.getLong(1) : -1L;
+                }
+            }
+        });
+    }
+
+    /** Every entry in chain order, in memory (tests and small logs; the CLI uses {@link #scan}). */
+    public static List<AuditEntry> all(Database db) throws SQLException {
+        List<AuditEntry> out = new ArrayList<>();
+        scan(db, out::add);
+        return out;
+    }
+
+    private static final String COLUMNS = "seq, time, kind, org, agent, token, source, detail, prev_hash, hash";
+
+    private static AuditEntry entry(ResultSet rs) throws SQLException {
+        AuditEvent e = new AuditEvent(rs.getString(3), rs.getString(4), rs.getString(5), rs.getString(6),
+                rs.getString(7), rs.getString(8));
+        return new AuditEntry(rs.getLong(1), Instant.ofEpochMilli(rs.getLong(2)), e, rs.getBytes(9), rs.getBytes(10));
     }
 }

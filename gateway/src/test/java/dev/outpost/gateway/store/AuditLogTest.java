@@ -45,9 +45,14 @@ class AuditLogTest {
         db.close();
     }
 
+    /** Verifies as {@code audit verify} does (streamed, later hashes looked up in SQL) and from a list: both agree. */
     Optional<String> verify() throws Exception {
         db = Database.open(dir.resolve("state.db"));
-        return AuditVerifier.firstProblem(AuditLog.all(db));
+        AuditVerifier streamed = new AuditVerifier((after, hash) -> AuditLog.seqOfLaterHash(db, after, hash));
+        AuditLog.scan(db, streamed::accept);
+        Optional<String> problem = streamed.finish();
+        assertEquals(AuditVerifier.firstProblem(AuditLog.all(db)), problem, "streamed and in-memory verification");
+        return problem;
     }
 
     /** What an attacker with the file does: drop the triggers, then change rows with plain SQL. */
