@@ -1,6 +1,7 @@
 package dev.outpost.gateway;
 
 import dev.outpost.gateway.ca.CertificateAuthority;
+import dev.outpost.wire.EcKeys;
 import dev.outpost.wire.Pem;
 import dev.outpost.wire.SecureFiles;
 import java.io.IOException;
@@ -8,13 +9,11 @@ import java.nio.file.Files;
 import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.SecureRandom;
-import java.security.Signature;
 import java.security.cert.CertificateParsingException;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -29,8 +28,6 @@ public final class ServerCertificate {
     public static final Duration VALIDITY = Duration.ofDays(30);
     /** Reissued when less than this remains. */
     public static final Duration RENEW_BEFORE = Duration.ofDays(10);
-    /** Keys are EC P-256 ({@link CertificateAuthority#newKeyPair}); any other key does not match. */
-    private static final String SIGNATURE = "SHA256withECDSA";
 
     /** Key and chain (leaf first) as loaded or issued. */
     public record Material(PrivateKey key, List<X509Certificate> chain) {
@@ -54,7 +51,7 @@ public final class ServerCertificate {
             boolean fresh = cert.getNotAfter().toInstant().isAfter(clock.instant().plus(RENEW_BEFORE));
             if (fresh && names(cert).equals(new HashSet<>(hostnames)) && issuedBy(cert, ca)) {
                 PrivateKey key = Pem.readPrivateKey(dir.serverKey());
-                if (belongTogether(key, cert)) {
+                if (EcKeys.matches(key, cert.getPublicKey())) {
                     return new Material(key, List.of(cert, ca.certificate()));
                 }
             }
@@ -87,23 +84,6 @@ public final class ServerCertificate {
         }
     }
 
-    /** Whether {@code key} signs what {@code cert}'s public key verifies. */
-    private static boolean belongTogether(PrivateKey key, X509Certificate cert) {
-        byte[] probe = "outpost server key check".getBytes(java.nio.charset.StandardCharsets.US_ASCII);
-        try {
-            Signature signer = Signature.getInstance(SIGNATURE);
-            signer.initSign(key);
-            signer.update(probe);
-            byte[] signature = signer.sign();
-            Signature verifier = Signature.getInstance(SIGNATURE);
-            verifier.initVerify(cert.getPublicKey());
-            verifier.update(probe);
-            return verifier.verify(signature);
-        } catch (java.security.GeneralSecurityException e) {
-            return false;
-        }
-    }
-
     private static Set<String> names(X509Certificate cert) throws IOException {
         Set<String> out = new HashSet<>();
         try {
@@ -116,6 +96,6 @@ public final class ServerCertificate {
         } catch (CertificateParsingException e) {
             throw new IOException("server certificate has unreadable names", e);
         }
-        return new HashSet<>(new ArrayList<>(out));
+        return out;
     }
 }

@@ -12,6 +12,7 @@ import io.micrometer.core.instrument.simple.SimpleConfig;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
 import java.util.Map;
@@ -37,7 +38,7 @@ final class RunCommand {
         Args a = Args.parse(argv, Set.of("config"), Set.of());
         AgentConfig config = AgentConfig.load(AgentCli.configPath(a), env);
         Logging.setLevel(config.log().level());
-        if (!java.nio.file.Files.isDirectory(config.stateDir())) {
+        if (!Files.isDirectory(config.stateDir())) {
             err.println("outpost-agent: not enrolled: " + config.stateDir() + " does not exist; run `outpost-agent "
                     + "enroll --server URL --ca-sha256 PIN --token-file FILE` first");
             return ExitCodes.CONFIG;

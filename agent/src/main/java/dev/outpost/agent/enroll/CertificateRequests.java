@@ -5,6 +5,7 @@ import java.security.GeneralSecurityException;
 import java.security.KeyPair;
 import java.security.PublicKey;
 import java.security.cert.X509Certificate;
+import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -25,15 +26,19 @@ final class CertificateRequests {
         }
     }
 
-    /** Refuses a certificate that is not for {@code key} or was not issued by {@code ca}. */
-    static void checkIssued(X509Certificate cert, PublicKey key, X509Certificate ca) throws IOException {
+    /** Refuses a certificate that is not for {@code key} or was not issued by one of {@code cas}. */
+    static void checkIssued(X509Certificate cert, PublicKey key, List<X509Certificate> cas) throws IOException {
         if (!cert.getPublicKey().equals(key)) {
             throw new IOException("the gateway returned a certificate for another key; refusing it");
         }
-        try {
-            cert.verify(ca.getPublicKey());
-        } catch (GeneralSecurityException e) {
-            throw new IOException("the returned certificate was not issued by the pinned CA; refusing it");
+        for (X509Certificate ca : cas) {
+            try {
+                cert.verify(ca.getPublicKey());
+                return;
+            } catch (GeneralSecurityException e) {
+                // not this CA; try the next one of the bundle
+            }
         }
+        throw new IOException("the returned certificate was not issued by the pinned CA; refusing it");
     }
 }

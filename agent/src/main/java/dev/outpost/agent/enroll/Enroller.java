@@ -1,11 +1,11 @@
 package dev.outpost.agent.enroll;
 
 import dev.outpost.agent.tls.Credentials;
-import dev.outpost.agent.tls.KeyPairs;
 import dev.outpost.agent.tls.PinnedCaTrustManager;
 import dev.outpost.agent.tls.TlsSettings;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.wire.CaPin;
+import dev.outpost.wire.EcKeys;
 import dev.outpost.wire.EnrollmentToken;
 import io.netty.channel.EventLoopGroup;
 import io.netty.handler.ssl.SslContext;
@@ -44,9 +44,9 @@ public final class Enroller {
                 throw new IOException("the gateway's CA bundle does not contain the pinned CA " + pin
                         + "; check the pin with `outpost-gateway pin`");
             }
-            KeyPair kp = KeyPairs.generate(random);
+            KeyPair kp = EcKeys.generate(random);
             X509Certificate cert = est.simpleEnroll(csr(kp, hostname), token.id(), token.secret());
-            CertificateRequests.checkIssued(cert, kp.getPublic(), trust.pinnedCa());
+            CertificateRequests.checkIssued(cert, kp.getPublic(), List.of(trust.pinnedCa()));
             return new Credentials(kp.getPrivate(), cert, bundle);
         }
     }

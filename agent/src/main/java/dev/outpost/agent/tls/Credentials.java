@@ -1,5 +1,6 @@
 package dev.outpost.agent.tls;
 
+import dev.outpost.wire.EcKeys;
 import dev.outpost.wire.Pem;
 import dev.outpost.wire.SecureFiles;
 import java.io.IOException;
@@ -73,7 +74,7 @@ public record Credentials(PrivateKey key, X509Certificate certificate, List<X509
 
     /** Whether the certificate is for this private key (a crash between writing the two files breaks that). */
     public boolean consistent() {
-        return KeyPairs.matches(key, certificate.getPublicKey());
+        return EcKeys.matches(key, certificate.getPublicKey());
     }
 
     public Instant notBefore() {

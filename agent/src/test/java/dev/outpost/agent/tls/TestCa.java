@@ -1,5 +1,6 @@
 package dev.outpost.agent.tls;
 
+import dev.outpost.wire.EcKeys;
 import java.math.BigInteger;
 import java.security.KeyPair;
 import java.security.PublicKey;
@@ -22,7 +23,7 @@ public final class TestCa {
     private long serial = 0x1000;
 
     public TestCa() throws Exception {
-        key = KeyPairs.generate(new SecureRandom());
+        key = EcKeys.generate(new SecureRandom());
         Instant now = Instant.parse("2026-01-01T00:00:00Z");
         X500Name name = new X500Name("O=Outpost,CN=Test CA");
         cert = new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(name,
@@ -46,7 +47,7 @@ public final class TestCa {
 
     /** Credentials with a new key, issued by this CA. */
     public Credentials credentials(String agent, String org, Instant notBefore, Instant notAfter) throws Exception {
-        KeyPair kp = KeyPairs.generate(new SecureRandom());
+        KeyPair kp = EcKeys.generate(new SecureRandom());
         return new Credentials(kp.getPrivate(), issue(kp.getPublic(), agent, org, notBefore, notAfter), List.of(cert));
     }
 }

@@ -1,14 +1,13 @@
 package dev.outpost.gateway.ca;
 
+import dev.outpost.wire.EcKeys;
 import java.math.BigInteger;
 import java.security.GeneralSecurityException;
 import java.security.KeyPair;
-import java.security.KeyPairGenerator;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.ECGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -79,13 +78,7 @@ public final class CertificateAuthority {
 
     /** A new EC P-256 key pair. */
     public static KeyPair newKeyPair(SecureRandom random) {
-        try {
-            KeyPairGenerator gen = KeyPairGenerator.getInstance("EC");
-            gen.initialize(new ECGenParameterSpec("secp256r1"), random);
-            return gen.generateKeyPair();
-        } catch (GeneralSecurityException e) {
-            throw new IllegalStateException("EC P-256 is not available in this JVM", e);
-        }
+        return EcKeys.generate(random);
     }
 
     public X509Certificate certificate() {
