@@ -58,6 +58,14 @@ class InstallerTest {
     }
 
     @Test
+    void reenrollWithoutANewTokenIsAUsageError() {
+        Command.Result r = Command.run("bash", INSTALL.toString(), "--server", "https://gw.example:8443",
+                "--ca-pin", PIN, "--reenroll");
+        assertEquals(64, r.exit(), r.output());
+        assertEquals("install.sh: --reenroll needs --token-file with a new token (see install.sh --help)\n", r.output());
+    }
+
+    @Test
     void aMissingTokenFileExits66() {
         Command.Result r = Command.run("bash", INSTALL.toString(), "--server", "https://gw.example:8443",
                 "--ca-pin", PIN, "--token-file", "/nonexistent/token");
