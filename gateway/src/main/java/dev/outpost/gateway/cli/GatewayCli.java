@@ -105,7 +105,6 @@ public final class GatewayCli {
     }
 
     static String version() {
-        String v = GatewayCli.class.getPackage().getImplementationVersion();
-        return v == null ? "development build" : v;
+        return dev.outpost.gateway.GatewayRuntime.version();
     }
 }

@@ -114,6 +114,9 @@ public final class Database implements AutoCloseable {
         // Certificate lineage (Renewals): the serial before the current one, and when it was replaced.
         {"agents", "prev_serial", "TEXT"},
         {"agents", "renewed_at", "INTEGER"},
+        // The newest data point time stored per agent: a batch below the watermark with newer data is new
+        // (sequences reused by a state directory restored from a snapshot). NULL: dedupe by sequence alone.
+        {"ingest_watermarks", "newest_nanos", "INTEGER"},
     };
 
     private static void addMissingColumns(Statement s) throws SQLException {

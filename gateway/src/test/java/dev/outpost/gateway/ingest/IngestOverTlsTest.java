@@ -10,15 +10,14 @@ import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.http.HttpsListener;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.http.ServerTls;
-import dev.outpost.gateway.sink.FileSink;
-import dev.outpost.gateway.store.Database;
-import dev.outpost.gateway.store.Watermarks;
+import dev.outpost.gateway.config.IngestConnectionsConfig;
+import dev.outpost.gateway.config.IngestLimitsConfig;
+import dev.outpost.gateway.config.RateLimitsConfig;
+import dev.outpost.gateway.http.MemoryBudget;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -39,7 +38,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The real ingest listener on loopback: mTLS with an agent certificate from a test CA, requests pipelined on
- * one connection and handled on the blocking executor, as an agent in a backlog sends them.
+ * one connection as an agent in a backlog sends them, and the listener's connection bounds.
  */
 class IngestOverTlsTest {
     static final AgentIdentity A = new AgentIdentity("acme", "a-3f9a0c1b2d4e5f60");
@@ -48,10 +47,10 @@ class IngestOverTlsTest {
     @TempDir
     Path dir;
     CertificateAuthority ca;
-    Database db;
-    FileSink sink;
+    KeyPair serverKey;
+    X509Certificate server;
+    TestPipeline pipeline;
     EventLoopGroup group;
-    EventExecutorGroup blocking;
     HttpsListener listener;
     SSLContext client;
     final java.util.Map<String, String> denied = new java.util.concurrent.ConcurrentHashMap<>();
@@ -61,31 +60,35 @@ class IngestOverTlsTest {
     @BeforeEach
     void setUp() throws Exception {
         ca = CertificateAuthority.generate("Test CA", Duration.ofDays(30), clock, random);
-        KeyPair serverKey = CertificateAuthority.newKeyPair(random);
-        X509Certificate server = ca.issueServer(serverKey.getPublic(), List.of("127.0.0.1"), Duration.ofDays(1));
-        db = Database.open(dir.resolve("state.db"));
-        sink = new FileSink(dir.resolve("metrics"), 1 << 20, 5, clock);
-        BatchCommitter committer = new BatchCommitter(sink, new Watermarks(db, clock));
-        Maintenance maintenance = new Maintenance(dir.resolve("maintenance"));
-        AgentGate gate = agentId -> java.util.Optional.ofNullable(denied.get(agentId));
-        connections = new IngestConnections(gate, sweepClock);
+        serverKey = CertificateAuthority.newKeyPair(random);
+        server = ca.issueServer(serverKey.getPublic(), List.of("127.0.0.1"), Duration.ofDays(1));
+        pipeline = new TestPipeline(dir, clock);
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        blocking = new DefaultEventExecutorGroup(2);
+        listen(IngestConnectionsConfig.defaults(), 2);
+        client = agentTls(A);
+    }
+
+    /** (Re)binds the listener with these connection bounds and per-agent connection cap. */
+    void listen(IngestConnectionsConfig bounds, int maxPerAgent) throws Exception {
+        if (listener != null) {
+            listener.close();
+        }
+        AgentGate gate = agentId -> java.util.Optional.ofNullable(denied.get(agentId));
+        connections = new IngestConnections(gate, sweepClock, maxPerAgent);
+        IngestServices services = new IngestServices(pipeline.pipeline, new Maintenance(dir.resolve("maintenance")),
+                new Responses(clock), gate, connections, new RateLimiter(RateLimitsConfig.defaults(), clock),
+                pipeline.stats, IngestLimitsConfig.defaults(), 1 << 20, clock);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
                 new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
-                        ca.certificate()), 64 * 1024, blocking,
-                () -> new IngestHandler(committer, maintenance, new Responses(clock), 1 << 20, gate, connections),
-                LoggerFactory.getLogger("test"));
-        client = agentTls(A);
+                        ca.certificate()), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20)),
+                null, held -> new IngestHandler(services, held), LoggerFactory.getLogger("test"), clock);
     }
 
     @AfterEach
     void tearDown() throws Exception {
         listener.close();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        blocking.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        sink.close();
-        db.close();
+        pipeline.close();
     }
 
     SSLContext agentTls(AgentIdentity id) throws Exception {
