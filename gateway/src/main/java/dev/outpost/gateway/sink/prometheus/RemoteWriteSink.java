@@ -38,9 +38,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>A 2xx stores the request; 429, 5xx, timeouts and connection failures fail the whole group (the agents retry;
  * samples the store took already are sent again and accepted as identical). Any other 4xx (out of order, out of
- * bounds, a bad sample; some stores reject a whole request for one bad sample) splits the request in halves and
- * sends each again, down to single samples, so that everything else lands and exactly the refused samples are
- * counted; at most {@link #MAX_SPLITS} extra requests per delivery.
+ * bounds, a bad sample; some stores reject a whole request for one bad sample), and a 5xx whose message names such
+ * a sample (Prometheus 2.42 answers 500 for samples older than its out-of-order window), splits the request in
+ * halves and sends each again, down to single samples, so that everything else lands and exactly the refused
+ * samples are counted; at most {@link #MAX_SPLITS} extra requests per delivery.
  */
 public final class RemoteWriteSink implements MetricSink {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.sink");
@@ -167,7 +168,7 @@ public final class RemoteWriteSink implements MetricSink {
         if (status / 100 == 2) {
             return;
         }
-        if (status == 429 || status == 408 || status / 100 == 5) {
+        if (status == 429 || status == 408 || status / 100 == 5 && !refusesSamples(answer.body())) {
             throw new SinkUnavailableException("http_" + status, "the store answered " + status + ": "
                     + answer.body(), answer.retryAfter(), null);
         }
@@ -188,6 +189,16 @@ public final class RemoteWriteSink implements MetricSink {
 
     /** Samples [from, to) of {@code units} that the store refused for good. */
     private record Refused(Units units, int from, int to, String reason) {
+    }
+
+    /**
+     * Whether a 5xx body names a sample the store will never take: Prometheus 2.42 answers 500, not 400, for a
+     * sample older than its out-of-order window ("too old sample"), which must not be retried forever.
+     */
+    static boolean refusesSamples(String body) {
+        String b = body.toLowerCase(Locale.ROOT);
+        return b.contains("too old sample") || b.contains("out of bounds") || b.contains("out of order sample")
+                || b.contains("duplicate sample for timestamp");
     }
 
     static String reason(int status, String body) {
