@@ -24,6 +24,8 @@ import dev.outpost.gateway.ingest.Maintenance;
 import dev.outpost.gateway.ingest.RateLimiter;
 import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.sink.Sinks;
+import dev.outpost.gateway.view.GatewayHealth;
+import dev.outpost.gateway.view.LiveFeed;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.Renewals;
@@ -107,6 +109,11 @@ public final class GatewayRuntime implements AutoCloseable {
             pipeline = new IngestPipeline(sink, watermarks, clock, new IngestPipeline.Limits(queue.maxBatches(),
                     queue.maxBytes(), queue.maxGroupBatches(), MAX_GROUP_POINTS), stats, random);
             pipeline.start();
+            IngestPipeline feeding = pipeline;
+            HttpsListener[] ingestListener = new HttpsListener[1];
+            LiveFeed feed = new LiveFeed(dir.root().resolve(LiveFeed.DIR), clock, () -> health(stats, feeding,
+                    ingestListener[0], clock));
+            pipeline.onStored(feed::stored);
             Maintenance maintenance = new Maintenance(dir.maintenance());
             Responses responses = new Responses(clock);
             ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate(),
@@ -132,6 +139,9 @@ public final class GatewayRuntime implements AutoCloseable {
                     new HttpsListener.Settings(config.ingest().connections(), config.ingest().maxBodyBytes(),
                             new MemoryBudget(config.ingest().maxInflightBytes())), null,
                     held -> new IngestHandler(services, held), LOG, clock);
+            ingestListener[0] = ing;
+            // On the blocking group: notices live views and writes their feed.
+            blocking.scheduleAtFixedRate(feed::tick, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
             // On the blocking group: the sweep may reload the deny list from the database.
             blocking.scheduleAtFixedRate(connections::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
             // On the blocking group: a renewal writes the new key and certificate to disk.
@@ -178,6 +188,14 @@ public final class GatewayRuntime implements AutoCloseable {
                     + (config.sink().otlp().tenantHeader().isEmpty() ? ""
                             : " (tenant header " + config.sink().otlp().tenantHeader() + ")");
         };
+    }
+
+    private static GatewayHealth health(IngestStats s, IngestPipeline pipeline, HttpsListener ingest, Clock clock) {
+        return new GatewayHealth(clock.millis(), pipeline.sink().name(), s.batchesIn.sum(), s.batchesStored.sum(),
+                s.pointsStored.sum(), s.duplicates.sum(), s.unavailable.sum(), s.overloaded.sum(), pipeline.queued(),
+                s.groups.sum(), s.lastDeliveryNanos() / 1e6, s.meanDeliveryNanos() / 1e6, s.maxDeliveryNanos() / 1e6,
+                ingest == null ? 0 : ingest.openConnections(), s.sinkFailures(), s.refusedPoints(),
+                s.refusedRequests(), s.limitedByOrg());
     }
 
     private static void pruneWatermarks(Watermarks watermarks, Clock clock) {

@@ -40,7 +40,7 @@ public final class GatewayCli {
                                                        earlier is still in it); exit 1 naming the first bad entry
               audit list --dir DIR [--org ORG] [--agent ID] [--kind KIND] [--since TIME] [--until TIME]
                                                        print audit entries (TIME: 2026-11-22T10:00:00Z or 1h ago)
-              watch --dir DIR [--refresh DURATION] [--once]
+              watch --dir DIR [--refresh DURATION] [--once] [--redraw]
                                                        live table of the hosts whose metrics arrive
               pin --dir DIR                            print the CA pin (sha256:...)
               version                                  print the version""";

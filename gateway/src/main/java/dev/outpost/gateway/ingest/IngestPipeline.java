@@ -99,6 +99,7 @@ public final class IngestPipeline implements AutoCloseable {
     private final List<Pending> unresolved = new ArrayList<>();
     private final Thread committer;
     private long nextMaintenance;
+    private volatile java.util.function.Consumer<List<StampedBatch>> onStored = stored -> { };
 
     public IngestPipeline(MetricSink sink, Watermarks watermarks, Clock clock, Limits limits, IngestStats stats,
             java.util.random.RandomGenerator random) {
@@ -158,6 +159,11 @@ public final class IngestPipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Has {@code listener} told (on the committer thread, after their answers) of every group stored. */
+    public void onStored(java.util.function.Consumer<List<StampedBatch>> listener) {
+        this.onStored = Objects.requireNonNull(listener, "listener");
     }
 
     /** Batches waiting for the committer. */
@@ -303,6 +309,11 @@ public final class IngestPipeline implements AutoCloseable {
         failures = 0;
         retryAtMillis = 0;
         answer(group, fates, markAfter, delivery);
+        try {
+            onStored.accept(deliver);
+        } catch (RuntimeException e) {
+            LOG.warn("ingest: a listener of stored batches failed: {}", e.toString());
+        }
     }
 
     private void answer(List<Item> group, Fate[] fates, long[] markAfter, Delivery delivery) {
