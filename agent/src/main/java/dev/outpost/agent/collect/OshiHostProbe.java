@@ -124,9 +124,14 @@ public final class OshiHostProbe implements HostProbe {
         return os.getSystemUptime();
     }
 
+    /** From /proc/stat's btime; 0 (the agent's start stands in) when it cannot be read, rather than no agent. */
     @Override
     public long bootTimeSeconds() {
-        return ProcFiles.bootTime(lines("stat"));
+        try {
+            return ProcFiles.bootTime(lines("stat"));
+        } catch (UncheckedIOException | NumberFormatException e) {
+            return 0;
+        }
     }
 
     private List<String> lines(String file) {
