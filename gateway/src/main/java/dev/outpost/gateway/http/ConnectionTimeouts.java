@@ -46,6 +46,10 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
             lastActivity = now;
             if (requestStarted == 0) {
                 requestStarted = now;
+                if (check != null && check.getDelay(TimeUnit.NANOSECONDS) > requestNanos) {
+                    check.cancel(false);
+                    schedule(ctx, requestNanos);
+                }
             }
             ctx.fireChannelRead(msg);
         }
