@@ -157,6 +157,10 @@ public final class GatewayRuntime implements AutoCloseable {
                     dev.outpost.wire.CaPin.of(ca.certificate()), config.serverCert().hostnames(), server.notAfter(),
                     ServerCertificate.renewAt(server));
             LOG.info("sink: {}", describe(config));
+            MetricSink probed = sink;
+            blocking.execute(() -> probed.probe().ifPresent(problem -> LOG.warn("sink: the {} store {}; serving "
+                    + "anyway: agents are answered 503 with Retry-After and keep their batches until it can be "
+                    + "reached", probed.name(), problem)));
             return new GatewayRuntime(boss, workers, blocking, db, sink, pipeline, stats, est, ing, renewer);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (est != null) {

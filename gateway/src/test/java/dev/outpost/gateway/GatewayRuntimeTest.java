@@ -83,6 +83,43 @@ class GatewayRuntimeTest {
         }
     }
 
+    @Test
+    void aStoreThatCannotBeReachedAtStartIsAWarningNotACrash() throws Exception {
+        TestGatewayDir.createCa(root, clock, new SecureRandom());
+        int closed;
+        try (java.net.ServerSocket s = new java.net.ServerSocket(0)) {
+            closed = s.getLocalPort();
+        }
+        Map<String, String> env = new java.util.HashMap<>(TestGatewayDir.LOOPBACK);
+        env.put("OUTPOST_GATEWAY_SINK_TYPE", "prometheus_remote_write");
+        env.put("OUTPOST_GATEWAY_SINK_PROMETHEUS_REMOTE_WRITE_URL", "http://127.0.0.1:" + closed + "/api/v1/write");
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory
+                .getLogger("outpost.gateway");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        GatewayRuntime gateway = GatewayRuntime.start(new GatewayDir(root), GatewayConfig.defaults(env), env, clock);
+        try {
+            long end = System.nanoTime() + 10_000_000_000L;
+            while (logged.list.stream().noneMatch(e -> e.getFormattedMessage().startsWith("sink: the "))
+                    && System.nanoTime() < end) {
+                Thread.sleep(20);
+            }
+            assertEquals(List.of("sink: the prometheus_remote_write store cannot reach 127.0.0.1:" + closed
+                    + " (Connection refused); serving anyway: agents are answered 503 with Retry-After and keep "
+                    + "their batches until it can be reached"), logged.list.stream().map(e -> e.getFormattedMessage())
+                    .filter(m -> m.startsWith("sink: the ")).toList());
+            try (java.net.Socket s = new java.net.Socket(gateway.ingestAddress().getAddress(),
+                    gateway.ingestAddress().getPort())) {
+                assertEquals(true, s.isConnected(), "serving");
+            }
+        } finally {
+            log.detachAppender(logged);
+            gateway.close();
+        }
+    }
+
     static StampedBatch stamped(String key, ExportMetricsServiceRequest batch, long time) {
         return new StampedBatch(A, BatchKey.parse(key), key, batch, 1, time, batch.getSerializedSize());
     }

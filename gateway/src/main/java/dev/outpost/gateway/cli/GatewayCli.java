@@ -28,6 +28,7 @@ public final class GatewayCli {
             usage: outpost-gateway COMMAND [options]      (--dir defaults to $OUTPOST_GATEWAY_DIR or /var/lib/outpost-gateway)
               init --dir DIR [--hostname NAME ...]     create the CA, server certificate, state and gateway.yaml
               serve --dir DIR [--config FILE]          serve EST (8443) and mTLS ingest (4318)
+              check-config --dir DIR [--config FILE]   validate the configuration and exit (78 if invalid)
               token create --dir DIR --org ORG [--uses N] [--expires DURATION]
                                                        create an enrollment token (shown once)
               token list --dir DIR                     list tokens: id, org, uses left, expiry, last use, revocation
@@ -62,6 +63,7 @@ public final class GatewayCli {
         return new CommandRunner("outpost-gateway", USAGE, version(), out, err).run(args, (command, rest) -> switch (command) {
             case "init" -> new InitCommand(out, err, env, clock).run(rest);
             case "serve" -> serve(rest);
+            case "check-config" -> checkConfig(rest);
             case "token" -> new TokenCommand(out, err, env, clock).run(rest);
             case "agent" -> new AgentCommand(out, err, env, clock).run(rest);
             case "audit" -> new AuditCommand(out, env, clock).run(rest);
@@ -85,6 +87,17 @@ public final class GatewayCli {
         }, "gw-shutdown");
         Runtime.getRuntime().addShutdownHook(hook);
         stopped.await();
+        return ExitCodes.OK;
+    }
+
+    private int checkConfig(List<String> argv) throws Args.UsageException, ConfigException {
+        Args a = Args.parse(argv, Set.of("dir", "config"), Set.of());
+        GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
+        String option = a.get("config", null);
+        GatewayConfig config = loadConfig(dir, option, env);
+        Path file = option != null ? Path.of(option) : dir.config();
+        out.println((Files.exists(file) ? file.toString() : "defaults (no " + file + ")") + ": configuration is "
+                + "valid; sink " + config.sink().type().name().toLowerCase(java.util.Locale.ROOT));
         return ExitCodes.OK;
     }
 

@@ -54,6 +54,15 @@ public interface MetricSink extends AutoCloseable {
      */
     long undo(Position start) throws IOException;
 
+    /**
+     * Whether the store can be reached now, for a warning at start (a sink that cannot be reached is not a reason
+     * not to serve: agents are answered 503 and keep their batches until it can). Empty if it can, or if there is
+     * nothing to reach; otherwise what is wrong. May block for a few seconds.
+     */
+    default java.util.Optional<String> probe() {
+        return java.util.Optional.empty();
+    }
+
     /** Periodic housekeeping (retention); called every few seconds from the delivering thread. Never throws. */
     default void maintain() {
     }

@@ -190,4 +190,40 @@ class AdminCommandsTest {
         assertTrue(err.toString().contains(dir.resolve("nothing/state.db") + ": no such file; run `outpost-gateway "
                 + "init --dir " + dir.resolve("nothing") + "` first"), err.toString());
     }
+
+    @Test
+    void checkConfigSaysValidOrNamesEveryBadSinkSettingWithExit78() throws Exception {
+        assertEquals(0, run("check-config", "--dir", dir.toString()), err.toString());
+        assertTrue(stdout().endsWith(": configuration is valid; sink file\n"), stdout());
+
+        java.nio.file.Path secret = java.nio.file.Files.writeString(dir.resolve("password"), "pw\n");
+        java.nio.file.Path yaml = java.nio.file.Files.writeString(dir.resolve("bad.yaml"), String.join("\n",
+                "sink:",
+                "  type: prometheus_remote_write",
+                "  prometheus_remote_write:",
+                "    url: \"http://metrics.example.com/api/v1/write\"",
+                "    tenant_header: \"Authorization\"",
+                "    basic_auth_username: outpost",
+                "    basic_auth_password_file: " + secret,
+                "    tls_ca_file: /nonexistent/ca.pem",
+                "    max_concurrent_requests: 0",
+                ""));
+        assertEquals(78, run("check-config", "--dir", dir.toString(), "--config", yaml.toString()));
+        String e = err.toString().replace(yaml.toString(), "FILE");
+        assertTrue(e.contains("FILE:4: sink.prometheus_remote_write.url: \"http://metrics.example.com/api/v1/write\" "
+                + "is plain http to another host, and credentials would cross the network unencrypted; use https"), e);
+        assertTrue(e.contains("sink.prometheus_remote_write.tenant_header: \"Authorization\" is not a header name "
+                + "this sink may set"), e);
+        assertTrue(e.contains("sink.prometheus_remote_write.basic_auth_password_file: \"" + secret + "\" holds a "
+                + "secret but others may read it; chmod 600 " + secret), e);
+        assertTrue(e.contains("sink.prometheus_remote_write.tls_ca_file: \"/nonexistent/ca.pem\" is not a readable "
+                + "file"), e);
+        assertTrue(e.contains("sink.prometheus_remote_write.max_concurrent_requests: 0 is out of range"), e);
+
+        java.nio.file.Path missing = java.nio.file.Files.writeString(dir.resolve("missing.yaml"),
+                "sink:\n  type: otlp\n");
+        assertEquals(78, run("check-config", "--dir", dir.toString(), "--config", missing.toString()));
+        assertTrue(err.toString().contains("sink.otlp.url: missing; sink.type otlp needs the receiver's URL"),
+                err.toString());
+    }
 }

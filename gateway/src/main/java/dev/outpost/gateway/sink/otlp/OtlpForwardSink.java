@@ -197,6 +197,11 @@ public final class OtlpForwardSink implements MetricSink {
     }
 
     @Override
+    public java.util.Optional<String> probe() {
+        return client.probe();
+    }
+
+    @Override
     public long undo(Position start) {
         return 0;
     }

@@ -260,6 +260,11 @@ public final class RemoteWriteSink implements MetricSink {
     }
 
     @Override
+    public java.util.Optional<String> probe() {
+        return client.probe();
+    }
+
+    @Override
     public long undo(Position start) {
         return 0;
     }

@@ -94,6 +94,18 @@ public final class RemoteClient {
         return new Answer(response.statusCode(), retryAfter(response.headers()), excerpt, start);
     }
 
+    /** Empty if a TCP connection to the store's host and port opens within the timeout, else why not. */
+    public java.util.Optional<String> probe() {
+        URI uri = endpoint.urlFor("probe");
+        int port = uri.getPort() > 0 ? uri.getPort() : uri.getScheme().equalsIgnoreCase("https") ? 443 : 80;
+        try (java.net.Socket s = new java.net.Socket()) {
+            s.connect(new java.net.InetSocketAddress(uri.getHost(), port), (int) endpoint.timeout().toMillis());
+            return java.util.Optional.empty();
+        } catch (IOException | RuntimeException e) {
+            return java.util.Optional.of("cannot reach " + uri.getHost() + ":" + port + " (" + e.getMessage() + ")");
+        }
+    }
+
     /** Where this client sends for {@code org}, for logs (no secrets: they are never in the URL). */
     public URI uri(String org) {
         return endpoint.urlFor(org);
