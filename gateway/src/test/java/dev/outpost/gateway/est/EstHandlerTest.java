@@ -201,9 +201,9 @@ class EstHandlerTest {
                 body(limited));
         List<String> bursts = AuditLog.all(db).stream().filter(e -> e.event().kind().equals(AuditEvent.AUTH_BURST))
                 .map(AuditEntry::format).map(l -> l.substring(l.indexOf(" auth.burst"))).toList();
-        assertEquals(List.of(" auth.burst org=acme token=" + t.id() + " source=embedded : burst of failed "
-                + "authentication: token " + t.id() + " is limited", " auth.burst source=embedded : burst of failed "
-                + "authentication: source embedded is limited"), bursts);
+        assertEquals(List.of(" auth.burst source=embedded : burst of failed authentication: source embedded is "
+                + "limited", " auth.burst org=acme token=" + t.id() + " source=embedded : burst of failed "
+                + "authentication: token " + t.id() + " at embedded is limited"), bursts);
 
         fake.advance(Duration.ofSeconds(4));
         assertTrue(exchange(enrollRequest(basic(t), csr(), "application/pkcs10")).contains("retry-after: 6\r\n"));

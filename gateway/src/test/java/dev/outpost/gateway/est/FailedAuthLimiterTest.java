@@ -14,30 +14,35 @@ class FailedAuthLimiterTest {
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
 
     @Test
-    void aBucketEmptiesOnceAfterTheBurstAndRefillsOneAtATime() {
+    void aTokenAtAnAddressEmptiesOnceAfterTheBurstAndRefillsOneAtATime() {
         FailedAuthLimiter l = new FailedAuthLimiter(3, Duration.ofSeconds(10), clock);
-        assertEquals(List.of(), l.fail("t1", "192.0.2.1"));
-        assertEquals(List.of(), l.fail("t1", "192.0.2.2"));
-        assertEquals(0, l.retryAfterSeconds("t1", "192.0.2.3"));
-        assertEquals(List.of("token t1"), l.fail("t1", "192.0.2.3"), "the burst is reported once");
-        assertEquals(10, l.retryAfterSeconds("t1", "192.0.2.9"));
-        assertEquals(0, l.retryAfterSeconds("t2", "192.0.2.1"), "other tokens and addresses are not limited");
-        assertEquals(List.of(), l.fail("t1", null), "an empty bucket does not report again");
-        assertEquals(10, l.retryAfterSeconds("t1", null), "nor deepens it");
-
+        l.fail("t1", "192.0.2.1");
+        l.fail("t2", "192.0.2.1");
+        assertEquals(0, l.retryAfterSeconds("t1", "192.0.2.1"));
+        assertEquals(List.of("source 192.0.2.1"), l.fail("t3", "192.0.2.1"), "the burst is reported once");
+        assertEquals(10, l.retryAfterSeconds("t9", "192.0.2.1"), "the address is limited across tokens");
+        assertEquals(0, l.retryAfterSeconds("t1", "192.0.2.2"), "other addresses are not");
+        assertEquals(List.of(), l.fail("t1", "192.0.2.1"), "an empty bucket does not report again");
         clock.advance(Duration.ofSeconds(5));
-        assertEquals(5, l.retryAfterSeconds("t1", null));
+        assertEquals(5, l.retryAfterSeconds("t1", "192.0.2.1"));
         clock.advance(Duration.ofSeconds(5));
-        assertEquals(0, l.retryAfterSeconds("t1", null));
-        assertEquals(List.of("token t1"), l.fail("t1", null), "a new burst after a refill is reported again");
+        assertEquals(0, l.retryAfterSeconds("t1", "192.0.2.1"));
     }
 
     @Test
-    void anAddressIsLimitedAcrossTokens() {
-        FailedAuthLimiter l = new FailedAuthLimiter(2, Duration.ofSeconds(1), clock);
-        l.fail("t1", "192.0.2.1");
-        assertEquals(List.of("source 192.0.2.1"), l.fail("t2", "192.0.2.1"));
-        assertEquals(1, l.retryAfterSeconds("t3", "192.0.2.1"));
+    void wrongSecretsFromElsewhereNeverLockATokenOutForItsHolder() {
+        FailedAuthLimiter l = new FailedAuthLimiter(5, Duration.ofSeconds(10), clock);
+        List<String> reported = new java.util.ArrayList<>();
+        for (int i = 0; i < 500; i++) {
+            reported.addAll(l.fail("t1", "198.51.100." + (i % 250)));
+        }
+        assertEquals(0, l.retryAfterSeconds("t1", "192.0.2.7"), "the real holder's address enrolls at once");
+        assertEquals(true, reported.contains("token t1"), "the distributed burst is reported for the audit log");
+        assertEquals(1, reported.stream().filter("token t1"::equals).count(), "once");
+        for (int i = 0; i < 5; i++) {
+            l.fail("t1", "203.0.113.9");
+        }
+        assertEquals(10, l.retryAfterSeconds("t1", "203.0.113.9"), "but guessing from one address is still slowed");
     }
 
     @Test
