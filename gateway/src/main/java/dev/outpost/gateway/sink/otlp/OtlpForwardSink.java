@@ -8,11 +8,11 @@ import dev.outpost.gateway.sink.Delivery;
 import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.sink.SinkUnavailableException;
 import dev.outpost.gateway.sink.remote.RemoteClient;
+import dev.outpost.gateway.sink.remote.Streams;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
-import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,13 +20,6 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicInteger;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -44,18 +37,13 @@ public final class OtlpForwardSink implements MetricSink {
             "Content-Encoding", "gzip");
     private final OtlpSinkConfig config;
     private final RemoteClient client;
-    private final ExecutorService senders;
+    private final Streams streams;
     private final LogLimiter logLimiter;
 
     public OtlpForwardSink(OtlpSinkConfig config, Clock clock, String userAgent) throws IOException {
         this.config = Objects.requireNonNull(config, "config");
-        AtomicInteger n = new AtomicInteger();
-        this.senders = Executors.newFixedThreadPool(4, r -> {
-            Thread t = new Thread(r, "gw-sink-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.client = new RemoteClient(config, clock, senders, userAgent);
+        this.streams = new Streams(4, config.timeout());
+        this.client = new RemoteClient(config, clock, streams.executor(), userAgent);
         this.logLimiter = new LogLimiter(clock, Duration.ofMinutes(1), 100);
     }
 
@@ -72,36 +60,14 @@ public final class OtlpForwardSink implements MetricSink {
             byOrg.computeIfAbsent(batches.get(i).identity().org(), k -> new ArrayList<>()).add(i);
         }
         long deadline = System.nanoTime() + config.timeout().toNanos();
-        List<Future<?>> sent = new ArrayList<>();
+        List<java.util.concurrent.Callable<Void>> sends = new ArrayList<>();
         for (Map.Entry<String, List<Integer>> e : byOrg.entrySet()) {
-            sent.add(senders.submit(() -> {
+            sends.add(() -> {
                 sendOrg(e.getKey(), e.getValue(), batches, delivery, deadline);
                 return null;
-            }));
+            });
         }
-        SinkUnavailableException failure = null;
-        for (Future<?> f : sent) {
-            try {
-                f.get(Math.max(1, deadline - System.nanoTime() + TimeUnit.SECONDS.toNanos(1)), TimeUnit.NANOSECONDS);
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof SinkUnavailableException u ? u
-                            : new SinkUnavailableException("error", String.valueOf(e.getCause()), null, e.getCause());
-                }
-            } catch (TimeoutException e) {
-                f.cancel(true);
-                if (failure == null) {
-                    failure = new SinkUnavailableException("timeout", "the receiver did not answer within "
-                            + config.timeout().toSeconds() + " s", null, null);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failure = new SinkUnavailableException("interrupted", "the gateway is stopping", null, null);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        streams.run(sends, deadline);
         return delivery;
     }
 
@@ -130,24 +96,7 @@ public final class OtlpForwardSink implements MetricSink {
 
     private void send(String org, ExportMetricsServiceRequest request, List<Integer> indexes,
             List<StampedBatch> batches, Delivery delivery, long deadline) throws SinkUnavailableException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            throw new SinkUnavailableException("timeout", "the receiver did not take a group within "
-                    + config.timeout().toSeconds() + " s", null, null);
-        }
-        RemoteClient.Answer answer;
-        try {
-            answer = client.post(org, gzip(request.toByteArray()), HEADERS, Duration.ofNanos(left));
-        } catch (HttpTimeoutException e) {
-            throw new SinkUnavailableException("timeout", client.uri(org).getHost() + " did not answer in time", null,
-                    e);
-        } catch (IOException e) {
-            throw new SinkUnavailableException("connect", "cannot reach " + client.uri(org).getHost() + ":"
-                    + client.uri(org).getPort() + ": " + e, null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SinkUnavailableException("interrupted", "the gateway is stopping", null, e);
-        }
+        RemoteClient.Answer answer = client.post(org, gzip(request.toByteArray()), HEADERS, deadline);
         int status = answer.status();
         if (status == 429 || status == 502 || status == 503 || status == 504) {
             throw new SinkUnavailableException("http_" + status, "the receiver answered " + status + ": "
@@ -208,6 +157,6 @@ public final class OtlpForwardSink implements MetricSink {
 
     @Override
     public void close() {
-        senders.shutdownNow();
+        streams.close();
     }
 }

@@ -7,9 +7,9 @@ import dev.outpost.gateway.sink.Delivery;
 import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.sink.SinkUnavailableException;
 import dev.outpost.gateway.sink.remote.RemoteClient;
+import dev.outpost.gateway.sink.remote.Streams;
 import io.airlift.compress.snappy.SnappyCompressor;
 import java.io.IOException;
-import java.net.http.HttpTimeoutException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -20,12 +20,6 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Set;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.ExecutorService;
-import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -52,19 +46,14 @@ public final class RemoteWriteSink implements MetricSink {
     private final PrometheusRemoteWriteConfig config;
     private final RemoteClient client;
     private final RemoteWriteTranslator translator;
-    private final ExecutorService senders;
+    private final Streams streams;
     private final ThreadLocal<SnappyCompressor> snappy = ThreadLocal.withInitial(SnappyCompressor::new);
     private final dev.outpost.gateway.ingest.LogLimiter logLimiter;
 
     public RemoteWriteSink(PrometheusRemoteWriteConfig config, Clock clock, String userAgent) throws IOException {
         this.config = Objects.requireNonNull(config, "config");
-        AtomicInteger n = new AtomicInteger();
-        this.senders = Executors.newFixedThreadPool(config.maxConcurrentRequests() + 1, r -> {
-            Thread t = new Thread(r, "gw-sink-" + n.incrementAndGet());
-            t.setDaemon(true);
-            return t;
-        });
-        this.client = new RemoteClient(config, clock, senders, userAgent);
+        this.streams = new Streams(config.maxConcurrentRequests() + 1, config.timeout());
+        this.client = new RemoteClient(config, clock, streams.executor(), userAgent);
         this.translator = new RemoteWriteTranslator(config.resourceLabels());
         this.logLimiter = new dev.outpost.gateway.ingest.LogLimiter(clock, Duration.ofMinutes(1), 100);
     }
@@ -77,7 +66,7 @@ public final class RemoteWriteSink implements MetricSink {
     @Override
     public Delivery deliver(List<StampedBatch> batches, BeforeWrite beforeWrite) throws SinkUnavailableException {
         Delivery delivery = Delivery.of(batches.size());
-        Map<String, Units> streams = new LinkedHashMap<>();
+        Map<String, Units> streams = new LinkedHashMap<>(); // org and shard -> its series, in order
         for (int i = 0; i < batches.size(); i++) {
             StampedBatch b = batches.get(i);
             int shard = Math.floorMod(b.identity().agentId().hashCode(), config.maxConcurrentRequests());
@@ -86,37 +75,14 @@ public final class RemoteWriteSink implements MetricSink {
         }
         long deadline = System.nanoTime() + config.timeout().toNanos();
         AtomicInteger splits = new AtomicInteger();
-        List<Future<List<Refused>>> sent = new ArrayList<>();
+        List<java.util.concurrent.Callable<List<Refused>>> sends = new ArrayList<>();
         for (Map.Entry<String, Units> e : streams.entrySet()) {
             String org = e.getKey().substring(0, e.getKey().indexOf('\u0000'));
             Units units = e.getValue();
-            sent.add(senders.submit(() -> sendAll(org, units, deadline, splits)));
+            sends.add(() -> sendAll(org, units, deadline, splits));
         }
         List<Refused> refused = new ArrayList<>();
-        SinkUnavailableException failure = null;
-        for (Future<List<Refused>> f : sent) {
-            try {
-                long left = Math.max(1, deadline - System.nanoTime() + TimeUnit.SECONDS.toNanos(1));
-                refused.addAll(f.get(left, TimeUnit.NANOSECONDS));
-            } catch (ExecutionException e) {
-                if (failure == null) {
-                    failure = e.getCause() instanceof SinkUnavailableException u ? u
-                            : new SinkUnavailableException("error", String.valueOf(e.getCause()), null, e.getCause());
-                }
-            } catch (TimeoutException e) {
-                f.cancel(true);
-                if (failure == null) {
-                    failure = new SinkUnavailableException("timeout", "the store did not answer within "
-                            + config.timeout().toSeconds() + " s", null, null);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                failure = new SinkUnavailableException("interrupted", "the gateway is stopping", null, null);
-            }
-        }
-        if (failure != null) {
-            throw failure;
-        }
+        this.streams.run(sends, deadline).forEach(refused::addAll);
         count(refused, delivery);
         return delivery;
     }
@@ -146,24 +112,7 @@ public final class RemoteWriteSink implements MetricSink {
      */
     private void send(String org, Units units, int from, int to, long deadline, AtomicInteger splits,
             List<Refused> refused) throws SinkUnavailableException {
-        long left = deadline - System.nanoTime();
-        if (left <= 0) {
-            throw new SinkUnavailableException("timeout", "the store did not take a group within "
-                    + config.timeout().toSeconds() + " s", null, null);
-        }
-        RemoteClient.Answer answer;
-        try {
-            answer = client.post(org, compress(encode(units, from, to)), HEADERS, Duration.ofNanos(left));
-        } catch (HttpTimeoutException e) {
-            throw new SinkUnavailableException("timeout", client.uri(org).getHost() + " did not answer in time", null,
-                    e);
-        } catch (IOException e) {
-            throw new SinkUnavailableException("connect", "cannot reach " + client.uri(org).getHost() + ":"
-                    + client.uri(org).getPort() + ": " + e, null, e);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new SinkUnavailableException("interrupted", "the gateway is stopping", null, e);
-        }
+        RemoteClient.Answer answer = client.post(org, compress(encode(units, from, to)), HEADERS, deadline);
         int status = answer.status();
         if (status / 100 == 2) {
             return;
@@ -271,6 +220,6 @@ public final class RemoteWriteSink implements MetricSink {
 
     @Override
     public void close() {
-        senders.shutdownNow();
+        streams.close();
     }
 }

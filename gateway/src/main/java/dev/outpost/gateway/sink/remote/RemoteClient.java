@@ -68,6 +68,32 @@ public final class RemoteClient {
         authorization();
     }
 
+    /**
+     * POSTs {@code body} for {@code org} within what is left until {@code deadlineNanos}; a connection failure, a
+     * timeout or an interruption is the sink being unavailable.
+     */
+    public Answer post(String org, byte[] body, Map<String, String> headers, long deadlineNanos)
+            throws dev.outpost.gateway.sink.SinkUnavailableException {
+        long left = deadlineNanos - System.nanoTime();
+        URI uri = endpoint.urlFor(org);
+        try {
+            if (left <= 0) {
+                throw new java.net.http.HttpTimeoutException("no time left");
+            }
+            return post(org, body, headers, Duration.ofNanos(left));
+        } catch (java.net.http.HttpTimeoutException e) {
+            throw new dev.outpost.gateway.sink.SinkUnavailableException("timeout", uri.getHost() + " did not answer "
+                    + "within " + endpoint.timeout().toSeconds() + " s", null, e);
+        } catch (IOException e) {
+            throw new dev.outpost.gateway.sink.SinkUnavailableException("connect", "cannot reach " + uri.getHost()
+                    + ":" + uri.getPort() + ": " + e, null, e);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new dev.outpost.gateway.sink.SinkUnavailableException("interrupted", "the gateway is stopping",
+                    null, e);
+        }
+    }
+
     /** POSTs {@code body} for {@code org}; throws on a connection failure or a timeout. */
     public Answer post(String org, byte[] body, Map<String, String> headers, Duration timeout)
             throws IOException, InterruptedException {
