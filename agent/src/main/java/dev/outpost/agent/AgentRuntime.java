@@ -68,6 +68,8 @@ public final class AgentRuntime implements AutoCloseable {
     private final BatchProducer producer;
     private volatile AgentConfig config;
     private ScheduledFuture<?> cycles;
+    /** Whether the last write of the status file failed (said once, not at every change). */
+    private boolean statusUnwritten;
 
     public AgentRuntime(AgentConfig config, Identity identity, MeterRegistry registry, String version,
             Clock clock) throws IOException {
@@ -216,11 +218,20 @@ public final class AgentRuntime implements AutoCloseable {
                 denied != null ? "refused" : "running", denied, ProcessHandle.current().pid(), now.toString(),
                 str(pushLoop.lastAttempt()), pushLoop.lastResult(), str(pushLoop.lastSuccess()), pushLoop.sent(),
                 pushLoop.retries(), q.records(), q.bytes(), q.oldestAge(now).toSeconds(), q.droppedFull(),
-                q.droppedDiskFull(), q.corruptSkipped(), pushLoop.rejected(), q.nextSeq(), str(renewal), renewer.failures());
+                q.droppedDiskFull(), q.corruptSkipped(), pushLoop.rejected(), q.nextSeq(), str(renewal), renewer.failures(),
+                q.heldRecords(), queue.diskProblem());
         try {
             statusFile.write(s);
+            if (statusUnwritten) {
+                LOG.info("{} is written again", statusFile.path());
+                statusUnwritten = false;
+            }
         } catch (IOException e) {
-            LOG.warn("cannot write {}: {}", statusFile.path(), e.getMessage());
+            if (!statusUnwritten) {
+                LOG.warn("cannot write {} ({}); `outpost-agent status` shows older figures until it can be written",
+                        statusFile.path(), e.getMessage());
+                statusUnwritten = true;
+            }
         }
     }
 

@@ -18,13 +18,17 @@ final class SelfMetrics {
                 .description("Batches on disk waiting to be sent").baseUnit("{batch}").register(registry);
         Gauge.builder("outpost.agent.queue.bytes", queue, q -> q.stats().bytes())
                 .description("Bytes of the disk queue").baseUnit("bytes").register(registry);
+        Gauge.builder("outpost.agent.queue.held", queue, q -> q.stats().heldRecords())
+                .description("Queued batches held in memory because the disk could not take them")
+                .baseUnit("{batch}").register(registry);
         Gauge.builder("outpost.agent.queue.oldest_age", queue, q -> oldestAge(q.stats(), clock))
                 .description("Age of the oldest unsent batch").baseUnit("seconds").register(registry);
         FunctionCounter.builder("outpost.agent.batches.dropped", queue, q -> q.stats().droppedFull())
                 .tag("reason", "queue_full").description("Oldest batches dropped because the queue was full")
                 .register(registry);
         FunctionCounter.builder("outpost.agent.batches.dropped", queue, q -> q.stats().droppedDiskFull())
-                .tag("reason", "disk_full").description("Batches that could not be written: disk full")
+                .tag("reason", "disk_full")
+                .description("Batches lost, never sent: the disk could not take them and the memory hold was full")
                 .register(registry);
         FunctionCounter.builder("outpost.agent.batches.dropped", queue, q -> q.stats().corruptSkipped())
                 .tag("reason", "corrupt").description("Corrupt queue records skipped at start").register(registry);

@@ -1,6 +1,10 @@
 package dev.outpost.agent.status;
 
-/** The daemon's state as {@code status} shows it. Times are ISO-8601 UTC; absent values are null. */
+/**
+ * The daemon's state as {@code status} shows it. Times are ISO-8601 UTC; absent values are null. {@code
+ * queueHeldInMemory} counts the queued batches the disk could not take, and {@code diskProblem} says why (null while it
+ * takes them).
+ */
 public record AgentStatus(
         String agentId,
         String org,
@@ -25,5 +29,7 @@ public record AgentStatus(
         long droppedRejected,
         long nextSequence,
         String nextRenewal,
-        long renewalFailures) {
+        long renewalFailures,
+        long queueHeldInMemory,
+        String diskProblem) {
 }
