@@ -13,6 +13,7 @@ import dev.outpost.agent.status.StatusFile;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.transport.Backoff;
+import dev.outpost.agent.transport.BatchKeys;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
@@ -59,6 +60,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final Renewer renewer;
     private final DiskQueue queue;
     private final HttpsClient http;
+    private final BatchKeys keys;
     private final PushLoop pushLoop;
     private final Thread pushThread;
     /** Run when the push loop ends: at a stop, or by itself when the gateway refuses this agent. */
@@ -83,7 +85,8 @@ public final class AgentRuntime implements AutoCloseable {
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-io", true),
                 NioIoHandler.newFactory());
         this.http = new HttpsClient(config.ingestUrl(), identity::context, io, config.push().timeout(), identity);
-        this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), identity.current().agentId(),
+        this.keys = BatchKeys.load(identity.current().agentId(), config.stateDir());
+        this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), keys,
                 config.push().maxInFlight(), clock, registry, p -> writeStatus());
         this.renewer = new Renewer(identity, new EstRenewal(config.server(), identity, io, config.push().timeout(),
                 new SecureRandom()), backoff(config, clock), new SplittableRandom(), clock, registry);
@@ -219,7 +222,7 @@ public final class AgentRuntime implements AutoCloseable {
                 str(pushLoop.lastAttempt()), pushLoop.lastResult(), str(pushLoop.lastSuccess()), pushLoop.sent(),
                 pushLoop.retries(), q.records(), q.bytes(), q.oldestAge(now).toSeconds(), q.droppedFull(),
                 q.droppedDiskFull(), q.corruptSkipped(), pushLoop.rejected(), q.nextSeq(), str(renewal), renewer.failures(),
-                q.heldRecords(), queue.diskProblem());
+                q.heldRecords(), queue.diskProblem(), keys.offset());
         try {
             statusFile.write(s);
             if (statusUnwritten) {

@@ -63,7 +63,10 @@ final class StatusCommand {
         }
         out.println("dropped:      " + s.droppedQueueFull() + " (queue full), " + s.droppedDiskFull() + " (disk full), "
                 + s.droppedCorrupt() + " (corrupt), " + s.droppedRejected() + " (rejected by the gateway)");
-        out.println("retries:      " + s.retries() + "; next batch sequence " + s.nextSequence());
+        out.println("retries:      " + s.retries() + "; next batch sequence " + s.nextSequence()
+                + (s.batchKeyOffset() == 0 ? "" : ", sent with key " + (s.nextSequence() + s.batchKeyOffset())
+                + " (keys are the sequence + " + s.batchKeyOffset() + ": the gateway had stored these sequence numbers "
+                + "before)"));
         return ExitCodes.OK;
     }
 }

@@ -2,8 +2,9 @@ package dev.outpost.agent.status;
 
 /**
  * The daemon's state as {@code status} shows it. Times are ISO-8601 UTC; absent values are null. {@code
- * queueHeldInMemory} counts the queued batches the disk could not take, and {@code diskProblem} says why (null while it
- * takes them).
+ * queueHeldInMemory} counts the queued batches the disk could not take, {@code diskProblem} says why (null while it
+ * takes them), and {@code batchKeyOffset} is what batch keys add to the queue's sequence numbers (0 unless the
+ * gateway had stored those numbers before: a state directory restored from a snapshot).
  */
 public record AgentStatus(
         String agentId,
@@ -31,5 +32,6 @@ public record AgentStatus(
         String nextRenewal,
         long renewalFailures,
         long queueHeldInMemory,
-        String diskProblem) {
+        String diskProblem,
+        long batchKeyOffset) {
 }

@@ -33,8 +33,21 @@ public final class PeerText {
         while (n > 0 && n < body.length && (body[n] & 0xc0) == 0x80) {
             n--; // not in the middle of a character
         }
-        String s = decode(body, n).strip();
-        return bounded(s, n < body.length ? Integer.MAX_VALUE : s.length(), body.length + " bytes in all");
+        String whole = body.length + " bytes in all";
+        try {
+            String s = StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body, 0, n)).toString()
+                    .strip();
+            return bounded(s, n < body.length ? Integer.MAX_VALUE : s.length(), whole);
+        } catch (CharacterCodingException e) {
+            StringBuilder b = new StringBuilder(MAX_CHARS + 32);
+            int i = 0;
+            for (; i < body.length && b.length() < MAX_CHARS; i++) {
+                int v = body[i] & 0xff;
+                b.append(v >= 0x20 && v < 0x7f && v != '\\' ? String.valueOf((char) v) : String.format("\\x%02x", v));
+            }
+            return i < body.length ? b.append("… (").append(whole).append(')').toString() : b.toString();
+        }
     }
 
     /** Escapes {@code s} up to {@link #MAX_CHARS}; says what was cut, or {@code whole} if the text was longer. */
@@ -50,20 +63,6 @@ public final class PeerText {
             b.append("… (").append(whole != null ? whole : (length - i) + " more characters").append(')');
         }
         return b.length() == 0 ? "(empty)" : b.toString();
-    }
-
-    private static String decode(byte[] body, int n) {
-        try {
-            return StandardCharsets.UTF_8.newDecoder().onMalformedInput(CodingErrorAction.REPORT)
-                    .onUnmappableCharacter(CodingErrorAction.REPORT).decode(ByteBuffer.wrap(body, 0, n)).toString();
-        } catch (CharacterCodingException e) {
-            StringBuilder b = new StringBuilder(n);
-            for (int i = 0; i < n; i++) {
-                int v = body[i] & 0xff;
-                b.append(v >= 0x20 && v < 0x7f ? String.valueOf((char) v) : String.format("\\x%02x", v));
-            }
-            return b.toString();
-        }
     }
 
     private static void escape(int cp, StringBuilder b) {

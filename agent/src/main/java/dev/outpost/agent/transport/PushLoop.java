@@ -25,7 +25,8 @@ public final class PushLoop implements Runnable {
     private final DiskQueue queue;
     private final OtlpPusher pusher;
     private final Backoff backoff;
-    private final String agentId;
+    private final BatchKeys keys;
+    private final KeyRebase rebase;
     private final int maxInFlight;
     private final Clock clock;
     private final Consumer<PushLoop> onChange;
@@ -46,7 +47,7 @@ public final class PushLoop implements Runnable {
     private boolean work;
     private boolean retryNow;
 
-    public PushLoop(DiskQueue queue, OtlpPusher pusher, Backoff backoff, String agentId, int maxInFlight, Clock clock,
+    public PushLoop(DiskQueue queue, OtlpPusher pusher, Backoff backoff, BatchKeys keys, int maxInFlight, Clock clock,
             MeterRegistry registry, Consumer<PushLoop> onChange) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight " + maxInFlight + " must be at least 1");
@@ -54,11 +55,12 @@ public final class PushLoop implements Runnable {
         this.queue = queue;
         this.pusher = pusher;
         this.backoff = backoff;
-        this.agentId = agentId;
+        this.keys = keys;
         this.maxInFlight = maxInFlight;
         this.clock = clock;
         this.onChange = onChange;
         this.skew = new ClockSkew(clock);
+        this.rebase = new KeyRebase(keys, clock, skew);
         this.latency = Timer.builder("outpost.agent.push.duration").description("Time to push one batch")
                 .register(registry);
         this.failures = Counter.builder("outpost.agent.push.failures")
@@ -101,8 +103,11 @@ public final class PushLoop implements Runnable {
     /** Sends a window of batches; returns false if pushing must stop for good. */
     boolean sendAll(List<DiskQueue.Record> records) throws InterruptedException, IOException {
         List<OtlpPusher.Batch> batches = new ArrayList<>(records.size());
-        for (DiskQueue.Record r : records) {
-            batches.add(new OtlpPusher.Batch(r.payload(), agentId + ":" + r.seq()));
+        long[] keyNumbers = new long[records.size()];
+        for (int i = 0; i < records.size(); i++) {
+            DiskQueue.Record r = records.get(i);
+            keyNumbers[i] = keys.number(r.seq());
+            batches.add(new OtlpPusher.Batch(r.payload(), keys.agentId() + ":" + keyNumbers[i]));
         }
         long t0 = System.nanoTime();
         lastAttempt = clock.instant();
@@ -110,15 +115,18 @@ public final class PushLoop implements Runnable {
         Duration each = Duration.ofNanos((System.nanoTime() - t0) / records.size());
         long ack = -1;
         Duration wait = null;
+        boolean uncertain = false;
         for (int i = 0; i < records.size(); i++) {
             OtlpPusher.Outcome o = outcomes.get(i);
             DiskQueue.Record r = records.get(i);
+            String key = keys.agentId() + ":" + keyNumbers[i];
             lastResult = o.result() + " (" + o.reason() + ")";
             if (o.date() != null) {
                 lastDate = o.date();
                 skew.observe(o.date());
             }
             if (o.result() == PushResult.ACCEPTED) {
+                rebase.answered(keyNumbers[i], o.batch(), o.watermark());
                 latency.record(each);
                 ack = r.seq();
                 sent++;
@@ -129,7 +137,7 @@ public final class PushLoop implements Runnable {
                 ack = r.seq();
                 rejected.increment();
                 rejectedCount++;
-                LOG.error("gateway rejected batch {}:{} ({}); dropped it", agentId, r.seq(), o.reason());
+                LOG.error("gateway rejected batch {} ({}); dropped it", key, o.reason());
             } else if (o.result() == PushResult.DENIED) {
                 deniedReason = o.reason();
                 LOG.error("gateway refused this agent's identity ({}); stopped pushing, {} batches kept on disk",
@@ -139,10 +147,11 @@ public final class PushLoop implements Runnable {
                 retries++;
                 wait = backoff.nextDelay(o.retryAfter());
                 if (!failing || backoff.failures() % 10 == 0) {
-                    LOG.warn("push of {}:{} failed ({}); retrying in {} ms (attempt {}), {} batches queued", agentId,
-                            r.seq(), o.reason(), wait.toMillis(), backoff.failures(), queue.stats().records());
+                    LOG.warn("push of {} failed ({}); retrying in {} ms (attempt {}), {} batches queued", key,
+                            o.reason(), wait.toMillis(), backoff.failures(), queue.stats().records());
                 }
                 failing = true;
+                uncertain = o.status() == 0; // no answer: the gateway may have stored it; its retry keeps its key
             }
             // The gateway answers nothing after a failed request on a connection: resend the rest later.
             break;
@@ -150,6 +159,7 @@ public final class PushLoop implements Runnable {
         if (ack >= 0) {
             queue.ack(ack);
         }
+        rebase.windowEnded(ack, keyNumbers[keyNumbers.length - 1], uncertain, queue.stats().nextSeq());
         if (wait == null && deniedReason == null) {
             backoff.reset();
             if (failing) {
