@@ -21,7 +21,7 @@ public record Response(int status, String contentType, String retryAfter, String
     static Response of(FullHttpResponse r) {
         return new Response(r.status().code(), r.headers().get(HttpHeaderNames.CONTENT_TYPE, ""),
                 r.headers().get(HttpHeaderNames.RETRY_AFTER), r.headers().get(HttpHeaderNames.DATE),
-                HttpUtil.isKeepAlive(r), ByteBufUtil.getBytes(r.content()), r.headers().get(WireNames.BATCH_HEADER),
+                HttpUtil.isKeepAlive(r), ByteBufUtil.getBytes(r.content()), r.headers().get(WireNames.BATCH_RESULT_HEADER),
                 r.headers().get(WireNames.WATERMARK_HEADER));
     }
 

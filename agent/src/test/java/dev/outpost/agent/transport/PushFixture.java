@@ -80,7 +80,7 @@ final class PushFixture implements AutoCloseable {
     /** A gateway's 200 for a keyed batch: {@code Outpost-Batch} and {@code Outpost-Watermark} as given. */
     static byte[] ok(String batch, long watermark) {
         return RecordingHttpsServer.response(200, "OK", Map.of("Content-Type", "application/x-protobuf",
-                WireNames.BATCH_HEADER, batch, WireNames.WATERMARK_HEADER, Long.toString(watermark)), new byte[0]);
+                WireNames.BATCH_RESULT_HEADER, batch, WireNames.WATERMARK_HEADER, Long.toString(watermark)), new byte[0]);
     }
 
     /** The number in a request's key: {@code a-…:N} → N. */
