@@ -134,12 +134,8 @@ public final class DiskQueue implements AutoCloseable {
         limits.checkFits(payload.length);
         Record r = new Record(nextSeq, Instant.ofEpochMilli(clock.millis()), payload);
         nextSeq++;
-        int written = hold.size();
         try {
-            while (!hold.isEmpty()) {
-                write(hold.first()); // held ones first: the disk keeps sequence order
-                hold.removeFirst();
-            }
+            int written = hold.writeTo(this::write); // held ones first: the disk keeps sequence order
             write(r);
             trouble.recovered(written, hold.lost());
         } catch (IOException e) {
@@ -261,12 +257,7 @@ public final class DiskQueue implements AutoCloseable {
             }
             closed = true;
             try {
-                int held = hold.size();
-                while (!hold.isEmpty()) {
-                    write(hold.first());
-                    hold.removeFirst();
-                }
-                trouble.recovered(held, hold.lost());
+                trouble.recovered(hold.writeTo(this::write), hold.lost());
             } catch (IOException e) {
                 int held = hold.size();
                 long never = hold.dropAll(peekedThrough);

@@ -1,5 +1,6 @@
 package dev.outpost.agent.queue;
 
+import java.io.IOException;
 import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.List;
@@ -67,14 +68,28 @@ final class MemoryHold {
         }
     }
 
+    /** Writes a record to disk, or throws. */
+    interface Disk {
+        void write(DiskQueue.Record r) throws IOException;
+    }
+
+    /**
+     * Writes the held records to {@code disk}, oldest first, forgetting each once written; returns how many. The
+     * first failure is thrown, and that record and those after it stay held.
+     */
+    int writeTo(Disk disk) throws IOException {
+        int n = 0;
+        while (!records.isEmpty()) {
+            disk.write(records.peekFirst());
+            bytes -= records.pollFirst().payload().length;
+            n++;
+        }
+        return n;
+    }
+
     /** The oldest held record, or null. */
     DiskQueue.Record first() {
         return records.peekFirst();
-    }
-
-    /** Forgets the oldest held record (written to disk). */
-    void removeFirst() {
-        bytes -= records.pollFirst().payload().length;
     }
 
     /** Up to {@code max} of the oldest held records. */
