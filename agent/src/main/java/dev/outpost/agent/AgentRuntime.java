@@ -80,12 +80,13 @@ public final class AgentRuntime implements AutoCloseable {
         this.version = version;
         this.clock = clock;
         this.statusFile = new StatusFile(config.stateDir());
-        this.queue = DiskQueue.open(config.stateDir().resolve("queue"), config.queue().maxBytes(),
+        Path queueDir = config.stateDir().resolve("queue");
+        this.queue = DiskQueue.open(queueDir, config.queue().maxBytes(),
                 config.queue().minFreeBytes(), clock);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-io", true),
                 NioIoHandler.newFactory());
         this.http = new HttpsClient(config.ingestUrl(), identity::context, io, config.push().timeout(), identity);
-        this.keys = BatchKeys.load(identity.current().agentId(), config.stateDir());
+        this.keys = BatchKeys.load(identity.current().agentId(), queueDir);
         this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), keys,
                 config.push().maxInFlight(), clock, registry, p -> writeStatus());
         this.renewer = new Renewer(identity, new EstRenewal(config.server(), identity, io, config.push().timeout(),

@@ -81,7 +81,7 @@ class RejectedBatchTest {
                 long last = queue.append(batch("e2e.after.2", 0));
                 PushLoop loop = new PushLoop(queue, new OtlpPusher(http), new Backoff(Duration.ofMillis(100),
                         Duration.ofSeconds(1), Duration.ofSeconds(1), new SplittableRandom(), clock),
-                        BatchKeys.load(creds.agentId(), root.resolve("state")), 8, clock, registry, p -> { });
+                        BatchKeys.load(creds.agentId(), root.resolve("queue")), 8, clock, registry, p -> { });
                 Thread t = new Thread(loop, "test-push");
                 t.start();
                 Proc.await(() -> queue.stats().records() == 0, Duration.ofSeconds(30), "the queue to empty");

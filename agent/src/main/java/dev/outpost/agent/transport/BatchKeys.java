@@ -14,9 +14,10 @@ import org.slf4j.LoggerFactory;
 /**
  * The idempotency key of each batch, {@code <agent id>:<record sequence + offset>}. The offset is 0 until the gateway
  * shows that it had already stored the sequence numbers this queue is using (see {@link KeyRebase}); it is then
- * raised so that keys continue above what the gateway stored. It is kept with the agent id in
- * {@code state_dir/key-offset}, written atomically before any key uses it, so keys only grow, across restarts too.
- * The queue's own numbers never change.
+ * raised so that keys continue above what the gateway stored. It is kept with the agent id in the queue's directory
+ * ({@code state_dir/queue/key-offset}), written atomically before any key uses it, so keys only grow, across restarts
+ * too. It belongs to the queue's numbering: a queue deleted by hand takes it along, and a new queue, numbered from
+ * the clock, starts above every key sent before. The queue's own numbers never change.
  */
 public final class BatchKeys {
     public static final String FILE = "key-offset";
@@ -32,15 +33,15 @@ public final class BatchKeys {
     }
 
     /**
-     * The keys of {@code agentId}, with the offset kept in {@code stateDir}; an offset kept for another agent id (the
+     * The keys of {@code agentId}, with the offset kept in {@code queueDir}; an offset kept for another agent id (the
      * host enrolled again) does not apply. An unreadable file counts as offset 0 (logged): the gateway still stores
      * every batch whose data is newer, and shows again where keys must continue.
      */
-    public static BatchKeys load(String agentId, Path stateDir) throws IOException {
+    public static BatchKeys load(String agentId, Path queueDir) throws IOException {
         if (agentId == null || agentId.isEmpty() || agentId.contains("\n")) {
             throw new IllegalArgumentException("agent id \"" + agentId + "\" must be one word");
         }
-        Path file = Objects.requireNonNull(stateDir, "stateDir").resolve(FILE);
+        Path file = Objects.requireNonNull(queueDir, "queueDir").resolve(FILE);
         List<String> lines;
         try {
             lines = Files.readAllLines(file, StandardCharsets.US_ASCII);

@@ -61,12 +61,12 @@ class KeyRebaseTest {
             assertTrue(loop.sendAll(f.queue.peek(1)));
             assertTrue(loop.sendAll(f.queue.peek(1)));
             assertEquals(keys(s[0], s[0] + 5001, s[0] + 5002), f.keys());
-            assertEquals("agent=" + AGENT + "\noffset=5000\n", Files.readString(dir.resolve(BatchKeys.FILE)));
+            assertEquals("agent=" + AGENT + "\noffset=5000\n", Files.readString(dir.resolve("queue").resolve(BatchKeys.FILE)));
             assertEquals(List.of("the gateway had already stored batches of this agent up to sequence " + (s[0] + 5000)
                     + ", above this queue's " + s[0] + ": the state directory was restored from a snapshot, or the queue "
                     + "was recreated after one made while the clock was ahead. The gateway stored this batch because "
                     + "its data is newer; from the next batch on, keys are the queue's sequence + 5000 (next key " + AGENT
-                    + ":" + (s[0] + 5001) + "), kept in " + dir.resolve(BatchKeys.FILE)), log.messages(Level.WARN));
+                    + ":" + (s[0] + 5001) + "), kept in " + dir.resolve("queue").resolve(BatchKeys.FILE)), log.messages(Level.WARN));
             assertEquals(0, f.queue.stats().records());
 
             PushLoop restarted = f.loop(1);
@@ -102,7 +102,7 @@ class KeyRebaseTest {
             clock.advance(Duration.ofHours(1));
             PushLoop loop = f.loop(8);
             assertTrue(loop.sendAll(f.queue.peek(8)));
-            assertFalse(Files.exists(dir.resolve(BatchKeys.FILE)), "no move while an answer is missing");
+            assertFalse(Files.exists(dir.resolve("queue").resolve(BatchKeys.FILE)), "no move while an answer is missing");
             assertTrue(loop.sendAll(f.queue.peek(8)));
             f.append(1);
             assertTrue(loop.sendAll(f.queue.peek(8)));
@@ -146,7 +146,7 @@ class KeyRebaseTest {
                 assertTrue(loop.sendAll(f.queue.peek(1)));
             }
             assertEquals(keys(s[0], s[0] + 1, s[0] + 2), f.keys());
-            assertFalse(Files.exists(dir.resolve(BatchKeys.FILE)));
+            assertFalse(Files.exists(dir.resolve("queue").resolve(BatchKeys.FILE)));
             assertEquals(List.of("the gateway has stored batches of this agent up to sequence " + ahead + ", above this "
                     + "queue's " + s[0] + ", and ahead of the clock by " + Duration.ofDays(3).minusHours(1).plusMillis(2)
                     .toSeconds() + " s: they came from a queue made while the clock was ahead. Keys stay as they are "
@@ -173,7 +173,7 @@ class KeyRebaseTest {
             assertTrue(loop.sendAll(f.queue.peek(8)));
             assertEquals(0, f.queue.stats().records());
             assertEquals(keys(s[0], s[0] + 1), f.keys());
-            assertFalse(Files.exists(dir.resolve(BatchKeys.FILE)));
+            assertFalse(Files.exists(dir.resolve("queue").resolve(BatchKeys.FILE)));
             assertTrue(log.messages(Level.WARN).isEmpty());
         }
     }
@@ -189,8 +189,8 @@ class KeyRebaseTest {
             Path filler = fs.fill("filler");
             PushLoop loop = f.loop(1);
             assertTrue(loop.sendAll(f.queue.peek(1)));
-            assertFalse(Files.exists(fs.path().resolve(BatchKeys.FILE)));
-            assertTrue(log.messages(Level.WARN).get(0).startsWith("cannot write " + fs.path().resolve(BatchKeys.FILE)
+            assertFalse(Files.exists(fs.path().resolve("queue").resolve(BatchKeys.FILE)));
+            assertTrue(log.messages(Level.WARN).get(0).startsWith("cannot write " + fs.path().resolve("queue").resolve(BatchKeys.FILE)
                     + " (No space left on device): batch keys stay as they are until it can be written"),
                     log.messages(Level.WARN).toString());
             Files.delete(filler);

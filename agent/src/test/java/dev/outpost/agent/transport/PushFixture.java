@@ -42,7 +42,7 @@ final class PushFixture implements AutoCloseable {
         this.server = RecordingHttpsServer.start(ca.server("127.0.0.1"), ca.certificate(), responder);
         this.http = new HttpsClient(URI.create(server.url(WireNames.OTLP_METRICS_PATH)), identity::context, io,
                 Duration.ofSeconds(10), identity);
-        this.queue = DiskQueue.open(stateDir.resolve("queue"), 1 << 20, 0, clock);
+        this.queue = DiskQueue.open(queueDir(), 1 << 20, 0, clock);
     }
 
     /** A push loop as the agent builds one at start (so a second one is a restart), with the keys kept on disk. */
@@ -59,8 +59,13 @@ final class PushFixture implements AutoCloseable {
             }
         };
         return new PushLoop(queue, new OtlpPusher(http), new Backoff(Duration.ofMillis(1), Duration.ofMillis(1),
-                Duration.ofMillis(1), noJitter, clock), BatchKeys.load(AGENT, stateDir), maxInFlight, clock, registry,
+                Duration.ofMillis(1), noJitter, clock), BatchKeys.load(AGENT, queueDir()), maxInFlight, clock, registry,
                 p -> { });
+    }
+
+    /** Where the queue and its key offset are. */
+    Path queueDir() {
+        return stateDir.resolve("queue");
     }
 
     /** Appends {@code n} batches; returns the first one's sequence number. */
