@@ -44,6 +44,9 @@ public final class PushLoop implements Runnable {
     private volatile long rejectedCount;
     private volatile long retries;
     private boolean failing;
+    /** The last error of the loop itself (not of a push), so that one repeated is logged without its stack trace. */
+    private String lastError;
+    private long repeats;
     private boolean work;
     private boolean retryNow;
 
@@ -85,11 +88,20 @@ public final class PushLoop implements Runnable {
                 if (!sendAll(next)) {
                     return;
                 }
+                lastError = null;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (IOException | RuntimeException e) {
-                LOG.error("push loop error; retrying in 1 s", e);
+                // A failing disk fails every read the same way: the stack trace once, then a line a minute.
+                String what = String.valueOf(e);
+                if (!what.equals(lastError)) {
+                    LOG.error("push loop error; retrying every second", e);
+                    lastError = what;
+                    repeats = 0;
+                } else if (++repeats % 60 == 0) {
+                    LOG.error("push loop error, {} times since: {}", repeats, what);
+                }
                 try {
                     sleep(Duration.ofSeconds(1));
                 } catch (InterruptedException ie) {
