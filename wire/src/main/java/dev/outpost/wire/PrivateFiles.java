@@ -100,9 +100,10 @@ public final class PrivateFiles {
     private void checkOwner(Path path, PosixFileAttributes a) throws IOException {
         int owner = (Integer) Files.getAttribute(path, "unix:uid", LinkOption.NOFOLLOW_LINKS);
         if (owner != uid && owner != 0) {
-            throw new UnsafeException(path + ": owned by " + a.owner().getName() + " (uid " + owner + "), not by "
-                    + user + " (uid " + uid + ") who runs this program, nor by root. Fix: `chown " + user + ": " + path
-                    + "`");
+            String name = a.owner().getName();
+            throw new UnsafeException(path + ": owned by " + name + " (uid " + owner + "), not by " + user + " (uid "
+                    + uid + ") who runs this program" + (uid == 0 ? "" : ", nor by root") + ". Fix: run it as " + name + " (`runuser -u " + name
+                    + " -- ...`), or if " + user + " is to own it, `chown " + user + ": " + path + "`");
         }
     }
 

@@ -56,7 +56,8 @@ class PrivateFilesTest {
         Files.setAttribute(key, "unix:uid", 4321);
         PrivateFiles asAgent = new PrivateFiles(998, "outpost-agent");
         assertEquals(key + ": owned by 4321 (uid 4321), not by outpost-agent (uid 998) who runs this program, nor "
-                + "by root. Fix: `chown outpost-agent: " + key + "`", assertThrows(PrivateFiles.UnsafeException.class,
+                + "by root. Fix: run it as 4321 (`runuser -u 4321 -- ...`), or if outpost-agent is to own it, `chown "
+                + "outpost-agent: " + key + "`", assertThrows(PrivateFiles.UnsafeException.class,
                         () -> asAgent.checkSecret(key, "")).getMessage());
         Files.setAttribute(key, "unix:uid", 0);
         asAgent.checkSecret(key, ""); // root's files are trusted, as OpenSSH does
