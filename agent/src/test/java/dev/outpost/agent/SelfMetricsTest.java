@@ -35,6 +35,7 @@ class SelfMetricsTest {
                     outpost.agent.push.failures counter {attempt} int 0
                     outpost.agent.queue.batches updowncounter {batch} int 0
                     outpost.agent.queue.bytes updowncounter By int 0
+                    outpost.agent.queue.held updowncounter {batch} int 0
                     outpost.agent.queue.oldest_age gauge s double 0
                     """, own(agent));
         }
@@ -63,6 +64,7 @@ class SelfMetricsTest {
                     outpost.agent.push.last_success.age gauge s double 60490
                     outpost.agent.queue.batches updowncounter {batch} int 0
                     outpost.agent.queue.bytes updowncounter By int 0
+                    outpost.agent.queue.held updowncounter {batch} int 0
                     outpost.agent.queue.oldest_age gauge s double 0
                     """, own);
         }
