@@ -106,6 +106,23 @@ final class AgentMetricsHarness implements AutoCloseable {
         }
     }
 
+    /**
+     * Queues one batch on disk and one the disk cannot take: a write by an interrupted thread closes the segment file
+     * (Java NIO), so that batch is held in memory until the next append writes it.
+     */
+    void queueOneOnDiskAndOneHeld() {
+        queue.append(new byte[] {1});
+        Thread.currentThread().interrupt();
+        try {
+            queue.append(new byte[] {2});
+        } finally {
+            Thread.interrupted();
+        }
+        if (queue.stats().heldRecords() != 1) {
+            throw new AssertionError("the interrupted append was not held in memory: " + queue.stats());
+        }
+    }
+
     /** Moves the clock past the renewal point and lets the renewer renew the certificate. */
     void renewCertificate() {
         clock.advance(LIFETIME.multipliedBy(7).dividedBy(10));

@@ -70,6 +70,22 @@ class SelfMetricsTest {
         }
     }
 
+    @Test
+    void aBatchTheDiskCouldNotTakeIsCountedAsQueuedAndAsHeld() throws Exception {
+        try (AgentMetricsHarness agent = new AgentMetricsHarness(new FixtureHostProbe("basic"), dir, NOW)) {
+            agent.queueOneOnDiskAndOneHeld();
+
+            String queue = own(agent).lines().filter(l -> l.startsWith("outpost.agent.queue."))
+                    .collect(Collectors.joining("\n", "", "\n"));
+            assertEquals("""
+                    outpost.agent.queue.batches updowncounter {batch} int 2
+                    outpost.agent.queue.bytes updowncounter By int 29
+                    outpost.agent.queue.held updowncounter {batch} int 1
+                    outpost.agent.queue.oldest_age gauge s double 0
+                    """, queue);
+        }
+    }
+
     /** The agent's own lines of the next batch, without the collection timings. */
     private static String own(AgentMetricsHarness agent) throws Exception {
         return OtlpText.render(agent.batch()).lines()
