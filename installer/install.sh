@@ -209,7 +209,7 @@ else
     case $rc in
         0) say "${out##*$'\n'}" ;;
         69) die 69 "the gateway at $server is unreachable: $out" ;;
-        77) die 77 "the gateway refused: $out (check --ca-pin against outpost-gateway pin, and the token)" ;;
+        77) die 77 "the gateway refused: $out (check --ca-pin against outpost-gateway pin, the token, and that --server names the gateway as its certificate does)" ;;
         64 | 78) die 78 "enrollment failed: $out" ;;
         75) die 70 "enrollment failed: $out" ;;
         *) die 70 "enrollment failed (exit $rc): $out" ;;

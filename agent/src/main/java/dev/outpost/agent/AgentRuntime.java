@@ -14,6 +14,7 @@ import dev.outpost.agent.status.StatusFile;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.transport.Backoff;
+import dev.outpost.agent.transport.BatchKeys;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
@@ -59,6 +60,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final Renewer renewer;
     private final DiskQueue queue;
     private final HttpsClient http;
+    private final BatchKeys keys;
     private final PushLoop pushLoop;
     private final Thread pushThread;
     /** Run when the push loop ends: at a stop, or by itself when the gateway refuses this agent. */
@@ -68,6 +70,8 @@ public final class AgentRuntime implements AutoCloseable {
     private final BatchProducer producer;
     private volatile AgentConfig config;
     private ScheduledFuture<?> cycles;
+    /** Whether the last write of the status file failed (said once, not at every change). */
+    private boolean statusUnwritten;
 
     public AgentRuntime(AgentConfig config, Identity identity, String version, Clock clock) throws IOException {
         this.config = config;
@@ -75,13 +79,15 @@ public final class AgentRuntime implements AutoCloseable {
         this.version = version;
         this.clock = clock;
         this.statusFile = new StatusFile(config.stateDir());
-        this.queue = DiskQueue.open(config.stateDir().resolve("queue"), config.queue().maxBytes(),
+        Path queueDir = config.stateDir().resolve("queue");
+        this.queue = DiskQueue.open(queueDir, config.queue().maxBytes(),
                 config.queue().minFreeBytes(), clock);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-io", true),
                 NioIoHandler.newFactory());
         this.http = new HttpsClient(config.ingestUrl(), identity::context, io, config.push().timeout(), identity);
         Metrics metrics = new Metrics();
-        this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), identity.current().agentId(),
+        this.keys = BatchKeys.load(identity.current().agentId(), queueDir);
+        this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), keys,
                 config.push().maxInFlight(), clock, metrics, p -> writeStatus());
         this.renewer = new Renewer(identity, new EstRenewal(config.server(), identity, io, config.push().timeout(),
                 new SecureRandom()), backoff(config, clock), new SplittableRandom(), clock);
@@ -215,11 +221,20 @@ public final class AgentRuntime implements AutoCloseable {
                 denied != null ? "refused" : "running", denied, ProcessHandle.current().pid(), now.toString(),
                 str(pushLoop.lastAttempt()), pushLoop.lastResult(), str(pushLoop.lastSuccess()), pushLoop.sent(),
                 pushLoop.retries(), q.records(), q.bytes(), q.oldestAge(now).toSeconds(), q.droppedFull(),
-                q.droppedDiskFull(), q.corruptSkipped(), pushLoop.rejected(), q.nextSeq(), str(renewal), renewer.failures());
+                q.droppedDiskFull(), q.corruptSkipped(), pushLoop.rejected(), q.nextSeq(), str(renewal), renewer.failures(),
+                q.heldRecords(), queue.diskProblem(), keys.offset());
         try {
             statusFile.write(s);
+            if (statusUnwritten) {
+                LOG.info("{} is written again", statusFile.path());
+                statusUnwritten = false;
+            }
         } catch (IOException e) {
-            LOG.warn("cannot write {}: {}", statusFile.path(), e.getMessage());
+            if (!statusUnwritten) {
+                LOG.warn("cannot write {} ({}); `outpost-agent status` shows older figures until it can be written",
+                        statusFile.path(), e.getMessage());
+                statusUnwritten = true;
+            }
         }
     }
 

@@ -28,6 +28,7 @@ final class SelfMetrics {
     private final Clock clock;
     private final Points batches;
     private final Points bytes;
+    private final Points held;
     private final Points oldestAge;
     private final Points dropped;
     private final Points pushFailures;
@@ -47,6 +48,7 @@ final class SelfMetrics {
         this.clock = Objects.requireNonNull(clock, "clock");
         this.batches = metrics.points(AgentMeters.QUEUE_BATCHES);
         this.bytes = metrics.points(AgentMeters.QUEUE_BYTES);
+        this.held = metrics.points(AgentMeters.QUEUE_HELD);
         this.oldestAge = metrics.points(AgentMeters.QUEUE_OLDEST_AGE);
         this.dropped = metrics.points(AgentMeters.BATCHES_DROPPED);
         this.pushFailures = metrics.points(AgentMeters.PUSH_FAILURES);
@@ -56,7 +58,7 @@ final class SelfMetrics {
         this.renewalDueIn = metrics.points(AgentMeters.CERTIFICATE_RENEWAL_DUE_IN);
         this.renewals = metrics.points(AgentMeters.CERTIFICATE_RENEWALS);
         this.renewalFailures = metrics.points(AgentMeters.CERTIFICATE_RENEWAL_FAILURES);
-        this.all = new Points[] {batches, bytes, oldestAge, dropped, pushFailures, lastSuccessAge, skew, expiresIn,
+        this.all = new Points[] {batches, bytes, held, oldestAge, dropped, pushFailures, lastSuccessAge, skew, expiresIn,
             renewalDueIn, renewals, renewalFailures};
     }
 
@@ -69,6 +71,7 @@ final class SelfMetrics {
         }
         batches.add(q.records());
         bytes.add(q.bytes());
+        held.add(q.heldRecords());
         oldestAge.add(Math.max(0, seconds(q.oldestAge(now))));
         dropped.add(q.droppedFull(), "queue_full");
         dropped.add(q.droppedDiskFull(), "disk_full");

@@ -53,9 +53,13 @@ public final class StateLock implements AutoCloseable {
                     + " is running with the state directory " + stateDir + "; stop it first, or give this one its own "
                     + "state_dir");
         }
-        ch.truncate(0);
-        ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
-        ch.force(false);
+        try {
+            ch.truncate(0);
+            ch.write(ByteBuffer.wrap((ProcessHandle.current().pid() + "\n").getBytes(StandardCharsets.US_ASCII)), 0);
+            ch.force(false);
+        } catch (IOException e) {
+            // A full disk: the lock holds without the pid, which only makes the message above name it.
+        }
         return new StateLock(ch);
     }
 

@@ -10,6 +10,7 @@ import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.tls.TestCa;
 import dev.outpost.agent.transport.Backoff;
+import dev.outpost.agent.transport.BatchKeys;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
 import dev.outpost.agent.transport.PushResult;
@@ -60,8 +61,9 @@ final class AgentMetricsHarness implements AutoCloseable {
             public List<OtlpPusher.Outcome> push(List<OtlpPusher.Batch> batches) {
                 String date = DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().minusSeconds(3)
                         .atOffset(ZoneOffset.UTC));
-                return List.of(new OtlpPusher.Outcome(PushResult.ACCEPTED, "200", null, date),
-                        new OtlpPusher.Outcome(PushResult.REJECTED, "413 batch too large", null, date))
+                return List.of(new OtlpPusher.Outcome(PushResult.ACCEPTED, "200", null, date, 200, null, null),
+                        new OtlpPusher.Outcome(PushResult.REJECTED, "413 batch too large", null, date, 413, null,
+                                null))
                         .subList(0, batches.size());
             }
 
@@ -69,7 +71,8 @@ final class AgentMetricsHarness implements AutoCloseable {
             public void disconnect() {
             }
         };
-        this.push = new PushLoop(queue, gateway, backoff(), AGENT, 8, clock, metrics, p -> pushed.countDown());
+        this.push = new PushLoop(queue, gateway, backoff(), BatchKeys.load(AGENT, dir.resolve("queue")), 8, clock,
+                metrics, p -> pushed.countDown());
         this.renewer = new Renewer(identity, current -> {
             try {
                 return ca.credentials(AGENT, "acme", clock.instant(), clock.instant().plus(LIFETIME));
@@ -100,6 +103,23 @@ final class AgentMetricsHarness implements AutoCloseable {
         t.join(TimeUnit.SECONDS.toMillis(30));
         if (!done || queue.stats().records() != 0) {
             throw new AssertionError("the push loop did not send both batches within 30 s: " + queue.stats());
+        }
+    }
+
+    /**
+     * Queues one batch on disk and one the disk cannot take: a write by an interrupted thread closes the segment file
+     * (Java NIO), so that batch is held in memory until the next append writes it.
+     */
+    void queueOneOnDiskAndOneHeld() {
+        queue.append(new byte[] {1});
+        Thread.currentThread().interrupt();
+        try {
+            queue.append(new byte[] {2});
+        } finally {
+            Thread.interrupted();
+        }
+        if (queue.stats().heldRecords() != 1) {
+            throw new AssertionError("the interrupted append was not held in memory: " + queue.stats());
         }
     }
 

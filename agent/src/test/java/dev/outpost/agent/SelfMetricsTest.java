@@ -35,6 +35,7 @@ class SelfMetricsTest {
                     outpost.agent.push.failures counter {attempt} int 0
                     outpost.agent.queue.batches updowncounter {batch} int 0
                     outpost.agent.queue.bytes updowncounter By int 0
+                    outpost.agent.queue.held updowncounter {batch} int 0
                     outpost.agent.queue.oldest_age gauge s double 0
                     """, own(agent));
         }
@@ -63,8 +64,25 @@ class SelfMetricsTest {
                     outpost.agent.push.last_success.age gauge s double 60490
                     outpost.agent.queue.batches updowncounter {batch} int 0
                     outpost.agent.queue.bytes updowncounter By int 0
+                    outpost.agent.queue.held updowncounter {batch} int 0
                     outpost.agent.queue.oldest_age gauge s double 0
                     """, own);
+        }
+    }
+
+    @Test
+    void aBatchTheDiskCouldNotTakeIsCountedAsQueuedAndAsHeld() throws Exception {
+        try (AgentMetricsHarness agent = new AgentMetricsHarness(new FixtureHostProbe("basic"), dir, NOW)) {
+            agent.queueOneOnDiskAndOneHeld();
+
+            String queue = own(agent).lines().filter(l -> l.startsWith("outpost.agent.queue."))
+                    .collect(Collectors.joining("\n", "", "\n"));
+            assertEquals("""
+                    outpost.agent.queue.batches updowncounter {batch} int 2
+                    outpost.agent.queue.bytes updowncounter By int 29
+                    outpost.agent.queue.held updowncounter {batch} int 1
+                    outpost.agent.queue.oldest_age gauge s double 0
+                    """, queue);
         }
     }
 

@@ -10,6 +10,7 @@ import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.TlsSettings;
 import dev.outpost.agent.transport.Backoff;
+import dev.outpost.agent.transport.BatchKeys;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
@@ -113,8 +114,8 @@ public final class DrainBenchmark {
                 }
             }
             PushLoop loop = new PushLoop(queue, new OtlpPusher(http), new Backoff(Duration.ofMillis(100),
-                    Duration.ofSeconds(1), Duration.ofSeconds(1), new SplittableRandom(), clock), creds.agentId(),
-                    inFlight, clock, new Metrics(), p -> { });
+                    Duration.ofSeconds(1), Duration.ofSeconds(1), new SplittableRandom(), clock),
+                    BatchKeys.load(creds.agentId(), queueDir), inFlight, clock, new Metrics(), p -> { });
             Thread t = new Thread(loop, "bench-push");
             long t0 = System.nanoTime();
             t.start();

@@ -8,6 +8,7 @@ import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.TlsSettings;
 import dev.outpost.agent.transport.Backoff;
+import dev.outpost.agent.transport.BatchKeys;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
@@ -78,8 +79,8 @@ class RejectedBatchTest {
                 queue.append(batch("e2e.after.1", 0));
                 long last = queue.append(batch("e2e.after.2", 0));
                 PushLoop loop = new PushLoop(queue, new OtlpPusher(http), new Backoff(Duration.ofMillis(100),
-                        Duration.ofSeconds(1), Duration.ofSeconds(1), new SplittableRandom(), clock), creds.agentId(),
-                        8, clock, new Metrics(), p -> { });
+                        Duration.ofSeconds(1), Duration.ofSeconds(1), new SplittableRandom(), clock),
+                        BatchKeys.load(creds.agentId(), root.resolve("queue")), 8, clock, new Metrics(), p -> { });
                 Thread t = new Thread(loop, "test-push");
                 t.start();
                 Proc.await(() -> queue.stats().records() == 0, Duration.ofSeconds(30), "the queue to empty");

@@ -5,6 +5,7 @@ import dev.outpost.agent.config.AgentConfig;
 import dev.outpost.agent.enroll.Enroller;
 import dev.outpost.agent.enroll.EstClient;
 import dev.outpost.agent.tls.Credentials;
+import dev.outpost.agent.tls.HostnameMismatchException;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.EnrollmentToken;
 import dev.outpost.wire.cli.Args;
@@ -95,11 +96,25 @@ final class EnrollCommand {
             err.println("outpost-agent: enrollment refused: " + e.getMessage());
             return e.status() == 401 || e.status() == 403 ? ExitCodes.NOPERM : ExitCodes.UNAVAILABLE;
         } catch (IOException e) {
+            if (wrongName(e)) {
+                err.println("outpost-agent: enrollment refused: " + e.getMessage());
+                return ExitCodes.NOPERM;
+            }
             err.println("outpost-agent: enrollment failed: " + e.getMessage());
             return e.getMessage() != null && e.getMessage().contains("pin") ? ExitCodes.NOPERM : ExitCodes.UNAVAILABLE;
         } finally {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
+    }
+
+    /** Whether the gateway's certificate was for other names: retrying cannot help, so it is a refusal (77). */
+    private static boolean wrongName(Throwable e) {
+        for (Throwable t = e; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof HostnameMismatchException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private EnrollmentToken readToken(Args a) throws Args.UsageException, IOException {

@@ -2,13 +2,16 @@ package dev.outpost.agent.cli;
 
 import dev.outpost.agent.AgentRuntime;
 import dev.outpost.agent.StateLock;
+import dev.outpost.agent.StatePermissions;
 import dev.outpost.agent.config.AgentConfig;
 import dev.outpost.agent.tls.Identity;
+import dev.outpost.wire.PrivateFiles;
 import dev.outpost.wire.cli.Args;
 import dev.outpost.wire.cli.ExitCodes;
 import dev.outpost.wire.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.time.Clock;
 import java.util.List;
@@ -40,12 +43,32 @@ final class RunCommand {
                     + "enroll --server URL --ca-sha256 PIN --token-file FILE` first");
             return ExitCodes.CONFIG;
         }
-        try (StateLock lock = StateLock.acquire(config.stateDir())) {
-            Identity identity = Identity.load(config.stateDir());
-            return run(a, config, identity);
+        try {
+            new StatePermissions(PrivateFiles.forThisProcess()).check(config.stateDir());
+        } catch (IOException e) {
+            err.println("outpost-agent: refusing to run: " + e.getMessage());
+            return ExitCodes.CONFIG;
+        }
+        StateLock lock;
+        try {
+            lock = StateLock.acquire(config.stateDir());
         } catch (StateLock.HeldException e) {
             err.println("outpost-agent: " + e.getMessage());
             return ExitCodes.TEMPFAIL;
+        } catch (AccessDeniedException e) {
+            err.println("outpost-agent: cannot open " + e.getFile() + ": permission denied; the state directory must "
+                    + "belong to the user the agent runs as (`chown -R " + System.getProperty("user.name") + ": "
+                    + config.stateDir() + "`)");
+            return ExitCodes.CONFIG;
+        } catch (IOException e) {
+            // A failing or read-only disk, not a setting: exit so that systemd tries again (it does not on 78).
+            err.println("outpost-agent: cannot lock the state directory " + config.stateDir() + ": " + e.getMessage()
+                    + "; check its file system (`df -h " + config.stateDir() + "`, `dmesg`)");
+            return ExitCodes.TEMPFAIL;
+        }
+        try (lock) {
+            Identity identity = Identity.load(config.stateDir());
+            return run(a, config, identity);
         } catch (IOException e) {
             err.println("outpost-agent: " + e.getMessage());
             return ExitCodes.CONFIG;
@@ -57,8 +80,9 @@ final class RunCommand {
         try {
             runtime = new AgentRuntime(config, identity, AgentCli.version(), clock);
         } catch (IOException e) {
+            // The disk queue could not be read: a failing disk; systemd starts the agent again (75 is not 78).
             err.println("outpost-agent: cannot start: " + e.getMessage());
-            return ExitCodes.FAILURE;
+            return ExitCodes.TEMPFAIL;
         }
         CountDownLatch stop = new CountDownLatch(1);
         Signals.on("TERM", () -> {

@@ -55,11 +55,18 @@ final class StatusCommand {
         out.println("last push:    " + (s.lastPushAttempt() == null ? "none" : s.lastPushAttempt() + " " + s.lastPushResult()));
         out.println("last success: " + (s.lastSuccess() == null ? "none" : s.lastSuccess()) + "; " + s.batchesSent()
                 + " batches sent");
-        out.println("queue:        " + s.queueBatches() + " batches, " + s.queueBytes() + " bytes, oldest "
-                + s.oldestBatchAgeSeconds() + " s");
+        out.println("queue:        " + s.queueBatches() + " batches, " + s.queueBytes() + " bytes on disk, oldest "
+                + s.oldestBatchAgeSeconds() + " s" + (s.queueHeldInMemory() > 0 ? "; " + s.queueHeldInMemory()
+                + " of them held in memory only" : ""));
+        if (s.diskProblem() != null) {
+            out.println("disk:         the queue cannot write: " + s.diskProblem());
+        }
         out.println("dropped:      " + s.droppedQueueFull() + " (queue full), " + s.droppedDiskFull() + " (disk full), "
                 + s.droppedCorrupt() + " (corrupt), " + s.droppedRejected() + " (rejected by the gateway)");
-        out.println("retries:      " + s.retries() + "; next batch sequence " + s.nextSequence());
+        out.println("retries:      " + s.retries() + "; next batch sequence " + s.nextSequence()
+                + (s.batchKeyOffset() == 0 ? "" : ", sent with key " + (s.nextSequence() + s.batchKeyOffset())
+                + " (keys are the sequence + " + s.batchKeyOffset() + ": the gateway had stored these sequence numbers "
+                + "before)"));
         return ExitCodes.OK;
     }
 }

@@ -31,15 +31,18 @@ public final class AgentMeters {
             10.0);
 
     public static final MetricDef QUEUE_BATCHES = MetricDef.upDownCounter("outpost.agent.queue.batches", INT,
-            "{batch}", AGENT_START, "Batches in the disk queue waiting to be sent.");
+            "{batch}", AGENT_START, "Batches in the queue waiting to be sent, on disk or held in memory.");
     public static final MetricDef QUEUE_BYTES = MetricDef.upDownCounter("outpost.agent.queue.bytes", INT, "By",
             AGENT_START, "Bytes the disk queue takes on disk.");
+    public static final MetricDef QUEUE_HELD = MetricDef.upDownCounter("outpost.agent.queue.held", INT, "{batch}",
+            AGENT_START, "Of the queued batches, those held in memory because the disk could not take them (full, "
+                    + "below queue.min_free_bytes, read-only or failing); 0 when the disk takes every batch.");
     public static final MetricDef QUEUE_OLDEST_AGE = MetricDef.gauge("outpost.agent.queue.oldest_age", DOUBLE, "s",
-            "Seconds the oldest batch in the disk queue has waited; 0 when the queue is empty.");
+            "Seconds the oldest batch in the queue has waited; 0 when the queue is empty.");
     public static final MetricDef BATCHES_DROPPED = MetricDef.counter("outpost.agent.batches.dropped", INT,
             "{batch}", AGENT_START, "Batches lost since the agent started: the oldest dropped because the queue was "
-                    + "full, not written because the disk was full, corrupt records skipped, or rejected by the "
-                    + "gateway as malformed or too large.", "reason");
+                    + "full, never sent because neither the disk nor the memory hold could take them, corrupt "
+                    + "records skipped, or rejected by the gateway as malformed or too large.", "reason");
     public static final MetricDef PUSH_DURATION = MetricDef.histogram("outpost.agent.push.duration", "s",
             "Time from sending a batch to the gateway's acceptance of it.", PUSH_BOUNDS);
     public static final MetricDef PUSH_FAILURES = MetricDef.counter("outpost.agent.push.failures", INT,

@@ -31,6 +31,7 @@ final class AckFile {
     private State state = new State(0, 0);
     private boolean dirty;
     private boolean written;
+    private boolean failing;
     private long lastWrite;
 
     AckFile(Path dir) {
@@ -79,14 +80,32 @@ final class AckFile {
         state = next;
     }
 
-    /** Writes a changed state if {@code force}d or the last write was long enough before {@code nowMillis}. */
-    void flush(long nowMillis, boolean force) throws IOException {
+    /**
+     * Writes a changed state if {@code force}d or the last write was long enough before {@code nowMillis}. A write
+     * that fails (a full disk) is logged once and tried again with the next change: until then a crash only sends
+     * again batches the gateway already has, and it recognises them.
+     */
+    void flush(long nowMillis, boolean force) {
         boolean recent = written && nowMillis >= lastWrite && nowMillis - lastWrite < WRITE_INTERVAL_MILLIS;
         if (!dirty || recent && !force) {
             return;
         }
-        SecureFiles.write(path, "ack=" + state.acked() + "\ndropped_through=" + state.droppedThrough() + "\n",
-                SecureFiles.OWNER_ONLY);
+        try {
+            SecureFiles.write(path, "ack=" + state.acked() + "\ndropped_through=" + state.droppedThrough() + "\n",
+                    SecureFiles.OWNER_ONLY);
+        } catch (IOException e) {
+            if (!failing) {
+                LOG.warn("cannot write {} ({}); acknowledgements are kept in memory and written once it can be "
+                        + "(after a crash meanwhile, batches already delivered are sent again, and the gateway "
+                        + "recognises them)", path, e.getMessage());
+                failing = true;
+            }
+            return;
+        }
+        if (failing) {
+            LOG.info("{} is written again", path);
+            failing = false;
+        }
         dirty = false;
         written = true;
         lastWrite = nowMillis;

@@ -11,16 +11,20 @@ import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The agent's durable outbox: every batch is appended, fsynced, to checksummed segment files before any send
  * and leaves only when acknowledged, so an outage, a {@code kill -9} or a full disk loses nothing written. It is
  * bounded in bytes and by free disk; when full the oldest records go first, and every loss is counted in
- * {@link QueueStats}.
+ * {@link QueueStats}. A batch the disk cannot take (full, below the free-space minimum, failing) is held in memory
+ * behind what is on disk and still handed out for sending, and written to disk once it takes batches again.
  */
 public final class DiskQueue implements AutoCloseable {
     /** A segment rolls once the next record would take it past this size. */
     static final int SEGMENT_BYTES = 8 << 20;
+    private static final Logger LOG = LoggerFactory.getLogger("outpost.agent.queue");
 
     /** One queued batch; its sequence number names it on the wire. */
     public record Record(long seq, Instant created, byte[] payload) {
@@ -32,6 +36,8 @@ public final class DiskQueue implements AutoCloseable {
     private final QueueLimits limits;
     private final AckFile ackFile;
     private final Segments segments;
+    private final MemoryHold hold;
+    private final DiskTrouble trouble;
     private long acked;
     /** The highest sequence handed out by {@link #peek}: records up to it may be on their way to the gateway. */
     private long peekedThrough = -1;
@@ -46,30 +52,39 @@ public final class DiskQueue implements AutoCloseable {
     private long pendingTo;
     private long deliveredAfterDrop;
     private long nextSeq;
-    private long droppedDiskFull;
     private boolean closed;
 
-    private DiskQueue(Path dir, long maxBytes, long minFreeBytes, Clock clock, int segmentBytes, FileStore store) {
+    private DiskQueue(Path dir, long maxBytes, long minFreeBytes, Clock clock, int segmentBytes, long holdBytes,
+            FileStore store) {
         this.dir = dir;
         this.clock = clock;
         this.segmentBytes = segmentBytes;
         this.limits = new QueueLimits(store, maxBytes, minFreeBytes);
         this.ackFile = new AckFile(dir);
         this.segments = new Segments(dir);
+        this.hold = new MemoryHold(holdBytes);
+        this.trouble = new DiskTrouble(dir, clock);
     }
 
     /**
      * Opens (or creates) the queue in {@code dir}, cutting torn tails and skipping corrupt records. It keeps at
      * most {@code maxBytes} of records and at least {@code minFreeBytes} free on the file system (0: no minimum).
      * A new queue numbers its first record with the clock's epoch milliseconds; numbers never go back, also
-     * across reopening, and the number of a record cut off after a crash is not given out again.
+     * across reopening, and the number of a record cut off after a crash is not given out again. A disk that
+     * cannot be written (full, read-only) does not stop it: appends retry it. Only reading can fail here.
      */
     public static DiskQueue open(Path dir, long maxBytes, long minFreeBytes, Clock clock) throws IOException {
-        return open(dir, maxBytes, minFreeBytes, clock, SEGMENT_BYTES);
+        return open(dir, maxBytes, minFreeBytes, clock, SEGMENT_BYTES, MemoryHold.DEFAULT_BYTES);
     }
 
     /** Like {@link #open(Path, long, long, Clock)} with another segment size, so tests can roll small segments. */
     static DiskQueue open(Path dir, long maxBytes, long minFreeBytes, Clock clock, int segmentBytes)
+            throws IOException {
+        return open(dir, maxBytes, minFreeBytes, clock, segmentBytes, MemoryHold.DEFAULT_BYTES);
+    }
+
+    /** Like {@link #open(Path, long, long, Clock, int)} with another memory hold bound, so tests can fill it. */
+    static DiskQueue open(Path dir, long maxBytes, long minFreeBytes, Clock clock, int segmentBytes, long holdBytes)
             throws IOException {
         Objects.requireNonNull(dir, "dir");
         Objects.requireNonNull(clock, "clock");
@@ -77,8 +92,23 @@ public final class DiskQueue implements AutoCloseable {
         if (segmentBytes < 1024) {
             throw new IllegalArgumentException("segmentBytes " + segmentBytes + " must be at least 1024 bytes");
         }
-        SecureFiles.directory(dir, SecureFiles.PRIVATE_DIR);
-        DiskQueue q = new DiskQueue(dir, maxBytes, minFreeBytes, clock, segmentBytes, Files.getFileStore(dir));
+        IOException unwritable = null;
+        try {
+            if (!Files.isDirectory(dir) || !Files.getPosixFilePermissions(dir).equals(SecureFiles.PRIVATE_DIR)) {
+                SecureFiles.directory(dir, SecureFiles.PRIVATE_DIR);
+            }
+        } catch (IOException e) {
+            unwritable = e; // a full or read-only disk: the first append tries again
+        }
+        Path existing = dir;
+        while (!Files.exists(existing)) {
+            existing = existing.toAbsolutePath().getParent();
+        }
+        DiskQueue q = new DiskQueue(dir, maxBytes, minFreeBytes, clock, segmentBytes, holdBytes,
+                Files.getFileStore(existing));
+        if (unwritable != null) {
+            q.trouble.failed(unwritable, holdBytes);
+        }
         try {
             Optional<AckFile.State> state = q.ackFile.load();
             q.acked = state.map(AckFile.State::acked).orElse(0L);
@@ -94,31 +124,39 @@ public final class DiskQueue implements AutoCloseable {
         return q;
     }
 
-    /** Appends {@code payload} durably (fsynced) and returns its sequence number; drops the oldest to fit. */
-    public synchronized long append(byte[] payload) throws IOException {
+    /**
+     * Appends {@code payload} durably (fsynced) and returns its sequence number; drops the oldest to fit. If the disk
+     * cannot take it, it is held in memory (see {@link MemoryHold}) and the disk is tried again at the next append.
+     */
+    public synchronized long append(byte[] payload) {
         ensureOpen();
         Objects.requireNonNull(payload, "payload");
         limits.checkFits(payload.length);
-        long size = RecordCodec.HEADER + (long) payload.length;
+        Record r = new Record(nextSeq, Instant.ofEpochMilli(clock.millis()), payload);
+        nextSeq++;
         try {
-            long dropsBefore = segments.droppedFull();
-            long droppedThroughBefore = segments.droppedThrough();
-            limits.makeRoom(segments, size, nextSeq);
-            holdInFlightDrops(droppedThroughBefore, segments.droppedThrough());
-            segments.reclaim();
-            persistState(segments.droppedFull() > dropsBefore); // at once: dropped records must not come back
-            limits.checkFreeSpace(size);
-            long seq = nextSeq;
-            long created = clock.millis();
-            segments.append(RecordCodec.encode(seq, created, payload), seq, created, segmentBytes);
-            nextSeq++;
-            return seq;
+            int written = hold.writeTo(this::write); // held ones first: the disk keeps sequence order
+            write(r);
+            trouble.recovered(written, hold.lost());
         } catch (IOException e) {
-            droppedDiskFull++;
-            String why = e.getMessage() != null ? e.getMessage() : e.getClass().getSimpleName();
-            throw new IOException("disk queue " + dir + ": a record of " + size + " bytes was not stored (" + why
-                    + "); it was dropped, and what is queued is intact", e);
+            trouble.failed(e, hold.maxBytes());
+            hold.add(r, peekedThrough);
+            trouble.lost(hold.lost());
         }
+        return r.seq();
+    }
+
+    private void write(Record r) throws IOException {
+        long size = RecordCodec.HEADER + (long) r.payload().length;
+        long dropsBefore = segments.droppedFull();
+        long droppedThroughBefore = segments.droppedThrough();
+        limits.makeRoom(segments, size, r.seq());
+        holdInFlightDrops(droppedThroughBefore, segments.droppedThrough());
+        segments.reclaim();
+        persistState(segments.droppedFull() > dropsBefore); // at once: dropped records must not come back
+        limits.checkFreeSpace(size);
+        long created = r.created().toEpochMilli();
+        segments.append(RecordCodec.encode(r.seq(), created, r.payload()), r.seq(), created, segmentBytes);
     }
 
     /** The oldest unacknowledged records, up to {@code max}, in sequence order; they stay queued. */
@@ -130,6 +168,9 @@ public final class DiskQueue implements AutoCloseable {
         try {
             pendingFrom = pendingTo + 1; // not acknowledged by the push that carried them: lost after all
             List<Record> out = segments.peek(max);
+            if (out.size() < max) {
+                out.addAll(hold.peek(max - out.size()));
+            }
             if (!out.isEmpty()) {
                 peekedFrom = out.get(0).seq();
                 peekedThrough = out.get(out.size() - 1).seq();
@@ -141,8 +182,11 @@ public final class DiskQueue implements AutoCloseable {
         }
     }
 
-    /** Acknowledges every record up to and including {@code seq}; whole acknowledged segments are deleted. */
-    public synchronized void ack(long seq) throws IOException {
+    /**
+     * Acknowledges every record up to and including {@code seq}; whole acknowledged segments are deleted. A segment
+     * the disk does not let go of now is deleted at the next start.
+     */
+    public synchronized void ack(long seq) {
         ensureOpen();
         if (seq >= nextSeq) {
             throw new IllegalArgumentException("ack " + seq + " is beyond the last sequence number appended, "
@@ -156,7 +200,12 @@ public final class DiskQueue implements AutoCloseable {
             }
             acked = seq;
             segments.advance(seq);
-            segments.reclaim();
+            hold.removeThrough(seq);
+            try {
+                segments.reclaim();
+            } catch (IOException e) {
+                trouble.failed(e, hold.maxBytes());
+            }
         }
         persistState(false);
     }
@@ -171,10 +220,17 @@ public final class DiskQueue implements AutoCloseable {
 
     /** What waits, how old it is, and what was lost and why. */
     public synchronized QueueStats stats() {
-        QueueStats s = segments.stats(droppedDiskFull, nextSeq);
-        long held = Math.max(0, pendingTo - pendingFrom + 1) + deliveredAfterDrop;
-        return new QueueStats(s.records(), s.bytes(), s.oldestCreated(), s.droppedFull() - held, s.droppedDiskFull(),
-                s.corruptSkipped(), s.tornTailBytesCut(), s.nextSeq());
+        QueueStats s = segments.stats(hold.lost(), nextSeq);
+        long pending = Math.max(0, pendingTo - pendingFrom + 1) + deliveredAfterDrop;
+        Record firstHeld = hold.first();
+        return new QueueStats(s.records() + hold.size(), s.bytes(), s.oldestCreated() != null || firstHeld == null
+                ? s.oldestCreated() : firstHeld.created(), s.droppedFull() - pending, s.droppedDiskFull(),
+                s.corruptSkipped(), s.tornTailBytesCut(), s.nextSeq(), hold.size(), hold.bytes());
+    }
+
+    /** Why the disk does not take batches, in a sentence saying what to do; null while it does. */
+    public String diskProblem() {
+        return trouble.problem();
     }
 
     /** Of the records just dropped, (before, through], those handed to the push loop are held (see pendingFrom). */
@@ -189,7 +245,10 @@ public final class DiskQueue implements AutoCloseable {
         }
     }
 
-    /** Writes a pending acknowledgement and closes the files. */
+    /**
+     * Writes a pending acknowledgement and the batches held in memory if the disk takes them now, and closes the
+     * files. Held batches it does not take are lost, counted (those never handed out for sending) and logged.
+     */
     @Override
     public void close() throws IOException {
         synchronized (this) {
@@ -198,6 +257,14 @@ public final class DiskQueue implements AutoCloseable {
             }
             closed = true;
             try {
+                trouble.recovered(hold.writeTo(this::write), hold.lost());
+            } catch (IOException e) {
+                int held = hold.size();
+                long never = hold.dropAll(peekedThrough);
+                LOG.warn("stopping with {} batches held in memory that the disk queue in {} could not take ({}): "
+                        + "lost, {} of them never sent", held, dir, e.getMessage(), never);
+            }
+            try {
                 persistState(true);
             } finally {
                 segments.close();
@@ -205,7 +272,8 @@ public final class DiskQueue implements AutoCloseable {
         }
     }
 
-    private void persistState(boolean force) throws IOException {
+    /** Writes the acknowledgement state (a failure is reported by {@link AckFile} and retried with the next change). */
+    private void persistState(boolean force) {
         ackFile.update(new AckFile.State(acked, segments.droppedThrough()));
         ackFile.flush(clock.millis(), force);
     }

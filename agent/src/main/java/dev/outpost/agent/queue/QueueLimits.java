@@ -66,8 +66,30 @@ final class QueueLimits {
     void checkFreeSpace(long size) throws IOException {
         long usable = minFreeBytes > 0 ? usableAfter(size) : Long.MAX_VALUE;
         if (usable < minFreeBytes) {
-            throw new IOException("the file system would have " + usable + " bytes usable after it, below the "
-                    + minFreeBytes + " bytes that must stay free");
+            throw new LowSpaceException(usable, store.getUsableSpace(), minFreeBytes);
+        }
+    }
+
+    /** Writing would leave less free space on the file system than {@code queue.min_free_bytes}. */
+    static final class LowSpaceException extends IOException {
+        private static final long serialVersionUID = 1L;
+        private final long free;
+        private final long minFree;
+
+        LowSpaceException(long usableAfter, long free, long minFree) {
+            super("the file system would have " + usableAfter + " bytes usable after it, below the " + minFree
+                    + " bytes that must stay free");
+            this.free = free;
+            this.minFree = minFree;
+        }
+
+        /** Usable bytes on the file system now, before the write. */
+        long free() {
+            return free;
+        }
+
+        long minFree() {
+            return minFree;
         }
     }
 

@@ -2,7 +2,9 @@ package dev.outpost.agent.queue;
 
 import java.io.Closeable;
 import java.io.IOException;
+import dev.outpost.wire.SecureFiles;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Instant;
 import java.util.ArrayDeque;
@@ -34,12 +36,13 @@ final class Segments implements Closeable {
 
     /**
      * Scans the directory and returns the next sequence number: {@code epochMillis} for a brand-new queue, else
-     * one past all on disk or acknowledged, burning one more after a cut tail (it may have been sent).
+     * one past all on disk or acknowledged, burning one more after a cut tail (it may have been sent). A directory
+     * that does not exist yet is a new queue.
      */
     long load(Optional<AckFile.State> state, long epochMillis) throws IOException {
         AckFile.State s = state.orElse(new AckFile.State(0, 0));
         droppedThrough = s.droppedThrough();
-        List<SegmentScanner.Result> scanned = SegmentScanner.scanAll(dir);
+        List<SegmentScanner.Result> scanned = Files.isDirectory(dir) ? SegmentScanner.scanAll(dir) : List.of();
         long lastSeq = 0;
         for (SegmentScanner.Result r : scanned) {
             Segment seg = r.segment();
@@ -55,7 +58,12 @@ final class Segments implements Closeable {
         long next = scanned.isEmpty() && state.isEmpty() ? epochMillis
                 : Math.max(s.floor(), lastSeq + (tailCut ? 1 : 0)) + 1;
         if (list.isEmpty() || tailCut) {
-            list.add(Segment.create(dir, next)); // its name keeps the next number on disk
+            try {
+                list.add(Segment.create(dir, next)); // its name keeps the next number on disk
+            } catch (IOException e) {
+                LOG.warn("cannot create a queue segment in {} now ({}); the next batch tries again", dir,
+                        e.getMessage());
+            }
         }
         reclaim();
         return next;
@@ -63,6 +71,10 @@ final class Segments implements Closeable {
 
     /** Writes a record to the newest segment, first rolling to a new one if it would grow past {@code roll}. */
     void append(ByteBuffer record, long seq, long created, int roll) throws IOException {
+        if (list.isEmpty()) {
+            SecureFiles.directory(dir, SecureFiles.PRIVATE_DIR); // it could not be created when the queue opened
+            list.add(Segment.create(dir, seq));
+        }
         Segment active = list.getLast();
         int size = record.remaining();
         if (active.size() > 0 && active.size() + size > roll) {
@@ -101,6 +113,9 @@ final class Segments implements Closeable {
      * is replaced by an empty one only if nothing waits in it; returns false if nothing could be freed.
      */
     boolean freeOldest(long nextSeq) throws IOException {
+        if (list.isEmpty()) {
+            return false;
+        }
         Segment oldest = list.getFirst();
         if (list.size() == 1) {
             if (oldest.index().hasLive() || oldest.size() == 0) {
@@ -118,7 +133,7 @@ final class Segments implements Closeable {
 
     /** The file bytes {@link #freeOldest} could delete: every segment but the newest, and that one if done. */
     long freeableBytes() {
-        Segment last = list.getLast();
+        Segment last = list.peekLast();
         return list.stream().filter(s -> s != last || !s.index().hasLive()).mapToLong(Segment::size).sum();
     }
 
@@ -176,7 +191,7 @@ final class Segments implements Closeable {
     QueueStats stats(long droppedDiskFull, long nextSeq) {
         Instant oldest = firstLive().map(s -> Instant.ofEpochMilli(s.index().headCreated())).orElse(null);
         return new QueueStats(records, bytes, oldest, droppedFull, droppedDiskFull, corruptSkipped,
-                tornTailBytesCut, nextSeq);
+                tornTailBytesCut, nextSeq, 0, 0);
     }
 
     long bytes() {

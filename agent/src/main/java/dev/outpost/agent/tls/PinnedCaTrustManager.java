@@ -31,7 +31,12 @@ public final class PinnedCaTrustManager extends X509ExtendedTrustManager {
     @Override
     public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        delegateFor(chain).checkServerTrusted(chain, authType, engine);
+        X509ExtendedTrustManager delegate = delegateFor(chain);
+        try {
+            delegate.checkServerTrusted(chain, authType, engine);
+        } catch (CertificateException e) {
+            throw HostnameMismatchException.explain(chain[0], engine.getPeerHost(), engine.getPeerPort(), e);
+        }
     }
 
     @Override

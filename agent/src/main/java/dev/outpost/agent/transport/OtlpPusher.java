@@ -9,7 +9,6 @@ import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpMethod;
 import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -31,8 +30,13 @@ public final class OtlpPusher implements Pusher {
     public record Batch(byte[] gzipped, String idempotencyKey) {
     }
 
-    /** What became of one batch: the result, the gateway's reason, its {@code Retry-After} and {@code Date}. */
-    public record Outcome(PushResult result, String reason, String retryAfter, String date) {
+    /**
+     * What became of one batch: the result, the gateway's reason, its {@code Retry-After} and {@code Date}, the HTTP
+     * status (0 when no answer came: the batch may or may not have been stored), and the gateway's
+     * {@code Outpost-Batch} and {@code Outpost-Watermark} (null when absent).
+     */
+    public record Outcome(PushResult result, String reason, String retryAfter, String date, int status, String batch,
+            String watermark) {
     }
 
     @Override
@@ -50,11 +54,12 @@ public final class OtlpPusher implements Pusher {
         List<Outcome> out = new ArrayList<>(batches.size());
         for (Response r : p.responses()) {
             out.add(new Outcome(classify(r.status()), "HTTP " + r.status()
-                    + (r.status() / 100 == 2 ? "" : ": " + statusMessage(r)), r.retryAfter(), r.date()));
+                    + (r.status() / 100 == 2 ? "" : ": " + statusMessage(r)), r.retryAfter(), r.date(), r.status(),
+                    r.batch(), r.watermark()));
         }
         while (out.size() < batches.size()) {
             String why = p.failure() == null ? "no response" : p.failure().getMessage();
-            out.add(new Outcome(PushResult.RETRY, why, null, null));
+            out.add(new Outcome(PushResult.RETRY, why, null, null, 0, null, null));
         }
         return out;
     }
@@ -83,7 +88,7 @@ public final class OtlpPusher implements Pusher {
                 CodedInputStream in = CodedInputStream.newInstance(r.body());
                 for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
                     if (tag == ((2 << 3) | 2)) {
-                        return in.readString();
+                        return PeerText.of(in.readString());
                     }
                     in.skipField(tag);
                 }
@@ -92,7 +97,7 @@ public final class OtlpPusher implements Pusher {
             }
             return "(no reason given)";
         }
-        return r.bodyText().isEmpty() ? "(no reason given)" : new String(r.body(), StandardCharsets.UTF_8).strip();
+        return r.body().length == 0 ? "(no reason given)" : r.bodyText();
     }
 
     /** Closes the connection, so the next push opens a new one. */

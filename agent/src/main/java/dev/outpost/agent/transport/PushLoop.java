@@ -25,7 +25,8 @@ public final class PushLoop implements Runnable {
     private final DiskQueue queue;
     private final Pusher pusher;
     private final Backoff backoff;
-    private final String agentId;
+    private final BatchKeys keys;
+    private final KeyRebase rebase;
     private final int maxInFlight;
     private final Clock clock;
     private final Consumer<PushLoop> onChange;
@@ -41,11 +42,17 @@ public final class PushLoop implements Runnable {
     private volatile long rejectedCount;
     private volatile long retries;
     private boolean failing;
+    /** The last error of the loop itself (not of a push), so that one repeated is logged without its stack trace. */
+    private String lastError;
+    private long repeats;
     private boolean work;
     private boolean retryNow;
 
-    /** Records the time to each accepted batch in {@code metrics}' {@code outpost.agent.push.duration}. */
-    public PushLoop(DiskQueue queue, Pusher pusher, Backoff backoff, String agentId, int maxInFlight, Clock clock,
+    /**
+     * Numbers batches with {@code keys} (moved past the gateway's watermark when it shows them to be behind) and
+     * records the time to each accepted batch in {@code metrics}' {@code outpost.agent.push.duration}.
+     */
+    public PushLoop(DiskQueue queue, Pusher pusher, Backoff backoff, BatchKeys keys, int maxInFlight, Clock clock,
             Metrics metrics, Consumer<PushLoop> onChange) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight " + maxInFlight + " must be at least 1");
@@ -53,11 +60,12 @@ public final class PushLoop implements Runnable {
         this.queue = queue;
         this.pusher = pusher;
         this.backoff = backoff;
-        this.agentId = agentId;
+        this.keys = keys;
         this.maxInFlight = maxInFlight;
         this.clock = clock;
         this.onChange = onChange;
         this.skew = new ClockSkew(clock);
+        this.rebase = new KeyRebase(keys, clock, skew);
         this.latency = metrics.histogram(AgentMeters.PUSH_DURATION);
     }
 
@@ -74,11 +82,20 @@ public final class PushLoop implements Runnable {
                 if (!sendAll(next)) {
                     return;
                 }
+                lastError = null;
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
                 return;
             } catch (IOException | RuntimeException e) {
-                LOG.error("push loop error; retrying in 1 s", e);
+                // A failing disk fails every read the same way: the stack trace once, then a line a minute.
+                String what = String.valueOf(e);
+                if (!what.equals(lastError)) {
+                    LOG.error("push loop error; retrying every second", e);
+                    lastError = what;
+                    repeats = 0;
+                } else if (++repeats % 60 == 0) {
+                    LOG.error("push loop error, {} times since: {}", repeats, what);
+                }
                 try {
                     sleep(Duration.ofSeconds(1));
                 } catch (InterruptedException ie) {
@@ -92,8 +109,11 @@ public final class PushLoop implements Runnable {
     /** Sends a window of batches; returns false if pushing must stop for good. */
     boolean sendAll(List<DiskQueue.Record> records) throws InterruptedException, IOException {
         List<OtlpPusher.Batch> batches = new ArrayList<>(records.size());
-        for (DiskQueue.Record r : records) {
-            batches.add(new OtlpPusher.Batch(r.payload(), agentId + ":" + r.seq()));
+        long[] keyNumbers = new long[records.size()];
+        for (int i = 0; i < records.size(); i++) {
+            DiskQueue.Record r = records.get(i);
+            keyNumbers[i] = keys.number(r.seq());
+            batches.add(new OtlpPusher.Batch(r.payload(), keys.agentId() + ":" + keyNumbers[i]));
         }
         long t0 = System.nanoTime();
         lastAttempt = clock.instant();
@@ -101,15 +121,18 @@ public final class PushLoop implements Runnable {
         Duration each = Duration.ofNanos((System.nanoTime() - t0) / records.size());
         long ack = -1;
         Duration wait = null;
+        boolean uncertain = false;
         for (int i = 0; i < records.size(); i++) {
             OtlpPusher.Outcome o = outcomes.get(i);
             DiskQueue.Record r = records.get(i);
+            String key = keys.agentId() + ":" + keyNumbers[i];
             lastResult = o.result() + " (" + o.reason() + ")";
             if (o.date() != null) {
                 lastDate = o.date();
                 skew.observe(o.date());
             }
             if (o.result() == PushResult.ACCEPTED) {
+                rebase.answered(keyNumbers[i], o.batch(), o.watermark());
                 latency.record(each.toNanos() / 1e9);
                 ack = r.seq();
                 sent++;
@@ -119,7 +142,7 @@ public final class PushLoop implements Runnable {
             if (o.result() == PushResult.REJECTED) {
                 ack = r.seq();
                 rejectedCount++;
-                LOG.error("gateway rejected batch {}:{} ({}); dropped it", agentId, r.seq(), o.reason());
+                LOG.error("gateway rejected batch {} ({}); dropped it", key, o.reason());
             } else if (o.result() == PushResult.DENIED) {
                 deniedReason = o.reason();
                 LOG.error("gateway refused this agent's identity ({}); stopped pushing, {} batches kept on disk",
@@ -128,10 +151,11 @@ public final class PushLoop implements Runnable {
                 retries++;
                 wait = backoff.nextDelay(o.retryAfter());
                 if (!failing || backoff.failures() % 10 == 0) {
-                    LOG.warn("push of {}:{} failed ({}); retrying in {} ms (attempt {}), {} batches queued", agentId,
-                            r.seq(), o.reason(), wait.toMillis(), backoff.failures(), queue.stats().records());
+                    LOG.warn("push of {} failed ({}); retrying in {} ms (attempt {}), {} batches queued", key,
+                            o.reason(), wait.toMillis(), backoff.failures(), queue.stats().records());
                 }
                 failing = true;
+                uncertain = o.status() == 0; // no answer: the gateway may have stored it; its retry keeps its key
             }
             // The gateway answers nothing after a failed request on a connection: resend the rest later.
             break;
@@ -139,6 +163,7 @@ public final class PushLoop implements Runnable {
         if (ack >= 0) {
             queue.ack(ack);
         }
+        rebase.windowEnded(ack, keyNumbers[keyNumbers.length - 1], uncertain, queue.stats().nextSeq());
         if (wait == null && deniedReason == null) {
             backoff.reset();
             if (failing) {

@@ -1,22 +1,32 @@
 package dev.outpost.agent.transport;
 
+import dev.outpost.wire.WireNames;
 import io.netty.buffer.ByteBufUtil;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
 import io.netty.handler.codec.http.HttpUtil;
-import java.nio.charset.StandardCharsets;
 
-/** A whole HTTP response, copied off the connection. */
-public record Response(int status, String contentType, String retryAfter, String date, boolean keepAlive, byte[] body) {
+/**
+ * A whole HTTP response, copied off the connection: the status, the headers the agent acts on ({@code batch} and
+ * {@code watermark} are the gateway's {@code Outpost-Batch} and {@code Outpost-Watermark}), and the body.
+ */
+public record Response(int status, String contentType, String retryAfter, String date, boolean keepAlive, byte[] body,
+        String batch, String watermark) {
+
+    /** A response without the gateway's batch headers (EST, or a receiver that is not an Outpost gateway). */
+    public Response(int status, String contentType, String retryAfter, String date, boolean keepAlive, byte[] body) {
+        this(status, contentType, retryAfter, date, keepAlive, body, null, null);
+    }
+
     static Response of(FullHttpResponse r) {
         return new Response(r.status().code(), r.headers().get(HttpHeaderNames.CONTENT_TYPE, ""),
                 r.headers().get(HttpHeaderNames.RETRY_AFTER), r.headers().get(HttpHeaderNames.DATE),
-                HttpUtil.isKeepAlive(r), ByteBufUtil.getBytes(r.content()));
+                HttpUtil.isKeepAlive(r), ByteBufUtil.getBytes(r.content()), r.headers().get(WireNames.BATCH_RESULT_HEADER),
+                r.headers().get(WireNames.WATERMARK_HEADER));
     }
 
-    /** The body as text, shortened and stripped of control characters, for a log line. */
+    /** The body as one bounded, escaped line for a log (see {@link PeerText}). */
     public String bodyText() {
-        String s = new String(body, StandardCharsets.UTF_8).strip().replaceAll("[\\p{Cntrl}&&[^\\n]]", "?");
-        return s.length() > 300 ? s.substring(0, 300) + "…" : s;
+        return PeerText.of(body);
     }
 }

@@ -9,6 +9,7 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import com.fasterxml.jackson.dataformat.yaml.YAMLMapper;
 import dev.outpost.wire.cli.ExitCodes;
 import java.io.IOException;
+import java.io.InputStream;
 import java.nio.file.AccessDeniedException;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
@@ -31,6 +32,11 @@ import java.util.Set;
 public final class ConfigLoader<T extends Record> {
     /** The exit status for configuration errors ({@code sysexits.h} EX_CONFIG). */
     public static final int EX_CONFIG = ExitCodes.CONFIG;
+    /**
+     * The largest config file read, in bytes. The commented defaults are about 5 KB; a file much larger is the wrong
+     * file, and parsing a few MiB would exhaust the agent's small heap.
+     */
+    public static final int MAX_FILE_BYTES = 64 * 1024;
 
     private final Class<T> type;
     private final String missingFileHint;
@@ -138,7 +144,16 @@ public final class ConfigLoader<T extends Record> {
             if (Files.isDirectory(file)) {
                 throw new ConfigException(List.of(file + ": is a directory, not a config file"));
             }
-            return Files.readAllBytes(file);
+            byte[] content;
+            try (InputStream in = Files.newInputStream(file)) {
+                content = in.readNBytes(MAX_FILE_BYTES + 1);
+            }
+            if (content.length > MAX_FILE_BYTES) {
+                throw new ConfigException(List.of(file + ": larger than " + MAX_FILE_BYTES + " bytes, the most a config "
+                        + "file may be (" + size(file) + "; the commented defaults are about 5 KB): check that it is "
+                        + "the right file, and remove what is not configuration"));
+            }
+            return content;
         } catch (NoSuchFileException e) {
             throw new ConfigException(List.of(file + ": no such file; " + missingFileHint));
         } catch (AccessDeniedException e) {
@@ -146,6 +161,15 @@ public final class ConfigLoader<T extends Record> {
                     + "program runs as"));
         } catch (IOException e) {
             throw new ConfigException(List.of(file + ": cannot be read: " + e.getMessage()));
+        }
+    }
+
+    /** The file's size as the error shows it, where it has one (not for a pipe or a device). */
+    private static String size(Path file) {
+        try {
+            return Files.isRegularFile(file) ? "it is " + Files.size(file) + " bytes" : "it is not a regular file";
+        } catch (IOException e) {
+            return "its size is unknown";
         }
     }
 

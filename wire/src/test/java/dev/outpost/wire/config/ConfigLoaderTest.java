@@ -58,6 +58,31 @@ class ConfigLoaderTest {
     }
 
     @Test
+    void aFileOfSomeMegabytesIsRefusedUnreadWithItsSize() throws Exception {
+        // Valid YAML (a comment line repeated): without the bound it parses, and in the agent's 16 MiB heap it ran
+        // out of memory.
+        String big = SERVER + "# padding\n".repeat(300_000);
+        assertEquals("FILE: larger than 65536 bytes, the most a config file may be (it is " + big.length()
+                + " bytes; the commented defaults are about 5 KB): check that it is the right file, and remove what "
+                + "is not configuration", errors(big, Map.of()));
+    }
+
+    @Test
+    void aFileJustWithinTheBoundIsRead() throws Exception {
+        String padded = SERVER + "#".repeat(ConfigLoader.MAX_FILE_BYTES - SERVER.length() - 1) + "\n";
+        assertEquals(ConfigLoader.MAX_FILE_BYTES, padded.length());
+        assertEquals(SampleConfig.defaults("https://gw.example.com:8443"), loader.load(write(padded), Map.of()));
+    }
+
+    @Test
+    void aDeviceThatNeverEndsIsRefusedAfterTheBound() {
+        ConfigException e = assertThrows(ConfigException.class, () -> loader.load(Path.of("/dev/zero"), Map.of()));
+        assertEquals("/dev/zero: larger than 65536 bytes, the most a config file may be (it is not a regular file; "
+                + "the commented defaults are about 5 KB): check that it is the right file, and remove what is not "
+                + "configuration", e.getMessage());
+    }
+
+    @Test
     void missingRequiredKeyNamesFile() throws Exception {
         assertEquals("FILE: server: missing; set it to the gateway's URL, e.g. \"https://gateway.example.com:8443\"",
                 errors("", Map.of()));
