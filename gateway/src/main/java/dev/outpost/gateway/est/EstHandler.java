@@ -180,7 +180,7 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
 
     static FullHttpResponse certs(Responses responses, HttpResponseStatus status, List<X509Certificate> certs) {
         FullHttpResponse r = responses.of(status, Pkcs7.CERTS_ONLY, Pkcs7.certsOnlyBase64(certs));
-        r.headers().set("content-transfer-encoding", "base64");
+        r.headers().set(HttpHeaderNames.CONTENT_TRANSFER_ENCODING, "base64");
         return r;
     }
 

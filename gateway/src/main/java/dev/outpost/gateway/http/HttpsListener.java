@@ -20,8 +20,8 @@ import org.slf4j.Logger;
 
 /**
  * One HTTPS listener. Pipeline, in order: TLS (nothing is read before the handshake succeeds), idle timeout,
- * HTTP codec with bounded line and header sizes, size-bounded aggregator, then the handler on a blocking
- * executor so that database and disk work never stalls the I/O threads.
+ * HTTP codec with bounded line and header sizes, canonical header names on the way out, size-bounded aggregator,
+ * then the handler on a blocking executor so that database and disk work never stalls the I/O threads.
  */
 public final class HttpsListener implements AutoCloseable {
     public static final int MAX_INITIAL_LINE = 4096;
@@ -54,6 +54,7 @@ public final class HttpsListener implements AutoCloseable {
                                 .addLast("handshake-log", new HandshakeLogger(name, log))
                                 .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
                                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
+                                .addLast("header-case", new CanonicalHeaderNames())
                                 .addLast("aggregate", new BoundedAggregator(maxBodyBytes, log, name))
                                 .addLast(blocking, "handler", handlers.get());
                     }

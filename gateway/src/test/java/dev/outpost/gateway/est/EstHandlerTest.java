@@ -7,6 +7,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.http.BoundedAggregator;
+import dev.outpost.gateway.http.CanonicalHeaderNames;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.store.AuditEntry;
 import dev.outpost.gateway.store.AuditEvent;
@@ -73,7 +74,7 @@ class EstHandlerTest {
     }
 
     String exchange(byte[] request) {
-        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192), new CanonicalHeaderNames(),
                 new BoundedAggregator(16 * 1024, LoggerFactory.getLogger("test"), "EST"),
                 new EstHandler(ca, enrollments, new Responses(Clock.systemUTC()), "outpost.local", Duration.ofHours(24),
                         limiter, new Reenroll(ca, new Renewals(db, renewalClock), new Responses(renewalClock),
@@ -122,9 +123,9 @@ class EstHandlerTest {
     void cacertsIsABase64Pkcs7WithTheCa() throws Exception {
         String r = exchange("GET /.well-known/est/cacerts HTTP/1.1\r\nHost: gw\r\n\r\n");
         assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
-        assertTrue(r.contains("content-type: application/pkcs7-mime; smime-type=certs-only\r\n"), r);
-        assertTrue(r.contains("content-transfer-encoding: base64\r\n"), r);
-        assertTrue(r.contains("date: "), "Date header for clock-skew checks");
+        assertTrue(r.contains("Content-Type: application/pkcs7-mime; smime-type=certs-only\r\n"), r);
+        assertTrue(r.contains("Content-Transfer-Encoding: base64\r\n"), r);
+        assertTrue(r.contains("Date: "), "Date header for clock-skew checks");
         assertEquals(List.of(ca.certificate()), certs(r));
         // RFC 7030 section 3.2.2: an optional CA label
         assertEquals(List.of(ca.certificate()), certs(exchange("GET /.well-known/est/outpost/cacerts HTTP/1.1\r\n\r\n")));
@@ -144,7 +145,7 @@ class EstHandlerTest {
     void noCredentialsGetABasicChallenge() throws Exception {
         String r = exchange(enrollRequest(null, csr(), "application/pkcs10"));
         assertTrue(r.startsWith("HTTP/1.1 401 Unauthorized\r\n"), r);
-        assertTrue(r.contains("www-authenticate: Basic realm=\"outpost-est\", charset=\"UTF-8\"\r\n"), r);
+        assertTrue(r.contains("WWW-Authenticate: Basic realm=\"outpost-est\", charset=\"UTF-8\"\r\n"), r);
     }
 
     @Test
@@ -178,7 +179,7 @@ class EstHandlerTest {
         assertTrue(exchange("GET /.well-known/est/serverkeygen HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 Not Found"));
         assertTrue(exchange("GET /etc/passwd HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 Not Found"));
         String r = exchange("DELETE /.well-known/est/cacerts HTTP/1.1\r\n\r\n");
-        assertTrue(r.startsWith("HTTP/1.1 405 Method Not Allowed") && r.contains("allow: GET"), r);
+        assertTrue(r.startsWith("HTTP/1.1 405 Method Not Allowed") && r.contains("Allow: GET"), r);
         assertTrue(exchange("GARBAGE\r\n\r\n").startsWith("HTTP/1.1 400 Bad Request"));
     }
 
@@ -196,7 +197,7 @@ class EstHandlerTest {
         }
         String limited = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
         assertTrue(limited.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), limited);
-        assertTrue(limited.contains("retry-after: 10\r\n"), limited);
+        assertTrue(limited.contains("Retry-After: 10\r\n"), limited);
         assertEquals("too many failed enrollment attempts with this token or from this address; retry in 10 s\n",
                 body(limited));
         List<String> bursts = AuditLog.all(db).stream().filter(e -> e.event().kind().equals(AuditEvent.AUTH_BURST))
@@ -206,7 +207,7 @@ class EstHandlerTest {
                 + "authentication: source embedded is limited"), bursts);
 
         fake.advance(Duration.ofSeconds(4));
-        assertTrue(exchange(enrollRequest(basic(t), csr(), "application/pkcs10")).contains("retry-after: 6\r\n"));
+        assertTrue(exchange(enrollRequest(basic(t), csr(), "application/pkcs10")).contains("Retry-After: 6\r\n"));
         fake.advance(Duration.ofSeconds(6));
         String ok = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
         assertTrue(ok.startsWith("HTTP/1.1 200 OK\r\n"), ok);
