@@ -1,10 +1,11 @@
 package dev.outpost.gateway;
 
 import dev.outpost.gateway.ca.CaFiles;
-import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.config.GatewayConfig;
+import dev.outpost.gateway.config.SameKeyRenewal;
 import dev.outpost.gateway.est.EstHandler;
+import dev.outpost.gateway.est.Issuance;
 import dev.outpost.gateway.est.Reenroll;
 import dev.outpost.gateway.http.GraceTrustManager;
 import dev.outpost.gateway.est.FailedAuthLimiter;
@@ -23,6 +24,7 @@ import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.Renewals;
+import dev.outpost.gateway.store.RolloverRecord;
 import dev.outpost.gateway.store.TokenHasher;
 import dev.outpost.gateway.store.Watermarks;
 import io.netty.channel.EventLoopGroup;
@@ -78,9 +80,6 @@ public final class GatewayRuntime implements AutoCloseable {
             throws IOException, InterruptedException {
         SecureRandom random = new SecureRandom();
         MasterKey master = MasterKey.load(MasterKey.location(dir.root(), env), random);
-        CertificateAuthority ca = new CaFiles(dir.root()).load(master, clock, random);
-        ServerCertificate.Material server = ServerCertificate.loadOrIssue(dir, ca, config.serverCert().hostnames(),
-                clock, random);
         Database db = Database.open(dir.database());
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gw-accept"),
                 NioIoHandler.newFactory());
@@ -90,6 +89,11 @@ public final class GatewayRuntime implements AutoCloseable {
         MetricSink sink = null;
         HttpsListener est = null;
         try {
+            RolloverRecord rollover = new RolloverRecord(db, clock);
+            LiveAuthorities cas = LiveAuthorities.load(new CaRollover(new CaFiles(dir.root()), master, rollover,
+                    config.ca().agentCertValidity(), config.ca().renewalGrace(), clock, random), rollover);
+            ServerCertificate.Material server = ServerCertificate.loadOrIssue(dir, cas.get(),
+                    config.serverCert().hostnames(), clock, random);
             Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), random), clock, random);
             sink = new FileSink(dir.root().resolve(config.sink().file().dir()), config.sink().file().maxFileBytes(),
                     config.sink().file().maxFiles(), clock);
@@ -97,18 +101,19 @@ public final class GatewayRuntime implements AutoCloseable {
             committer.recover();
             Maintenance maintenance = new Maintenance(dir.maintenance());
             Responses responses = new Responses(clock);
-            ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate(),
-                    new GraceTrustManager(ca.certificate(), clock));
-            ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), ca.certificate());
-            ServerCertificateRenewer renewer = new ServerCertificateRenewer(dir, ca, config.serverCert().hostnames(),
+            ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), cas.get().trusted(),
+                    new GraceTrustManager(() -> cas.get().trusted(), clock));
+            ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), cas.get().trusted());
+            ServerCertificateRenewer renewer = new ServerCertificateRenewer(dir, cas, config.serverCert().hostnames(),
                     server, List.of(estTls, ingestTls), clock, random);
-            Reenroll reenroll = new Reenroll(ca, new Renewals(db, clock), responses, config.ca().trustDomain(),
-                    config.ca().agentCertValidity(), config.ca().renewalGrace(), clock);
+            cas.onChange(renewer::check);
+            Issuance issuance = new Issuance(cas, config.ca());
+            Reenroll reenroll = new Reenroll(issuance, new Renewals(db, clock,
+                    config.ca().sameKeyRenewal() == SameKeyRenewal.ALLOW), responses, clock);
             FailedAuthLimiter limiter = new FailedAuthLimiter(config.est().failedAuthBurst(),
                     config.est().failedAuthRefill(), clock);
             est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls, 16 * 1024, blocking,
-                    () -> new EstHandler(ca, enrollments, responses, config.ca().trustDomain(),
-                            config.ca().agentCertValidity(), limiter, reenroll), LOG);
+                    () -> new EstHandler(issuance, enrollments, responses, limiter, reenroll), LOG);
             AgentGate gate = new CachedDenyList(new AgentRegistry(db, clock)::denied, clock, DENY_LIST_MAX_AGE);
             IngestConnections connections = new IngestConnections(gate, clock);
             HttpsListener ing = HttpsListener.bind("ingest", config.ingest().listen(), boss, workers, ingestTls,
@@ -121,12 +126,15 @@ public final class GatewayRuntime implements AutoCloseable {
             long renewalMinutes = ServerCertificateRenewer.CHECK_INTERVAL.toMinutes();
             blocking.scheduleAtFixedRate(renewer::check, renewalMinutes, renewalMinutes,
                     java.util.concurrent.TimeUnit.MINUTES);
+            // On the blocking group: a rollover step writes CA files and the database.
+            long refresh = LiveAuthorities.REFRESH.toMillis();
+            blocking.scheduleAtFixedRate(cas::refresh, refresh, refresh, java.util.concurrent.TimeUnit.MILLISECONDS);
             LOG.info("EST listening on https://{}{}", hostPort(est.address()), dev.outpost.wire.WireNames.EST_BASE);
             LOG.info("ingest listening on https://{}{}", hostPort(ing.address()),
                     dev.outpost.wire.WireNames.OTLP_METRICS_PATH);
             LOG.info("CA pin {}; server certificate for {} valid until {}, to be renewed at {}",
-                    dev.outpost.wire.CaPin.of(ca.certificate()), config.serverCert().hostnames(), server.notAfter(),
-                    ServerCertificate.renewAt(server));
+                    dev.outpost.wire.CaPin.of(cas.get().issuer().certificate()), config.serverCert().hostnames(),
+                    server.notAfter(), ServerCertificate.renewAt(server));
             return new GatewayRuntime(boss, workers, blocking, db, sink, committer, est, ing, renewer);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (est != null) {

@@ -73,7 +73,7 @@ class IngestOverTlsTest {
         blocking = new DefaultEventExecutorGroup(2);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
                 new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
-                        ca.certificate()), 64 * 1024, blocking,
+                        List.of(ca.certificate())), 64 * 1024, blocking,
                 () -> new IngestHandler(committer, maintenance, new Responses(clock), 1 << 20, gate, connections),
                 LoggerFactory.getLogger("test"));
         client = agentTls(A);
