@@ -60,10 +60,11 @@ public final class GatewayRuntime implements AutoCloseable {
     private final HttpsListener est;
     private final HttpsListener ingest;
     private final ServerCertificateRenewer serverCertificate;
+    private final LiveAuthorities authorities;
 
     private GatewayRuntime(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Database db,
             MetricSink sink, BatchCommitter committer, HttpsListener est, HttpsListener ingest,
-            ServerCertificateRenewer serverCertificate) {
+            ServerCertificateRenewer serverCertificate, LiveAuthorities authorities) {
         this.boss = boss;
         this.workers = workers;
         this.blocking = blocking;
@@ -73,6 +74,7 @@ public final class GatewayRuntime implements AutoCloseable {
         this.est = est;
         this.ingest = ingest;
         this.serverCertificate = serverCertificate;
+        this.authorities = authorities;
     }
 
     /** Starts serving; on failure everything already opened is closed again. */
@@ -135,7 +137,7 @@ public final class GatewayRuntime implements AutoCloseable {
             LOG.info("CA pin {}; server certificate for {} valid until {}, to be renewed at {}",
                     dev.outpost.wire.CaPin.of(cas.get().issuer().certificate()), config.serverCert().hostnames(),
                     server.notAfter(), ServerCertificate.renewAt(server));
-            return new GatewayRuntime(boss, workers, blocking, db, sink, committer, est, ing, renewer);
+            return new GatewayRuntime(boss, workers, blocking, db, sink, committer, est, ing, renewer, cas);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (est != null) {
                 est.close();
@@ -160,6 +162,11 @@ public final class GatewayRuntime implements AutoCloseable {
     /** The renewal of the server certificate that runs every {@link ServerCertificateRenewer#CHECK_INTERVAL}. */
     ServerCertificateRenewer serverCertificate() {
         return serverCertificate;
+    }
+
+    /** The CAs in use, refreshed every {@link LiveAuthorities#REFRESH}. */
+    LiveAuthorities authorities() {
+        return authorities;
     }
 
     private static String hostPort(InetSocketAddress a) {
