@@ -13,19 +13,14 @@ import javax.net.ssl.X509ExtendedTrustManager;
 /**
  * First contact with a gateway, before any CA is trusted: the server's chain must contain a CA certificate
  * whose key has the pin given out of band, and the server certificate must validate (PKIX, hostname) against
- * that CA alone. The CA found is remembered so that enrollment can store it.
+ * that CA alone. Enrollment then takes the CA bundle from {@code cacerts} on that connection (see
+ * {@link TrustBundle#pinned}).
  */
 public final class PinnedCaTrustManager extends X509ExtendedTrustManager {
     private final CaPin pin;
-    private volatile X509Certificate pinnedCa;
 
     public PinnedCaTrustManager(CaPin pin) {
         this.pin = pin;
-    }
-
-    /** The CA certificate that matched the pin, once a handshake has succeeded. */
-    public X509Certificate pinnedCa() {
-        return pinnedCa;
     }
 
     @Override
@@ -48,9 +43,7 @@ public final class PinnedCaTrustManager extends X509ExtendedTrustManager {
     private X509ExtendedTrustManager delegateFor(X509Certificate[] chain) throws CertificateException {
         for (X509Certificate c : chain) {
             if (c.getBasicConstraints() >= 0 && pin.matches(c)) {
-                X509ExtendedTrustManager tm = trusting(c);
-                pinnedCa = c;
-                return tm;
+                return trusting(c);
             }
         }
         throw new CertificateException("the server's CA does not match the pin " + pin
