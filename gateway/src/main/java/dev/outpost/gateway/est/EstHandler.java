@@ -125,8 +125,9 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     private FullHttpResponse enroll(ChannelHandlerContext ctx, FullHttpRequest req) {
         String[] credentials = BasicAuth.parse(req.headers().get(HttpHeaderNames.AUTHORIZATION));
         if (credentials == null) {
-            return challenge(responses.text(HttpResponseStatus.UNAUTHORIZED, "enrollment needs a token as HTTP Basic "
-                    + "credentials (user = token id, opt_<id> or <id>; password = its secret)"));
+            // The challenge of RFC 7030 section 3.2.3, without a body: Bouncy Castle's EST client fails on a challenge
+            // whose body it has not read ("Stream closed before limit fully read").
+            return challenge(responses.of(HttpResponseStatus.UNAUTHORIZED, "text/plain; charset=utf-8", new byte[0]));
         }
         String user = credentials[0];
         String tokenId = user.startsWith(WireNames.TOKEN_PREFIX) ? user.substring(WireNames.TOKEN_PREFIX.length()) : user;

@@ -158,6 +158,8 @@ class EstHandlerTest {
         String r = exchange(enrollRequest(null, csr(), "application/pkcs10"));
         assertTrue(r.startsWith("HTTP/1.1 401 Unauthorized\r\n"), r);
         assertTrue(r.contains("WWW-Authenticate: Basic realm=\"outpost-est\", charset=\"UTF-8\"\r\n"), r);
+        assertTrue(r.contains("Content-Length: 0\r\n") && body(r).isEmpty(), "a challenge without a body, which "
+                + "Bouncy Castle's EST client needs: " + r);
     }
 
     @Test
