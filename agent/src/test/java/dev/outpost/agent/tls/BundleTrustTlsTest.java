@@ -118,6 +118,19 @@ class BundleTrustTlsTest {
     }
 
     @Test
+    void afterTheSwitchEitherPinStillEnrolls() throws Exception {
+        serve(cas.fresh, cas.newWithOld, cas.old);
+        for (X509Certificate pinned : List.of(cas.old, cas.fresh)) {
+            var ctx = TlsSettings.anonymous(new PinnedCaTrustManager(CaPin.of(pinned)));
+            try (HttpsClient http = new HttpsClient(URI.create("https://127.0.0.1:" + server.getLocalPort()),
+                    () -> ctx, group, Duration.ofSeconds(10))) {
+                assertEquals(204, http.exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
+                        Unpooled.EMPTY_BUFFER)).status(), "the pin of " + pinned.getSubjectX500Principal());
+            }
+        }
+    }
+
+    @Test
     void anAgentThatMissedTheWholeRolloverIsToldWhatToDo() throws Exception {
         serve(cas.fresh, cas.fresh);
         assertEquals(204, request(List.of(cas.fresh)));
