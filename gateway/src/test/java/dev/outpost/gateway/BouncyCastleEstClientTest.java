@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.gateway.ca.CertificateAuthority;
-import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.TokenHasher;
@@ -24,7 +23,6 @@ import java.security.spec.ECGenParameterSpec;
 import java.security.spec.RSAKeyGenParameterSpec;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import javax.net.ssl.KeyManagerFactory;
@@ -63,9 +61,7 @@ class BouncyCastleEstClientTest {
 
     void start(Map<String, String> settings) throws Exception {
         ca = TestGatewayDir.createCa(root, clock, random);
-        Map<String, String> env = new HashMap<>(TestGatewayDir.LOOPBACK);
-        env.putAll(settings);
-        gateway = GatewayRuntime.start(new GatewayDir(root), GatewayConfig.defaults(env), env, clock);
+        gateway = TestGatewayDir.serve(root, settings, clock);
     }
 
     @AfterEach

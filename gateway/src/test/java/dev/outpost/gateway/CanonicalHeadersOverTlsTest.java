@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.ca.CertificateAuthority;
-import dev.outpost.gateway.config.GatewayConfig;
 import java.io.ByteArrayOutputStream;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
@@ -17,6 +16,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.regex.Pattern;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -43,8 +43,7 @@ class CanonicalHeadersOverTlsTest {
     @BeforeEach
     void start() throws Exception {
         ca = TestGatewayDir.createCa(root, clock, random);
-        gateway = GatewayRuntime.start(new GatewayDir(root), GatewayConfig.defaults(TestGatewayDir.LOOPBACK),
-                TestGatewayDir.LOOPBACK, clock);
+        gateway = TestGatewayDir.serve(root, Map.of(), clock);
     }
 
     @AfterEach

@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.cli.GatewayCli;
-import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.store.AgentRegistry;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.wire.CaPin;
@@ -19,6 +18,7 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -44,8 +44,7 @@ class CurlOpensslEstTest {
     @BeforeEach
     void start() throws Exception {
         ca = TestGatewayDir.createCa(root, clock, new SecureRandom());
-        gateway = GatewayRuntime.start(new GatewayDir(root), GatewayConfig.defaults(TestGatewayDir.LOOPBACK),
-                TestGatewayDir.LOOPBACK, clock);
+        gateway = TestGatewayDir.serve(root, Map.of(), clock);
     }
 
     @AfterEach

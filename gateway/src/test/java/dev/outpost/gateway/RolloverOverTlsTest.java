@@ -9,7 +9,6 @@ import dev.outpost.gateway.ca.CaFiles;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.cli.GatewayCli;
-import dev.outpost.gateway.config.GatewayConfig;
 import java.io.ByteArrayInputStream;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
@@ -29,6 +28,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
 import java.util.List;
+import java.util.Map;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLSocket;
@@ -56,8 +56,7 @@ class RolloverOverTlsTest {
     @BeforeEach
     void start() throws Exception {
         old = TestGatewayDir.createCa(root, clock, random);
-        gateway = GatewayRuntime.start(new GatewayDir(root), GatewayConfig.defaults(TestGatewayDir.LOOPBACK),
-                TestGatewayDir.LOOPBACK, clock);
+        gateway = TestGatewayDir.serve(root, Map.of(), clock);
     }
 
     @AfterEach

@@ -1,14 +1,9 @@
 package dev.outpost.agent.tls;
 
 import dev.outpost.wire.CaPin;
-import java.net.Socket;
-import java.security.GeneralSecurityException;
-import java.security.KeyStore;
 import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
@@ -17,43 +12,19 @@ import javax.net.ssl.X509ExtendedTrustManager;
  * {@link UntrustedGatewayException} saying which CA the gateway presented and what to do, since it usually means
  * that the gateway's CA was replaced while this host was away.
  */
-final class BundleTrustManager extends X509ExtendedTrustManager {
+final class BundleTrustManager extends ServerTrust {
     private final List<X509Certificate> trusted;
     private final X509ExtendedTrustManager pkix;
 
     BundleTrustManager(List<X509Certificate> trusted) throws CertificateException {
         this.trusted = List.copyOf(trusted);
-        try {
-            KeyStore ks = KeyStore.getInstance(KeyStore.getDefaultType());
-            ks.load(null, null);
-            for (int i = 0; i < this.trusted.size(); i++) {
-                ks.setCertificateEntry("outpost-ca-" + i, this.trusted.get(i));
-            }
-            TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-            tmf.init(ks);
-            this.pkix = (X509ExtendedTrustManager) tmf.getTrustManagers()[0];
-        } catch (GeneralSecurityException | java.io.IOException e) {
-            throw new CertificateException("cannot build a trust manager for the CA bundle", e);
-        }
+        this.pkix = pkix(this.trusted);
     }
 
     @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
+    X509ExtendedTrustManager delegateFor(X509Certificate[] chain) throws CertificateException {
         anchored(chain);
-        pkix.checkServerTrusted(chain, authType, engine);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        anchored(chain);
-        pkix.checkServerTrusted(chain, authType, socket);
-    }
-
-    @Override
-    public void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("hostname verification needs an SSLEngine");
+        return pkix;
     }
 
     private void anchored(X509Certificate[] chain) throws CertificateException {
@@ -76,27 +47,5 @@ final class BundleTrustManager extends X509ExtendedTrustManager {
                 + TrustBundle.pins(trusted) + ". If the gateway's CA was replaced (a CA rollover completed while this "
                 + "host was off, or a new gateway), enroll this host again with a new token and the gateway's current "
                 + "pin (`outpost-gateway pin`); else check that the server URL names this agent's gateway");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, Socket socket)
-            throws CertificateException {
-        throw new CertificateException("the agent accepts no client connections");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
-            throws CertificateException {
-        throw new CertificateException("the agent accepts no client connections");
-    }
-
-    @Override
-    public void checkClientTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("the agent accepts no client connections");
-    }
-
-    @Override
-    public X509Certificate[] getAcceptedIssuers() {
-        return trusted.toArray(X509Certificate[]::new);
     }
 }
