@@ -75,18 +75,17 @@ fi
 QS_SINK_BEFORE=$(ol_sink_bytes "$QS_METRICS")
 ol_agent_start "$QS_AGENT/agent.yaml" "$QS_DIR/agent.log"
 ol_wait_for_push "$QS_METRICS" "$QS_SINK_BEFORE" 30 "$QS_DIR/agent.log" "$QS_DIR/gateway.log"
-if [ -n "$QS_DURATION" ]; then
-    "$OL_GATEWAY_BIN" watch --dir "$QS_GATEWAY" </dev/null &
-    OL_WATCH_PID=$!
-    QS_END=$((SECONDS + QS_DURATION))
-    while [ "$SECONDS" -lt "$QS_END" ]; do
-        ol_require_running "$QS_DIR/agent.log" "$QS_DIR/gateway.log"
-        ol_require_alive "$OL_WATCH_PID" "outpost-gateway watch" ""
-        sleep 1
-    done
-    exit 0
-fi
-"$OL_GATEWAY_BIN" watch --dir "$QS_GATEWAY"
-QS_RC=$?
-[ "$QS_RC" -eq 0 ] || [ "$QS_RC" -eq 130 ] || ol_fail "outpost-gateway watch exited with status $QS_RC"
+# The view runs in the background so that Ctrl-C reaches this script's trap at once (which stops the view, the
+# agent and the gateway); it redraws in place when this script's output is a terminal.
+QS_REDRAW=
+[ -t 1 ] && QS_REDRAW=--redraw
+"$OL_GATEWAY_BIN" watch --dir "$QS_GATEWAY" $QS_REDRAW </dev/null &
+OL_WATCH_PID=$!
+QS_END=
+[ -z "$QS_DURATION" ] || QS_END=$((SECONDS + QS_DURATION))
+while [ -z "$QS_END" ] || [ "$SECONDS" -lt "$QS_END" ]; do
+    ol_require_running "$QS_DIR/agent.log" "$QS_DIR/gateway.log"
+    ol_require_alive "$OL_WATCH_PID" "outpost-gateway watch" ""
+    sleep 0.2
+done
 exit 0

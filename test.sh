@@ -1,17 +1,20 @@
 #!/usr/bin/env bash
-# test.sh: runs every test — unit tests, both programs end to end on loopback, the chaos test, the checks
+# test.sh: runs every test — unit tests, both programs end to end on loopback (also into a real Prometheus and
+# VictoriaMetrics, which the tests start themselves), the chaos test, the alerting rules (promtool), the checks
 # of the packages and units with the distributions' own tools, and the packages under a real systemd in a
 # Debian 12 container (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh
 # (two clean builds of the working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm,
-# lintian, rpmlint, shellcheck, systemd-nspawn, debootstrap, git, and curl and openssl for the EST test that
-# follows RFC 7030's examples) are installed from Debian's apt first when missing, as root or through sudo.
+# lintian, rpmlint, shellcheck, systemd-nspawn, debootstrap, git, prometheus with promtool, victoria-metrics, and
+# curl and openssl for the EST test that follows RFC 7030's examples) are installed from Debian's apt first when
+# missing, as root or through sudo; no service is started.
 # Extra arguments go to Maven, e.g. ./test.sh -pl agent; with any, the reproducibility check is left out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 missing=()
 for tool in systemd-analyze:systemd dpkg-deb:dpkg rpm:rpm lintian:lintian rpmlint:rpmlint shellcheck:shellcheck \
-    systemd-nspawn:systemd-container debootstrap:debootstrap git:git curl:curl openssl:openssl; do
+    systemd-nspawn:systemd-container debootstrap:debootstrap git:git prometheus:prometheus promtool:prometheus \
+    victoria-metrics:victoria-metrics curl:curl openssl:openssl; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 # debootstrap checks the Debian archive's signatures with it.
@@ -28,7 +31,16 @@ if [ ${#missing[@]} -gt 0 ]; then
     echo "test.sh: installing ${missing[*]} from apt" >&2
     export DEBIAN_FRONTEND=noninteractive
     $sudo apt-get update -qq
+    # The stores the tests use are started by the tests themselves, on loopback: keep apt from starting their
+    # system services (policy-rc.d exit 101 = "not allowed").
+    policy=
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null
+        $sudo chmod 755 "$policy"
+    fi
     $sudo apt-get install -y -qq "${missing[@]}" >/dev/null
+    [ -z "$policy" ] || $sudo rm -f "$policy"
 fi
 mvn -B verify "$@"
 [ $# -eq 0 ] || exit 0

@@ -266,14 +266,15 @@ ol_agent_start() {
     OL_AGENT_PID=$!
 }
 
-# ol_sink_bytes METRICS_DIR: bytes in the file sink's NDJSON files.
+# ol_sink_bytes METRICS_DIR: bytes in the file sink's files (one directory per org, gzip or plain NDJSON).
 ol_sink_bytes() {
-    cat "$1"/metrics-*.ndjson 2>/dev/null | wc -c
+    cat "$1"/*/metrics-*.ndjson* 2>/dev/null | wc -c
 }
 
-# ol_sink_batches METRICS_DIR: distinct batch ids in the file sink (one per agent collection cycle).
+# ol_sink_batches METRICS_DIR: distinct batch ids in the file sink (one per agent collection cycle): the
+# "batch" of each batch's resource line.
 ol_sink_batches() {
-    cat "$1"/metrics-*.ndjson 2>/dev/null | grep -o '"batch":"[^"]*"' | sort -u | wc -l
+    zcat -f "$1"/*/metrics-*.ndjson* 2>/dev/null | grep '"resource":' | grep -o '"batch":"[^"]*"' | sort -u | wc -l
 }
 
 # ol_require_running AGENT_LOG GATEWAY_LOG: fails if the agent or the gateway has stopped.

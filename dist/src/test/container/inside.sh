@@ -176,10 +176,11 @@ agent_install_sh() {
 agent_metrics_no_listener() {
     step "agent: metrics at the gateway, no listening socket"
     wait_until 90 "system.cpu.time of $agent, host $host, in the gateway's file sink" has_metric "$agent" system.cpu.time
-    for metric in system.memory.usage system.filesystem.usage system.network.io system.process.count system.uptime; do
+    for metric in system.memory.usage system.filesystem.usage system.network.io system.network.connections \
+            system.processes.count system.uptime; do
         has_metric "$agent" "$metric" || fail "no $metric from $agent at the gateway"
     done
-    ok "memory, filesystem, network, process count and uptime reported (the unit's ProtectProc leaves /proc readable)"
+    ok "memory, filesystem, network, TCP connections, process counts and uptime reported (the unit's ProtectProc leaves /proc readable)"
     expect "agent process's listening sockets (ss, this whole network namespace)" "" "$(listening "$agent_pid")"
     [ -n "$(listening "$gateway_pid")" ] || fail "ss shows no listening socket of the gateway either: the check is blind"
     ok "the same ss shows the gateway's listening sockets"

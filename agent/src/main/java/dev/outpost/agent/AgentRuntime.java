@@ -5,6 +5,7 @@ import dev.outpost.agent.collect.OshiHostProbe;
 import dev.outpost.agent.config.AgentConfig;
 import dev.outpost.agent.enroll.EstRenewal;
 import dev.outpost.agent.enroll.Renewer;
+import dev.outpost.agent.metrics.Metrics;
 import dev.outpost.agent.otlp.OtlpEncoder;
 import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.queue.QueueStats;
@@ -17,7 +18,6 @@ import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
 import dev.outpost.wire.Durations;
-import io.micrometer.core.instrument.MeterRegistry;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
@@ -69,8 +69,7 @@ public final class AgentRuntime implements AutoCloseable {
     private volatile AgentConfig config;
     private ScheduledFuture<?> cycles;
 
-    public AgentRuntime(AgentConfig config, Identity identity, MeterRegistry registry, String version,
-            Clock clock) throws IOException {
+    public AgentRuntime(AgentConfig config, Identity identity, String version, Clock clock) throws IOException {
         this.config = config;
         this.identity = identity;
         this.version = version;
@@ -81,20 +80,20 @@ public final class AgentRuntime implements AutoCloseable {
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-io", true),
                 NioIoHandler.newFactory());
         this.http = new HttpsClient(config.ingestUrl(), identity::context, io, config.push().timeout(), identity);
+        Metrics metrics = new Metrics();
         this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), identity.current().agentId(),
-                config.push().maxInFlight(), clock, registry, p -> writeStatus());
+                config.push().maxInFlight(), clock, metrics, p -> writeStatus());
         this.renewer = new Renewer(identity, new EstRenewal(config.server(), identity, io, config.push().timeout(),
-                new SecureRandom()), backoff(config, clock), new SplittableRandom(), clock, registry);
+                new SecureRandom()), backoff(config, clock), new SplittableRandom(), clock);
         // A new certificate: close the idle connection made with the old one, and retry now if pushing failed.
         identity.onChange(() -> {
             http.disconnect();
             pushLoop.retryNow();
         });
-        SelfMetrics.register(registry, queue, identity, clock);
-        this.collection = new HostCollection(OshiHostProbe.create(), registry,
+        this.collection = new HostCollection(OshiHostProbe.create(), metrics,
                 config.collect().filesystems().toFilter(), clock);
-        this.producer = new BatchProducer(collection, registry, new OtlpEncoder(version), resource(config), queue,
-                pushLoop::wake, clock);
+        this.producer = new BatchProducer(collection, new SelfMetrics(metrics, queue, identity, pushLoop, renewer, clock),
+                metrics, new OtlpEncoder(version), resource(config), queue, pushLoop::wake, clock);
         this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("outpost-collect", true));
         ScheduledThreadPoolExecutor renewThread = new ScheduledThreadPoolExecutor(1,
                 new DefaultThreadFactory("outpost-renew", true));

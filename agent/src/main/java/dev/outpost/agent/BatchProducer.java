@@ -1,9 +1,9 @@
 package dev.outpost.agent;
 
 import dev.outpost.agent.collect.HostCollection;
+import dev.outpost.agent.metrics.Metrics;
 import dev.outpost.agent.otlp.OtlpEncoder;
 import dev.outpost.agent.queue.DiskQueue;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
@@ -13,14 +13,15 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One collection cycle: collect (OSHI) into the meters, encode them as one OTLP batch, gzip it, and append it to
- * the disk queue (where it survives a crash) before anything tries to send it. Runs on the scheduler and never
+ * One collection cycle: collect the host metrics and read the agent's own, encode them as one OTLP batch, gzip it,
+ * and append it to the disk queue (where it survives a crash) before anything tries to send it. Runs on the scheduler and never
  * throws, so one bad cycle never stops the next.
  */
 final class BatchProducer implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.agent.collect");
     private final HostCollection collection;
-    private final MeterRegistry registry;
+    private final SelfMetrics self;
+    private final Metrics metrics;
     private final OtlpEncoder encoder;
     private volatile Map<String, String> resource;
     private final DiskQueue queue;
@@ -30,10 +31,11 @@ final class BatchProducer implements Runnable {
     private volatile boolean failedLast;
     private final DropLog dropLog = new DropLog();
 
-    BatchProducer(HostCollection collection, MeterRegistry registry, OtlpEncoder encoder, Map<String, String> resource,
-            DiskQueue queue, Runnable onQueued, Clock clock) {
+    BatchProducer(HostCollection collection, SelfMetrics self, Metrics metrics, OtlpEncoder encoder,
+            Map<String, String> resource, DiskQueue queue, Runnable onQueued, Clock clock) {
         this.collection = collection;
-        this.registry = registry;
+        this.self = self;
+        this.metrics = metrics;
         this.encoder = encoder;
         this.resource = resource;
         this.queue = queue;
@@ -51,7 +53,9 @@ final class BatchProducer implements Runnable {
     public void run() {
         try {
             collection.collectOnce();
-            byte[] proto = encoder.encode(registry, resource, nanos(clock), startNanos).toByteArray();
+            self.update();
+            byte[] proto = encoder.encode(metrics, resource, nanos(clock),
+                    collection.bootTimeSeconds() * 1_000_000_000L, startNanos).toByteArray();
             long droppedBefore = queue.stats().droppedFull();
             queue.append(gzip(proto));
             onQueued.run();

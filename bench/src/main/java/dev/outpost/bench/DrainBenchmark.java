@@ -3,6 +3,7 @@ package dev.outpost.bench;
 import dev.outpost.agent.cli.AgentCli;
 import dev.outpost.agent.collect.FilesystemFilter;
 import dev.outpost.agent.collect.HostCollection;
+import dev.outpost.agent.metrics.Metrics;
 import dev.outpost.agent.collect.OshiHostProbe;
 import dev.outpost.agent.otlp.OtlpEncoder;
 import dev.outpost.agent.queue.DiskQueue;
@@ -16,7 +17,6 @@ import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.GatewayRuntime;
 import dev.outpost.gateway.cli.GatewayCli;
 import dev.outpost.gateway.config.GatewayConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.SslContext;
@@ -71,15 +71,15 @@ public final class DrainBenchmark {
             Credentials creds = Credentials.load(state);
             URI ingest = URI.create("https://127.0.0.1:" + gateway.ingestAddress().getPort() + "/v1/metrics");
 
-            SimpleMeterRegistry registry = new SimpleMeterRegistry();
-            HostCollection collection = new HostCollection(OshiHostProbe.create(), registry,
+            Metrics metrics = new Metrics();
+            HostCollection collection = new HostCollection(OshiHostProbe.create(), metrics,
                     new FilesystemFilter(List.of(), FilesystemFilter.DEFAULT_EXCLUDE_TYPES, List.of(), List.of()),
                     clock);
             collection.collectOnce();
             collection.collectOnce();
             long now = clock.millis() * 1_000_000L;
-            ExportMetricsServiceRequest req = new OtlpEncoder("bench").encode(registry, Map.of("host.name", "bench"),
-                    now, now - 1);
+            ExportMetricsServiceRequest req = new OtlpEncoder("bench").encode(metrics, Map.of("host.name", "bench"),
+                    now, collection.bootTimeSeconds() * 1_000_000_000L, now - 1);
             int points = points(req);
             byte[] batch = gzip(req.toByteArray());
             System.out.printf("batch: %d data points, %d bytes protobuf, %d bytes gzip%n", points,
@@ -114,7 +114,7 @@ public final class DrainBenchmark {
             }
             PushLoop loop = new PushLoop(queue, new OtlpPusher(http), new Backoff(Duration.ofMillis(100),
                     Duration.ofSeconds(1), Duration.ofSeconds(1), new SplittableRandom(), clock), creds.agentId(),
-                    inFlight, clock, new SimpleMeterRegistry(), p -> { });
+                    inFlight, clock, new Metrics(), p -> { });
             Thread t = new Thread(loop, "bench-push");
             long t0 = System.nanoTime();
             t.start();

@@ -4,7 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -38,82 +37,13 @@ class ChaosTest {
         gateway.close();
     }
 
-    /** An enrolled agent whose config points at the gateway's current ports. */
-    final class Agent {
-        final Path dir;
-        final Path config;
-        final String id;
-        Proc proc;
-        int runs;
-
-        Agent(String name, String extraConfig) throws Exception {
-            dir = root.resolve(name);
-            Files.createDirectories(dir);
-            Path token = dir.resolve("token");
-            Files.writeString(token, gateway.createToken("chaos", 1));
-            config = dir.resolve("agent.yaml");
-            Files.writeString(config, "server: " + gateway.estUrl() + "\ningest_url: " + gateway.ingestUrl()
-                    + "\nstate_dir: " + dir.resolve("state") + "\ninterval: 1s\n"
-                    + "push:\n  backoff_initial: 200ms\n  backoff_max: 2s\n  retry_after_max: 3s\n" + extraConfig);
-            Proc.Result r = Proc.run("outpost-agent", gateway.logs, name + "-enroll", Map.of(), "enroll", "--config",
-                    config.toString(), "--ca-sha256", gateway.pin, "--token-file", token.toString());
-            assertEquals(0, r.exit(), r.toString());
-            id = r.out().replaceAll("(?s).*enrolled as (a-[0-9a-f]{16}).*", "$1");
-        }
-
-        void start() throws Exception {
-            proc = Proc.start("outpost-agent", gateway.logs, dir.getFileName() + "-run-" + (++runs), Map.of(), "run",
-                    "--config", config.toString());
-            Proc.await(() -> Files.exists(dir.resolve("state/status.json")), Duration.ofSeconds(30), "status.json");
-        }
-
-        void kill() throws Exception {
-            proc.process.destroyForcibly();
-            proc.process.waitFor();
-        }
-
-        JsonNode status() throws Exception {
-            return new ObjectMapper().readTree(dir.resolve("state/status.json").toFile());
-        }
-
-        long firstSequence() throws Exception {
-            Proc.await(() -> {
-                try {
-                    return status().path("nextSequence").asLong() > 0;
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(30), "first status");
-            return status().path("nextSequence").asLong();
-        }
-
-        void awaitStored(int batches) throws Exception {
-            Proc.await(() -> {
-                try {
-                    return SinkBatches.of(gateway, id).sequences.size() >= batches;
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(60), batches + " batches of " + id + " in the sink");
-        }
-
-        /** SIGTERM once the queue is empty (bounded), so every batch written has been sent. */
-        void drainAndStop() throws Exception {
-            Proc.await(() -> {
-                try {
-                    return status().path("queueBatches").asLong() == 0 && status().path("lastPushResult").asText()
-                            .startsWith("ACCEPTED");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(60), "the queue of " + id + " to drain");
-            assertEquals(0, proc.stop());
-        }
+    TestAgent agent(String name, String extraConfig) throws Exception {
+        return new TestAgent(gateway, root, name, "chaos", extraConfig);
     }
 
     @Test
     void everyQueuedBatchIsStoredExactlyOnceThroughRestartsKillsAnd503s() throws Exception {
-        Agent agent = new Agent("steady", "");
+        TestAgent agent = agent("steady", "");
         agent.start();
         long first = agent.firstSequence();
         agent.awaitStored(3);
@@ -153,7 +83,7 @@ class ChaosTest {
 
     @Test
     void anOutageLongerThanTheQueueBoundDropsOnlyTheOldestAndCountsThem() throws Exception {
-        Agent agent = new Agent("bounded", "queue:\n  max_bytes: 65536\n  min_free_bytes: 0\n");
+        TestAgent agent = agent("bounded", "queue:\n  max_bytes: 65536\n  min_free_bytes: 0\n");
         agent.start();
         long first = agent.firstSequence();
         agent.awaitStored(2);

@@ -28,12 +28,20 @@ import org.junit.jupiter.api.io.TempDir;
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
 class EndToEndTest {
+    /**
+     * What a real agent sends from any host: every default metric of the hostmetrics receiver's cpu, load, memory,
+     * paging, disk, filesystem, network and processes scrapers (but system.paging.usage, which exists only where
+     * there is swap), plus system.uptime and some of the agent's own health.
+     */
     static final List<String> REQUIRED = List.of("system.cpu.time", "system.cpu.load_average.1m",
             "system.cpu.load_average.5m", "system.cpu.load_average.15m", "system.memory.usage",
-            "system.memory.utilization", "system.paging.usage", "system.paging.operations", "system.filesystem.usage",
+            "system.paging.operations", "system.paging.faults", "system.filesystem.usage",
             "system.filesystem.inodes.usage", "system.disk.io", "system.disk.operations", "system.disk.io_time",
-            "system.network.io", "system.network.packets", "system.network.errors", "system.network.dropped",
-            "system.process.count", "system.uptime");
+            "system.disk.operation_time", "system.disk.weighted_io_time", "system.disk.pending_operations",
+            "system.disk.merged", "system.network.io", "system.network.packets", "system.network.errors",
+            "system.network.dropped", "system.network.connections", "system.processes.count",
+            "system.processes.created", "system.uptime", "outpost.agent.queue.batches",
+            "outpost.agent.collection.duration", "outpost.agent.certificate.expires_in");
     @TempDir
     static Path root;
     Gateway gateway;
@@ -146,6 +154,25 @@ class EndToEndTest {
             }
         }
         assertTrue(seen, "some CPU time was spent on this host");
+    }
+
+    @Test
+    void levelsArriveAsSumsAndTheAgentsTimersAsHistograms() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        Map<String, String> kinds = new java.util.TreeMap<>();
+        for (String line : gateway.sinkLines()) {
+            JsonNode n = json.readTree(line);
+            if (n.path("agent").asText().equals(agentId)) {
+                kinds.put(n.path("metric").asText(), n.path("kind").asText() + " " + n.path("unit").asText());
+            }
+        }
+        assertEquals("sum By", kinds.get("system.memory.usage"), "a non-monotonic sum, not a gauge");
+        assertEquals("sum By", kinds.get("system.filesystem.usage"));
+        assertEquals("sum {processes}", kinds.get("system.processes.count"));
+        assertEquals("gauge {thread}", kinds.get("system.cpu.load_average.1m"));
+        assertEquals("histogram s", kinds.get("outpost.agent.collection.duration"));
+        assertEquals("gauge s", kinds.get("outpost.agent.certificate.expires_in"));
+        assertFalse(kinds.containsKey("system.process.count"), "the old name is gone");
     }
 
     @Test

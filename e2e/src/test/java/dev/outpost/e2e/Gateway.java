@@ -1,5 +1,11 @@
 package dev.outpost.e2e;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.ByteArrayInputStream;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -9,6 +15,7 @@ import java.util.Map;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.stream.Stream;
+import java.util.zip.GZIPInputStream;
 
 /** A gateway initialised in a fresh directory and served on ephemeral loopback ports. */
 final class Gateway implements AutoCloseable {
@@ -106,15 +113,61 @@ final class Gateway implements AutoCloseable {
     }
 
     /** Every line written to the file sink so far. */
+    /**
+     * Every data point in the file sink as one JSON object, as a reader flattening the documented format would:
+     * {@code time, org, agent, host, batch, metric, kind, unit, attributes, value} (histograms: {@code sum, count}
+     * beside {@code value}) and the batch's {@code resource}. Orgs in name order, each org's files in order.
+     */
     List<String> sinkLines() throws Exception {
+        ObjectMapper json = new ObjectMapper();
+        List<String> out = new ArrayList<>();
+        JsonNode resource = json.createObjectNode();
+        for (String line : sinkRaw()) {
+            JsonNode n = json.readTree(line);
+            if (n.has("resource")) {
+                resource = n.get("resource");
+                continue;
+            }
+            for (JsonNode p : n.path("points")) {
+                ObjectNode row = json.createObjectNode();
+                row.put("time", p.has("time") ? p.get("time").asText() : n.path("time").asText());
+                for (String f : List.of("org", "agent", "host", "batch", "metric", "kind", "unit")) {
+                    row.set(f, n.get(f));
+                }
+                row.set("attributes", p.get("attributes"));
+                row.set("value", p.has("value") ? p.get("value") : p.get("sum"));
+                if (p.has("count")) {
+                    row.set("count", p.get("count"));
+                }
+                row.set("resource", resource);
+                out.add(json.writeValueAsString(row));
+            }
+        }
+        return out;
+    }
+
+    /** Every line of every file of the file sink as written (gunzipped). */
+    List<String> sinkRaw() throws Exception {
         List<String> out = new ArrayList<>();
         Path metrics = dir.resolve("metrics");
         if (!Files.isDirectory(metrics)) {
             return out;
         }
-        try (Stream<Path> s = Files.list(metrics)) {
-            for (Path p : s.sorted().toList()) {
-                out.addAll(Files.readAllLines(p));
+        List<Path> files;
+        try (Stream<Path> s = Files.walk(metrics)) {
+            files = s.filter(Files::isRegularFile).sorted().toList();
+        }
+        for (Path p : files) {
+            byte[] bytes = Files.readAllBytes(p);
+            if (p.toString().endsWith(".gz") && bytes.length > 0) {
+                try (InputStream in = new GZIPInputStream(new ByteArrayInputStream(bytes))) {
+                    bytes = in.readAllBytes();
+                }
+            }
+            for (String line : new String(bytes, StandardCharsets.UTF_8).split("\n")) {
+                if (!line.isEmpty()) {
+                    out.add(line);
+                }
             }
         }
         return out;

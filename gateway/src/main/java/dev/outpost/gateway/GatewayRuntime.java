@@ -16,11 +16,17 @@ import dev.outpost.gateway.store.AgentRegistry;
 import dev.outpost.gateway.http.HttpsListener;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.http.ServerTls;
-import dev.outpost.gateway.ingest.BatchCommitter;
+import dev.outpost.gateway.http.MemoryBudget;
 import dev.outpost.gateway.ingest.IngestHandler;
+import dev.outpost.gateway.ingest.IngestPipeline;
+import dev.outpost.gateway.ingest.IngestServices;
+import dev.outpost.gateway.ingest.IngestStats;
 import dev.outpost.gateway.ingest.Maintenance;
-import dev.outpost.gateway.sink.FileSink;
+import dev.outpost.gateway.ingest.RateLimiter;
 import dev.outpost.gateway.sink.MetricSink;
+import dev.outpost.gateway.sink.Sinks;
+import dev.outpost.gateway.view.GatewayHealth;
+import dev.outpost.gateway.view.LiveFeed;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.Renewals;
@@ -51,26 +57,30 @@ public final class GatewayRuntime implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway");
     /** How stale the list of revoked agents that ingest checks on every request may be. */
     static final java.time.Duration DENY_LIST_MAX_AGE = java.time.Duration.ofSeconds(1);
+    /** Watermarks of agents that stored nothing for this long are forgotten (longer than any grace + lifetime). */
+    static final java.time.Duration WATERMARK_RETENTION = java.time.Duration.ofDays(120);
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final EventExecutorGroup blocking;
     private final Database db;
     private final MetricSink sink;
-    private final BatchCommitter committer;
+    private final IngestPipeline pipeline;
+    private final IngestStats stats;
     private final HttpsListener est;
     private final HttpsListener ingest;
     private final ServerCertificateRenewer serverCertificate;
     private final LiveAuthorities authorities;
 
     private GatewayRuntime(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Database db,
-            MetricSink sink, BatchCommitter committer, HttpsListener est, HttpsListener ingest,
+            MetricSink sink, IngestPipeline pipeline, IngestStats stats, HttpsListener est, HttpsListener ingest,
             ServerCertificateRenewer serverCertificate, LiveAuthorities authorities) {
         this.boss = boss;
         this.workers = workers;
         this.blocking = blocking;
         this.db = db;
         this.sink = sink;
-        this.committer = committer;
+        this.pipeline = pipeline;
+        this.stats = stats;
         this.est = est;
         this.ingest = ingest;
         this.serverCertificate = serverCertificate;
@@ -89,6 +99,7 @@ public final class GatewayRuntime implements AutoCloseable {
                 NioIoHandler.newFactory());
         EventExecutorGroup blocking = new DefaultEventExecutorGroup(4, new DefaultThreadFactory("gw-work"));
         MetricSink sink = null;
+        IngestPipeline pipeline = null;
         HttpsListener est = null;
         try {
             RolloverRecord rollover = new RolloverRecord(db, clock);
@@ -97,10 +108,18 @@ public final class GatewayRuntime implements AutoCloseable {
             ServerCertificate.Material server = ServerCertificate.loadOrIssue(dir, cas.get(),
                     config.serverCert().hostnames(), clock, random);
             Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), random), clock, random);
-            sink = new FileSink(dir.root().resolve(config.sink().file().dir()), config.sink().file().maxFileBytes(),
-                    config.sink().file().maxFiles(), clock);
-            BatchCommitter committer = new BatchCommitter(sink, new Watermarks(db, clock));
-            committer.recover();
+            sink = Sinks.create(config.sink(), dir.root(), clock, version());
+            IngestStats stats = new IngestStats();
+            Watermarks watermarks = new Watermarks(db, clock);
+            var queue = config.ingest().queue();
+            pipeline = new IngestPipeline(sink, watermarks, clock, new IngestPipeline.Limits(queue.maxBatches(),
+                    queue.maxBytes(), queue.maxGroupBatches(), MAX_GROUP_POINTS), stats, random);
+            pipeline.start();
+            IngestPipeline feeding = pipeline;
+            HttpsListener[] ingestListener = new HttpsListener[1];
+            LiveFeed feed = new LiveFeed(dir.root().resolve(LiveFeed.DIR), clock, () -> health(stats, feeding,
+                    ingestListener[0], clock));
+            pipeline.onStored(feed::stored);
             Maintenance maintenance = new Maintenance(dir.maintenance());
             Responses responses = new Responses(clock);
             ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), cas.get().trusted(),
@@ -114,14 +133,22 @@ public final class GatewayRuntime implements AutoCloseable {
                     config.ca().sameKeyRenewal() == SameKeyRenewal.ALLOW), responses, clock);
             FailedAuthLimiter limiter = new FailedAuthLimiter(config.est().failedAuthBurst(),
                     config.est().failedAuthRefill(), clock);
-            est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls, 16 * 1024, blocking,
-                    () -> new EstHandler(issuance, enrollments, responses, limiter, reenroll), LOG);
+            est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls,
+                    new HttpsListener.Settings(config.est().connections(), 16 * 1024, null), blocking,
+                    held -> new EstHandler(issuance, enrollments, responses, limiter, reenroll), LOG, clock);
             AgentGate gate = new CachedDenyList(new AgentRegistry(db, clock)::denied, clock, DENY_LIST_MAX_AGE);
-            IngestConnections connections = new IngestConnections(gate, clock);
+            IngestConnections connections = new IngestConnections(gate, clock,
+                    config.ingest().limits().maxConnectionsPerAgent());
+            IngestServices services = new IngestServices(pipeline, maintenance, responses, gate, connections,
+                    new RateLimiter(config.ingest().rateLimits(), clock), stats, config.ingest().limits(),
+                    config.ingest().maxDecodedBytes(), clock);
             HttpsListener ing = HttpsListener.bind("ingest", config.ingest().listen(), boss, workers, ingestTls,
-                    config.ingest().maxBodyBytes(), blocking,
-                    () -> new IngestHandler(committer, maintenance, responses, config.ingest().maxDecodedBytes(), gate,
-                            connections), LOG);
+                    new HttpsListener.Settings(config.ingest().connections(), config.ingest().maxBodyBytes(),
+                            new MemoryBudget(config.ingest().maxInflightBytes())), null,
+                    held -> new IngestHandler(services, held), LOG, clock);
+            ingestListener[0] = ing;
+            // On the blocking group: notices live views and writes their feed.
+            blocking.scheduleAtFixedRate(feed::tick, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
             // On the blocking group: the sweep may reload the deny list from the database.
             blocking.scheduleAtFixedRate(connections::sweep, 1, 1, java.util.concurrent.TimeUnit.SECONDS);
             // On the blocking group: a renewal writes the new key and certificate to disk.
@@ -131,18 +158,24 @@ public final class GatewayRuntime implements AutoCloseable {
             // On the blocking group: a rollover step writes CA files and the database.
             long refresh = LiveAuthorities.REFRESH.toMillis();
             blocking.scheduleAtFixedRate(cas::refresh, refresh, refresh, java.util.concurrent.TimeUnit.MILLISECONDS);
+            blocking.scheduleAtFixedRate(() -> pruneWatermarks(watermarks, clock), 1, 24 * 60,
+                    java.util.concurrent.TimeUnit.MINUTES);
             LOG.info("EST listening on https://{}{}", hostPort(est.address()), dev.outpost.wire.WireNames.EST_BASE);
             LOG.info("ingest listening on https://{}{}", hostPort(ing.address()),
                     dev.outpost.wire.WireNames.OTLP_METRICS_PATH);
             LOG.info("CA pin {}; server certificate for {} valid until {}, to be renewed at {}",
                     dev.outpost.wire.CaPin.of(cas.get().issuer().certificate()), config.serverCert().hostnames(),
                     server.notAfter(), ServerCertificate.renewAt(server));
-            return new GatewayRuntime(boss, workers, blocking, db, sink, committer, est, ing, renewer, cas);
+            LOG.info("sink: {}", describe(config));
+            return new GatewayRuntime(boss, workers, blocking, db, sink, pipeline, stats, est, ing, renewer, cas);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (est != null) {
                 est.close();
             }
             shutdown(boss, workers, blocking);
+            if (pipeline != null) {
+                pipeline.close();
+            }
             if (sink != null) {
                 sink.close();
             }
@@ -151,12 +184,59 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
+    /** Data points one delivery may hold: bounds the memory of a group's rendering or requests. */
+    static final int MAX_GROUP_POINTS = 200_000;
+
+    private static String describe(GatewayConfig config) {
+        return switch (config.sink().type()) {
+            case FILE -> "NDJSON files in " + config.sink().file().dir() + " (" + config.sink().file().compression()
+                    .name().toLowerCase(java.util.Locale.ROOT) + ")";
+            case PROMETHEUS_REMOTE_WRITE -> "Prometheus remote write to " + config.sink().prometheusRemoteWrite().url()
+                    + (config.sink().prometheusRemoteWrite().tenantHeader().isEmpty() ? ""
+                            : " (tenant header " + config.sink().prometheusRemoteWrite().tenantHeader() + ")");
+            case OTLP -> "OTLP/HTTP to " + config.sink().otlp().url()
+                    + (config.sink().otlp().tenantHeader().isEmpty() ? ""
+                            : " (tenant header " + config.sink().otlp().tenantHeader() + ")");
+        };
+    }
+
+    private static GatewayHealth health(IngestStats s, IngestPipeline pipeline, HttpsListener ingest, Clock clock) {
+        return new GatewayHealth(clock.millis(), pipeline.sink().name(), s.batchesIn.sum(), s.batchesStored.sum(),
+                s.pointsStored.sum(), s.duplicates.sum(), s.unavailable.sum(), s.overloaded.sum(), pipeline.queued(),
+                s.groups.sum(), s.lastDeliveryNanos() / 1e6, s.meanDeliveryNanos() / 1e6, s.maxDeliveryNanos() / 1e6,
+                ingest == null ? 0 : ingest.openConnections(), s.sinkFailures(), s.refusedPoints(),
+                s.refusedRequests(), s.limitedByOrg());
+    }
+
+    private static void pruneWatermarks(Watermarks watermarks, Clock clock) {
+        try {
+            int n = watermarks.prune(clock.instant().minus(WATERMARK_RETENTION));
+            if (n > 0) {
+                LOG.info("ingest: forgot the watermarks of {} agents that sent nothing for {} days", n,
+                        WATERMARK_RETENTION.toDays());
+            }
+        } catch (IOException | RuntimeException e) {
+            LOG.warn("ingest: pruning watermarks failed: {}", e.getMessage());
+        }
+    }
+
+    /** The gateway's version, as packaged. */
+    public static String version() {
+        String v = GatewayRuntime.class.getPackage().getImplementationVersion();
+        return v == null ? "development build" : v;
+    }
+
     public InetSocketAddress estAddress() {
         return est.address();
     }
 
     public InetSocketAddress ingestAddress() {
         return ingest.address();
+    }
+
+    /** The gateway's own ingest counters. */
+    public IngestStats stats() {
+        return stats;
     }
 
     /** The renewal of the server certificate that runs every {@link ServerCertificateRenewer#CHECK_INTERVAL}. */
@@ -188,16 +268,16 @@ public final class GatewayRuntime implements AutoCloseable {
         }
     }
 
-    /** Stops accepting, lets in-flight requests finish (bounded), and closes the store and the sink. */
+    /** Stops accepting, lets queued batches be stored (bounded), and closes the store and the sink. */
     @Override
     public void close() {
         est.close();
         ingest.close();
+        pipeline.close();
         shutdown(boss, workers, blocking);
-        if (committer.duplicates() > 0) {
-            LOG.info("ingest: {} retried batches were recognised as already stored and not stored again",
-                    committer.duplicates());
-        }
+        LOG.info("ingest: {} batches stored ({} data points), {} retried batches recognised as stored already, "
+                + "{} answered 503 (sink unavailable), {} answered 503 (queue full)", stats.batchesStored.sum(),
+                stats.pointsStored.sum(), stats.duplicates.sum(), stats.unavailable.sum(), stats.overloaded.sum());
         try {
             sink.close();
         } catch (IOException e) {

@@ -14,6 +14,13 @@ public final class WireNames {
     public static final int INGEST_PORT = 4318;
     /** Names the batch so that a retried batch is stored once. Value: {@code <agent-id>:<sequence>}. */
     public static final String IDEMPOTENCY_KEY_HEADER = "Idempotency-Key";
+    /**
+     * On a 200 for a keyed batch, what the gateway did with it: {@code stored} or {@code duplicate} (stored before,
+     * not stored again).
+     */
+    public static final String BATCH_RESULT_HEADER = "Outpost-Batch";
+    /** On a 200 for a keyed batch, the agent's highest stored sequence right after this batch. */
+    public static final String WATERMARK_HEADER = "Outpost-Watermark";
     /** Resource attributes the gateway sets from the verified client certificate, overwriting the payload. */
     public static final String ATTR_ORG = "outpost.org.id";
     public static final String ATTR_AGENT = "outpost.agent.id";

@@ -7,9 +7,6 @@ import dev.outpost.agent.tls.Identity;
 import dev.outpost.wire.cli.Args;
 import dev.outpost.wire.cli.ExitCodes;
 import dev.outpost.wire.config.ConfigException;
-import io.micrometer.core.instrument.simple.CountingMode;
-import io.micrometer.core.instrument.simple.SimpleConfig;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
@@ -56,20 +53,9 @@ final class RunCommand {
     }
 
     private int run(Args a, AgentConfig config, Identity identity) throws InterruptedException {
-        SimpleMeterRegistry registry = new SimpleMeterRegistry(new SimpleConfig() {
-            @Override
-            public String get(String key) {
-                return null;
-            }
-
-            @Override
-            public CountingMode mode() {
-                return CountingMode.CUMULATIVE;
-            }
-        }, io.micrometer.core.instrument.Clock.SYSTEM);
         AgentRuntime runtime;
         try {
-            runtime = new AgentRuntime(config, identity, registry, AgentCli.version(), clock);
+            runtime = new AgentRuntime(config, identity, AgentCli.version(), clock);
         } catch (IOException e) {
             err.println("outpost-agent: cannot start: " + e.getMessage());
             return ExitCodes.FAILURE;

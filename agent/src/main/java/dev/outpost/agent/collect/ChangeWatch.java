@@ -11,9 +11,9 @@ import java.util.List;
 import java.util.stream.Stream;
 
 /**
- * Tells whether small kernel files (the mount table) or directory listings (block devices, network interfaces)
- * changed since the last look, so that OSHI's object lists are rebuilt only then: rebuilding the file store list
- * forks lsblk, rebuilding the others enumerates devices for milliseconds. A look costs one read per source and no
+ * Tells whether small kernel files (the mount table) or directory listings (block devices) changed since the last
+ * look, so that OSHI's object lists are rebuilt only then: rebuilding the file store list forks lsblk, rebuilding the
+ * disk list enumerates devices for milliseconds. A look costs one read per source and no
  * child process; a source that cannot be read counts as empty.
  */
 final class ChangeWatch {

@@ -1,18 +1,26 @@
 package dev.outpost.agent.collect;
 
-import io.micrometer.core.instrument.MeterRegistry;
+import static dev.outpost.agent.metrics.MetricDef.Since.BOOT;
+import static dev.outpost.agent.metrics.MetricDef.ValueType.DOUBLE;
+
+import dev.outpost.agent.metrics.MetricDef;
+import dev.outpost.agent.metrics.Metrics;
+import dev.outpost.agent.metrics.Points;
 import java.util.List;
 import java.util.Objects;
 
-/** {@code system.cpu.time{cpu, state}}: seconds each logical CPU spent in each state since boot. */
-public final class CpuCollector extends MeterCollector {
-    private final HostProbe probe;
-    private final MeterFamily time;
+/** The cpu scraper's default metric: {@code system.cpu.time{cpu, state}}, seconds per logical CPU since boot. */
+public final class CpuCollector extends PointCollector {
+    public static final MetricDef TIME = MetricDef.counter("system.cpu.time", DOUBLE, "s", BOOT,
+            "Total seconds each logical CPU spent on each mode.", "cpu", "state");
 
-    public CpuCollector(HostProbe probe, MeterRegistry registry) {
-        super(registry);
+    private final HostProbe probe;
+    private final Points time;
+
+    public CpuCollector(HostProbe probe, Metrics metrics) {
+        super(metrics);
         this.probe = Objects.requireNonNull(probe, "probe");
-        this.time = counter("system.cpu.time", "seconds", "Seconds each logical CPU spent on each mode");
+        this.time = points(TIME);
     }
 
     @Override
@@ -27,18 +35,14 @@ public final class CpuCollector extends MeterCollector {
             throw new NoDataException("the OS reports no per-CPU times");
         }
         for (HostProbe.CpuTimes cpu : cpus) {
-            set(cpu.cpu(), "user", cpu.user());
-            set(cpu.cpu(), "nice", cpu.nice());
-            set(cpu.cpu(), "system", cpu.system());
-            set(cpu.cpu(), "idle", cpu.idle());
-            set(cpu.cpu(), "wait", cpu.iowait());
-            set(cpu.cpu(), "interrupt", cpu.irq());
-            set(cpu.cpu(), "softirq", cpu.softirq());
-            set(cpu.cpu(), "steal", cpu.steal());
+            time.add(cpu.user(), cpu.cpu(), "user");
+            time.add(cpu.nice(), cpu.cpu(), "nice");
+            time.add(cpu.system(), cpu.cpu(), "system");
+            time.add(cpu.idle(), cpu.cpu(), "idle");
+            time.add(cpu.iowait(), cpu.cpu(), "wait");
+            time.add(cpu.irq(), cpu.cpu(), "interrupt");
+            time.add(cpu.softirq(), cpu.cpu(), "softirq");
+            time.add(cpu.steal(), cpu.cpu(), "steal");
         }
-    }
-
-    private void set(String cpu, String state, double seconds) {
-        time.set(seconds, "cpu", cpu, "state", state);
     }
 }

@@ -1,29 +1,39 @@
 package dev.outpost.agent.collect;
 
-import io.micrometer.core.instrument.MeterRegistry;
-import java.util.Arrays;
+import static dev.outpost.agent.metrics.MetricDef.Since.BOOT;
+import static dev.outpost.agent.metrics.MetricDef.ValueType.INT;
+
+import dev.outpost.agent.metrics.MetricDef;
+import dev.outpost.agent.metrics.Metrics;
+import dev.outpost.agent.metrics.Points;
 import java.util.Objects;
 
 /**
- * {@code system.filesystem.usage{device, mountpoint, type, mode, state=used|free|reserved}} and
- * {@code system.filesystem.inodes.usage{..., state=used|free}} for the filesystems the filter accepts. "free" is
- * what unprivileged users can still write; "reserved" the blocks kept for root.
+ * The filesystem scraper's default metrics for the filesystems the filter accepts:
+ * {@code system.filesystem.usage{device, mode, mountpoint, type, state=used|free|reserved}} and
+ * {@code system.filesystem.inodes.usage{..., state=used|free}} (left out for filesystems without inodes, such as
+ * iso9660). "free" is what unprivileged users can still write; "reserved" the blocks kept for root.
  */
-public final class FilesystemCollector extends MeterCollector {
+public final class FilesystemCollector extends PointCollector {
+    public static final MetricDef USAGE = MetricDef.upDownCounter("system.filesystem.usage", INT, "By", BOOT,
+            "Filesystem bytes used.", "device", "mode", "mountpoint", "type", "state");
+    public static final MetricDef INODES = MetricDef.upDownCounter("system.filesystem.inodes.usage", INT,
+            "{inodes}", BOOT, "FileSystem inodes used.", "device", "mode", "mountpoint", "type", "state");
+
     private final HostProbe probe;
     private volatile FilesystemFilter filter;
-    private final MeterFamily usage;
-    private final MeterFamily inodes;
+    private final Points usage;
+    private final Points inodes;
 
-    public FilesystemCollector(HostProbe probe, MeterRegistry registry, FilesystemFilter filter) {
-        super(registry);
+    public FilesystemCollector(HostProbe probe, Metrics metrics, FilesystemFilter filter) {
+        super(metrics);
         this.probe = Objects.requireNonNull(probe, "probe");
         this.filter = Objects.requireNonNull(filter, "filter");
-        this.usage = gauge("system.filesystem.usage", "bytes", "Filesystem bytes used");
-        this.inodes = gauge("system.filesystem.inodes.usage", "{inodes}", "FileSystem inodes used");
+        this.usage = points(USAGE);
+        this.inodes = points(INODES);
     }
 
-    /** Applies a new filter from the next cycle on (configuration reload); meters of excluded filesystems go. */
+    /** Applies a new filter from the next cycle on (configuration reload). */
     public void filter(FilesystemFilter next) {
         this.filter = Objects.requireNonNull(next, "filter");
     }
@@ -35,31 +45,27 @@ public final class FilesystemCollector extends MeterCollector {
 
     @Override
     void update() {
+        FilesystemFilter current = filter;
         int reported = 0;
-        for (HostProbe.FileStore fs : probe.fileStores(filter)) {
-            if (!filter.accepts(fs.type(), fs.mountPoint())) {
+        for (HostProbe.FileStore fs : probe.fileStores(current)) {
+            if (!current.accepts(fs.type(), fs.mountPoint())) {
                 continue;
             }
             reported++;
             String mode = fs.readOnly() ? "ro" : "rw";
-            String[] id = {"device", fs.device(), "mountpoint", fs.mountPoint(), "type", fs.type(), "mode", mode};
-            set(usage, id, "used", fs.totalBytes() - fs.freeBytes());
-            set(usage, id, "free", fs.usableBytes());
-            set(usage, id, "reserved", fs.freeBytes() - fs.usableBytes());
+            String dev = fs.device();
+            String mount = fs.mountPoint();
+            String type = fs.type();
+            usage.add(Math.max(0, fs.totalBytes() - fs.freeBytes()), dev, mode, mount, type, "used");
+            usage.add(Math.max(0, fs.usableBytes()), dev, mode, mount, type, "free");
+            usage.add(Math.max(0, fs.freeBytes() - fs.usableBytes()), dev, mode, mount, type, "reserved");
             if (fs.totalInodes() > 0) {
-                set(inodes, id, "used", fs.totalInodes() - fs.freeInodes());
-                set(inodes, id, "free", fs.freeInodes());
+                inodes.add(Math.max(0, fs.totalInodes() - fs.freeInodes()), dev, mode, mount, type, "used");
+                inodes.add(Math.max(0, fs.freeInodes()), dev, mode, mount, type, "free");
             }
         }
         if (reported == 0) {
             throw new NoDataException("no mounted filesystem passes the filesystem filter");
         }
-    }
-
-    private static void set(MeterFamily family, String[] id, String state, long value) {
-        String[] tags = Arrays.copyOf(id, id.length + 2);
-        tags[id.length] = "state";
-        tags[id.length + 1] = state;
-        family.set(Math.max(0, value), tags);
     }
 }

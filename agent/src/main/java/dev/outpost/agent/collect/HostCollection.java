@@ -1,49 +1,64 @@
 package dev.outpost.agent.collect;
 
-import io.micrometer.core.instrument.Gauge;
-import io.micrometer.core.instrument.MeterRegistry;
+import dev.outpost.agent.metrics.AgentMeters;
+import dev.outpost.agent.metrics.Histogram;
+import dev.outpost.agent.metrics.Metrics;
+import dev.outpost.agent.metrics.Points;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
 import java.util.Objects;
-import java.util.concurrent.atomic.AtomicReference;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Every host collector, run one after the other once per interval. Each run is timed and its outcome recorded in
- * {@code outpost.agent.collector.duration|success{collector}}; a failing collector never stops the others and is
- * logged once when it starts failing and once when it recovers, not every cycle. Call {@link #collectOnce()} from
- * one thread at a time (the scheduler), and encode the registry after it returns.
+ * Every host collector, run one after the other once per interval. Each run is timed into
+ * {@code outpost.agent.collector.duration{collector}} and its outcome set in
+ * {@code outpost.agent.collector.success{collector}}; a failing collector never stops the others and is logged once
+ * when it starts failing and once when it recovers, not every cycle. Call {@link #collectOnce()} from one thread at
+ * a time (the scheduler), and encode the metrics after it returns.
  */
 public final class HostCollection {
     private static final Logger LOG = LoggerFactory.getLogger(HostCollection.class);
 
     private final Clock clock;
     private final List<Run> runs;
-    private final AtomicReference<Double> totalSeconds = new AtomicReference<>(0.0);
+    private final Histogram total;
+    private final Points success;
+    private final long bootTimeSeconds;
 
-    public HostCollection(HostProbe probe, MeterRegistry registry, FilesystemFilter filter, Clock clock) {
-        this(List.of(new CpuCollector(probe, registry), new LoadAverageCollector(probe, registry),
-                new MemoryCollector(probe, registry), new PagingCollector(probe, registry),
-                new FilesystemCollector(probe, registry, filter), new DiskCollector(probe, registry),
-                new NetworkCollector(probe, registry), new ProcessCollector(probe, registry),
-                new UptimeCollector(probe, registry)), registry, clock);
+    /** The collectors of the OpenTelemetry hostmetrics scrapers cpu, load, memory, paging, disk, ... and system. */
+    public HostCollection(HostProbe probe, Metrics metrics, FilesystemFilter filter, Clock clock) {
+        this(List.of(new CpuCollector(probe, metrics), new LoadAverageCollector(probe, metrics),
+                new MemoryCollector(probe, metrics), new PagingCollector(probe, metrics),
+                new DiskCollector(probe, metrics), new FilesystemCollector(probe, metrics, filter),
+                new NetworkCollector(probe, metrics), new ProcessesCollector(probe, metrics),
+                new SystemCollector(probe, metrics)), metrics, clock, probe.bootTimeSeconds());
     }
 
-    /** With an explicit set of collectors (names must be unique). */
-    public HostCollection(List<Collector> collectors, MeterRegistry registry, Clock clock) {
-        Objects.requireNonNull(registry, "registry");
+    /**
+     * With an explicit set of collectors (names must be unique).
+     *
+     * @param bootTimeSeconds when the host booted (the start of its cumulative counters); 0 when unknown
+     */
+    public HostCollection(List<Collector> collectors, Metrics metrics, Clock clock, long bootTimeSeconds) {
+        Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
-        this.runs = collectors.stream().map(c -> new Run(c, registry)).toList();
-        if (runs.stream().map(r -> r.collector.name()).distinct().count() != runs.size()) {
+        if (collectors.stream().map(Collector::name).distinct().count() != collectors.size()) {
             throw new IllegalArgumentException("collector names must be unique, got "
-                    + runs.stream().map(r -> r.collector.name()).toList());
+                    + collectors.stream().map(Collector::name).toList());
         }
-        Gauge.builder("outpost.agent.collection.duration", totalSeconds, AtomicReference::get)
-                .baseUnit("seconds").description("Time the last collection of all host metrics took")
-                .strongReference(true).register(registry);
+        this.runs = collectors.stream().map(c -> new Run(c, metrics.histogram(AgentMeters.COLLECTOR_DURATION,
+                c.name()))).toList();
+        this.total = metrics.histogram(AgentMeters.COLLECTION_DURATION);
+        this.success = metrics.points(AgentMeters.COLLECTOR_SUCCESS);
+        this.bootTimeSeconds = Math.max(0, bootTimeSeconds);
+    }
+
+    /** When the host booted, in seconds since the epoch; 0 when the OS did not say. */
+    public long bootTimeSeconds() {
+        return bootTimeSeconds;
     }
 
     /** Applies a new filesystem filter from the next cycle on (configuration reload). */
@@ -58,10 +73,11 @@ public final class HostCollection {
     /** Runs every collector once. Never throws (short of the JVM running out of memory). */
     public void collectOnce() {
         Instant start = clock.instant();
+        success.clear();
         for (Run run : runs) {
             run.execute();
         }
-        totalSeconds.set(secondsSince(start));
+        total.record(secondsSince(start));
     }
 
     private double secondsSince(Instant start) {
@@ -69,22 +85,15 @@ public final class HostCollection {
         return elapsed.isNegative() ? 0 : elapsed.toNanos() / 1e9;
     }
 
-    /** One collector, its self-metrics and its last outcome. */
+    /** One collector, its duration histogram and whether it is failing now. */
     private final class Run {
         private final Collector collector;
-        private final AtomicReference<Double> seconds = new AtomicReference<>(0.0);
-        private final AtomicReference<Double> success = new AtomicReference<>(0.0);
+        private final Histogram duration;
         private boolean failing;
 
-        Run(Collector collector, MeterRegistry registry) {
+        Run(Collector collector, Histogram duration) {
             this.collector = Objects.requireNonNull(collector, "collector");
-            Gauge.builder("outpost.agent.collector.duration", seconds, AtomicReference::get)
-                    .tag("collector", collector.name()).baseUnit("seconds")
-                    .description("Time the collector's last run took").strongReference(true).register(registry);
-            Gauge.builder("outpost.agent.collector.success", success, AtomicReference::get)
-                    .tag("collector", collector.name())
-                    .description("Whether the collector's last run succeeded (1) or failed (0)")
-                    .strongReference(true).register(registry);
+            this.duration = duration;
         }
 
         void execute() {
@@ -105,8 +114,8 @@ public final class HostCollection {
                 LOG.info("collector {} recovered", collector.name());
             }
             failing = !ok;
-            success.set(ok ? 1.0 : 0.0);
-            seconds.set(secondsSince(start));
+            success.add(ok ? 1 : 0, collector.name());
+            duration.record(secondsSince(start));
         }
     }
 }

@@ -1,21 +1,32 @@
 package dev.outpost.agent.collect;
 
-import io.micrometer.core.instrument.MeterRegistry;
+import static dev.outpost.agent.metrics.MetricDef.ValueType.DOUBLE;
+
+import dev.outpost.agent.metrics.MetricDef;
+import dev.outpost.agent.metrics.Metrics;
+import dev.outpost.agent.metrics.Points;
 import java.util.Objects;
 
-/** {@code system.cpu.load_average.1m|5m|15m}: the run queue averaged over 1, 5 and 15 minutes. */
-public final class LoadAverageCollector extends MeterCollector {
-    private final HostProbe probe;
-    private final MeterFamily one;
-    private final MeterFamily five;
-    private final MeterFamily fifteen;
+/** The load scraper: {@code system.cpu.load_average.1m|5m|15m}, the run queue averaged over 1, 5 and 15 minutes. */
+public final class LoadAverageCollector extends PointCollector {
+    public static final MetricDef ONE = MetricDef.gauge("system.cpu.load_average.1m", DOUBLE, "{thread}",
+            "Average CPU Load over 1 minute.");
+    public static final MetricDef FIVE = MetricDef.gauge("system.cpu.load_average.5m", DOUBLE, "{thread}",
+            "Average CPU Load over 5 minutes.");
+    public static final MetricDef FIFTEEN = MetricDef.gauge("system.cpu.load_average.15m", DOUBLE, "{thread}",
+            "Average CPU Load over 15 minutes.");
 
-    public LoadAverageCollector(HostProbe probe, MeterRegistry registry) {
-        super(registry);
+    private final HostProbe probe;
+    private final Points one;
+    private final Points five;
+    private final Points fifteen;
+
+    public LoadAverageCollector(HostProbe probe, Metrics metrics) {
+        super(metrics);
         this.probe = Objects.requireNonNull(probe, "probe");
-        this.one = gauge("system.cpu.load_average.1m", "{thread}", "Average CPU load over 1 minute");
-        this.five = gauge("system.cpu.load_average.5m", "{thread}", "Average CPU load over 5 minutes");
-        this.fifteen = gauge("system.cpu.load_average.15m", "{thread}", "Average CPU load over 15 minutes");
+        this.one = points(ONE);
+        this.five = points(FIVE);
+        this.fifteen = points(FIFTEEN);
     }
 
     @Override
@@ -29,8 +40,8 @@ public final class LoadAverageCollector extends MeterCollector {
         if (load.oneMinute() < 0 || load.fiveMinutes() < 0 || load.fifteenMinutes() < 0) {
             throw new NoDataException("the OS reports no load average");
         }
-        one.set(load.oneMinute());
-        five.set(load.fiveMinutes());
-        fifteen.set(load.fifteenMinutes());
+        one.add(load.oneMinute());
+        five.add(load.fiveMinutes());
+        fifteen.add(load.fifteenMinutes());
     }
 }

@@ -1,28 +1,47 @@
 package dev.outpost.agent.collect;
 
-import io.micrometer.core.instrument.MeterRegistry;
+import static dev.outpost.agent.metrics.MetricDef.Since.BOOT;
+import static dev.outpost.agent.metrics.MetricDef.ValueType.INT;
+
+import dev.outpost.agent.metrics.MetricDef;
+import dev.outpost.agent.metrics.Metrics;
+import dev.outpost.agent.metrics.Points;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
- * {@code system.network.io|packets|errors{device, direction=receive|transmit}} and
- * {@code system.network.dropped{device, direction=receive}}, cumulative per interface (OSHI counts no transmit
- * drops).
+ * The network scraper's default metrics: {@code system.network.io|packets|errors|dropped{device, direction}} for
+ * every interface of /proc/net/dev, both directions, and {@code system.network.connections{protocol=tcp, state}}:
+ * TCP sockets of both IP versions per state, every state each time (the protocol attribute allows only tcp).
  */
-public final class NetworkCollector extends MeterCollector {
-    private final HostProbe probe;
-    private final MeterFamily io;
-    private final MeterFamily packets;
-    private final MeterFamily errors;
-    private final MeterFamily dropped;
+public final class NetworkCollector extends PointCollector {
+    public static final MetricDef IO = MetricDef.counter("system.network.io", INT, "By", BOOT,
+            "The number of bytes transmitted and received.", "device", "direction");
+    public static final MetricDef PACKETS = MetricDef.counter("system.network.packets", INT, "{packets}", BOOT,
+            "The number of packets transferred.", "device", "direction");
+    public static final MetricDef ERRORS = MetricDef.counter("system.network.errors", INT, "{errors}", BOOT,
+            "The number of errors encountered.", "device", "direction");
+    public static final MetricDef DROPPED = MetricDef.counter("system.network.dropped", INT, "{packets}", BOOT,
+            "The number of packets dropped.", "device", "direction");
+    public static final MetricDef CONNECTIONS = MetricDef.upDownCounter("system.network.connections", INT,
+            "{connections}", BOOT, "The number of connections.", "protocol", "state");
 
-    public NetworkCollector(HostProbe probe, MeterRegistry registry) {
-        super(registry);
+    private final HostProbe probe;
+    private final Points io;
+    private final Points packets;
+    private final Points errors;
+    private final Points dropped;
+    private final Points connections;
+
+    public NetworkCollector(HostProbe probe, Metrics metrics) {
+        super(metrics);
         this.probe = Objects.requireNonNull(probe, "probe");
-        this.io = counter("system.network.io", "bytes", "The number of bytes transmitted and received");
-        this.packets = counter("system.network.packets", "{packets}", "The number of packets transferred");
-        this.errors = counter("system.network.errors", "{errors}", "The number of errors encountered");
-        this.dropped = counter("system.network.dropped", "{packets}", "The number of packets dropped");
+        this.io = points(IO);
+        this.packets = points(PACKETS);
+        this.errors = points(ERRORS);
+        this.dropped = points(DROPPED);
+        this.connections = points(CONNECTIONS);
     }
 
     @Override
@@ -38,13 +57,18 @@ public final class NetworkCollector extends MeterCollector {
         }
         for (HostProbe.Nic nic : nics) {
             String device = nic.device();
-            io.set(nic.bytesReceived(), "device", device, "direction", "receive");
-            io.set(nic.bytesSent(), "device", device, "direction", "transmit");
-            packets.set(nic.packetsReceived(), "device", device, "direction", "receive");
-            packets.set(nic.packetsSent(), "device", device, "direction", "transmit");
-            errors.set(nic.receiveErrors(), "device", device, "direction", "receive");
-            errors.set(nic.transmitErrors(), "device", device, "direction", "transmit");
-            dropped.set(nic.receiveDropped(), "device", device, "direction", "receive");
+            io.add(nic.bytesReceived(), device, "receive");
+            io.add(nic.bytesSent(), device, "transmit");
+            packets.add(nic.packetsReceived(), device, "receive");
+            packets.add(nic.packetsSent(), device, "transmit");
+            errors.add(nic.receiveErrors(), device, "receive");
+            errors.add(nic.transmitErrors(), device, "transmit");
+            dropped.add(nic.receiveDropped(), device, "receive");
+            dropped.add(nic.transmitDropped(), device, "transmit");
+        }
+        Map<String, Long> tcp = probe.tcpConnections();
+        for (String state : ProcNet.TCP_STATES) {
+            connections.add(tcp.getOrDefault(state, 0L), "tcp", state);
         }
     }
 }

@@ -13,8 +13,7 @@ import oshi.util.driver.linux.proc.DiskStats.IoStat;
 /**
  * The block devices: OSHI chooses which devices are disks (whole disks, no partitions or loop devices) and that
  * list is rebuilt only when /sys/block changes. Counters for all of them come from one read of /proc/diskstats
- * through OSHI's driver; a disk missing there falls back to {@link HWDiskStore#updateAttributes()}, which
- * enumerates udev and costs about a millisecond per disk.
+ * through OSHI's driver; a disk that has no line there (it went away since the list was made) is left out.
  */
 final class OshiDisks {
     /** /proc/diskstats counts 512-byte sectors whatever the device's sector size. */
@@ -22,7 +21,7 @@ final class OshiDisks {
 
     private final HardwareAbstractionLayer hardware;
     private final ChangeWatch blockDevices;
-    private List<HWDiskStore> disks = List.of();
+    private List<String> names = List.of();
 
     OshiDisks(HardwareAbstractionLayer hardware, Path sysBlock) {
         this.hardware = Objects.requireNonNull(hardware, "hardware");
@@ -31,20 +30,22 @@ final class OshiDisks {
 
     List<HostProbe.Disk> read() {
         if (blockDevices.changed()) {
-            disks = List.copyOf(hardware.getDiskStores());
+            List<String> next = new ArrayList<>();
+            for (HWDiskStore disk : hardware.getDiskStores()) {
+                next.add(disk.getName().startsWith("/dev/") ? disk.getName().substring(5) : disk.getName());
+            }
+            names = List.copyOf(next);
         }
         Map<String, Map<IoStat, Long>> stats = DiskStats.getDiskStats();
-        List<HostProbe.Disk> result = new ArrayList<>(disks.size());
-        for (HWDiskStore disk : disks) {
-            String device = disk.getName().startsWith("/dev/") ? disk.getName().substring(5) : disk.getName();
-            Map<IoStat, Long> stat = stats.get(device);
-            if (stat != null) {
-                result.add(new HostProbe.Disk(device, get(stat, IoStat.READS_SECTOR) * SECTOR_BYTES,
-                        get(stat, IoStat.WRITES_SECTOR) * SECTOR_BYTES, get(stat, IoStat.READS),
-                        get(stat, IoStat.WRITES), get(stat, IoStat.IO_MS)));
-            } else if (disk.updateAttributes()) {
-                result.add(new HostProbe.Disk(device, disk.getReadBytes(), disk.getWriteBytes(), disk.getReads(),
-                        disk.getWrites(), disk.getTransferTime()));
+        List<HostProbe.Disk> result = new ArrayList<>(names.size());
+        for (String device : names) {
+            Map<IoStat, Long> s = stats.get(device);
+            if (s != null) {
+                result.add(new HostProbe.Disk(device, get(s, IoStat.READS), get(s, IoStat.READS_MERGED),
+                        get(s, IoStat.READS_SECTOR) * SECTOR_BYTES, get(s, IoStat.READS_MS), get(s, IoStat.WRITES),
+                        get(s, IoStat.WRITES_MERGED), get(s, IoStat.WRITES_SECTOR) * SECTOR_BYTES,
+                        get(s, IoStat.WRITES_MS), get(s, IoStat.IO_QUEUE_LENGTH), get(s, IoStat.IO_MS),
+                        get(s, IoStat.IO_MS_WEIGHTED)));
             }
         }
         return result;

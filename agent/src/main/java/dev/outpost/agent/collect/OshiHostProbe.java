@@ -1,44 +1,48 @@
 package dev.outpost.agent.collect;
 
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import oshi.SystemInfo;
 import oshi.hardware.CentralProcessor;
 import oshi.hardware.CentralProcessor.TickType;
-import oshi.hardware.GlobalMemory;
 import oshi.hardware.HardwareAbstractionLayer;
-import oshi.hardware.VirtualMemory;
 import oshi.software.os.OperatingSystem;
-import oshi.util.FileUtil;
 import oshi.util.linux.ProcPath;
 import oshi.util.linux.SysPath;
 
 /**
- * The real host, read through OSHI. {@link SystemInfo} is created once (it costs 100+ ms) and OSHI's file store,
- * disk and network interface objects are kept between cycles and refreshed in place; their lists are rebuilt
- * only when the mount table or the device set changes, so a steady-state cycle forks no process. The few figures
- * OSHI lacks (memory breakdown, swap devices, run queue) come from /proc through OSHI's own file helpers.
- * Not thread-safe: call it from the collection thread only.
+ * The real host: CPU times, load, filesystems, disks and uptime through OSHI, the rest straight from /proc files
+ * (memory, paging, interfaces, TCP sockets, processes) through the pure parsers of {@link ProcFiles} and
+ * {@link ProcNet}: one read per file per cycle, no child process. {@link SystemInfo} is created once (it costs
+ * 100+ ms) and OSHI's file store and disk objects are kept between cycles and refreshed in place; their lists are
+ * rebuilt only when the mount table or the device set changes. Not thread-safe: call it from the collection thread.
  */
 public final class OshiHostProbe implements HostProbe {
     private static final double MILLIS_PER_SECOND = 1000.0;
 
+    private final Path proc = Path.of(ProcPath.PROC);
     private final CentralProcessor processor;
-    private final GlobalMemory memory;
     private final OperatingSystem os;
     private final OshiFileStores fileStores;
     private final OshiDisks disks;
-    private final OshiNetworkInterfaces nics;
+    /** Reused for the TCP tables, which can be megabytes on a busy server: read 64 KiB at a time. */
+    private final byte[] tcpBuffer = new byte[64 * 1024];
 
     private OshiHostProbe(SystemInfo systemInfo) {
         HardwareAbstractionLayer hardware = systemInfo.getHardware();
         this.processor = hardware.getProcessor();
-        this.memory = hardware.getMemory();
         this.os = systemInfo.getOperatingSystem();
-        this.fileStores = new OshiFileStores(os.getFileSystem(), Path.of(ProcPath.PROC, "self", "mountinfo"));
+        this.fileStores = new OshiFileStores(os.getFileSystem(), proc.resolve("self/mountinfo"));
         this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"));
-        this.nics = new OshiNetworkInterfaces(hardware, Path.of(SysPath.NET), Path.of(ProcPath.PROC, "net"));
     }
 
     /** Reads the host's hardware and OS description once (100+ ms); create one probe per process. */
@@ -67,17 +71,12 @@ public final class OshiHostProbe implements HostProbe {
 
     @Override
     public Memory memory() {
-        ProcFiles.MemoryBreakdown breakdown =
-                ProcFiles.memoryBreakdown(FileUtil.getKeyValueMapFromFile(ProcPath.MEMINFO, ":"));
-        return new Memory(memory.getTotal(), memory.getAvailable(), breakdown.free(), breakdown.buffered(),
-                breakdown.cached());
+        return ProcFiles.meminfo(lines("meminfo"));
     }
 
     @Override
     public Paging paging() {
-        VirtualMemory virtual = memory.getVirtualMemory();
-        List<SwapDevice> devices = ProcFiles.swapDevices(FileUtil.readFile(ProcPath.PROC + "/swaps", false));
-        return new Paging(devices, virtual.getSwapPagesIn(), virtual.getSwapPagesOut());
+        return ProcFiles.paging(ProcFiles.swapDevices(lines("swaps")), lines("vmstat"));
     }
 
     @Override
@@ -92,18 +91,56 @@ public final class OshiHostProbe implements HostProbe {
 
     @Override
     public List<Nic> networkInterfaces() {
-        return nics.read();
+        return ProcNet.netDev(lines("net/dev"));
+    }
+
+    @Override
+    public Map<String, Long> tcpConnections() {
+        long[] counts = new long[ProcNet.TCP_STATES.size()];
+        for (String table : new String[] {"net/tcp", "net/tcp6"}) {
+            try (InputStream in = Files.newInputStream(proc.resolve(table))) {
+                ProcNet.countTcpStates(in, tcpBuffer, counts);
+            } catch (NoSuchFileException e) {
+                // No IPv6 (or no IPv4) in this kernel: no sockets of that kind.
+            } catch (IOException e) {
+                throw new UncheckedIOException("cannot read " + proc.resolve(table), e);
+            }
+        }
+        Map<String, Long> byState = new LinkedHashMap<>();
+        for (int i = 0; i < counts.length; i++) {
+            byState.put(ProcNet.TCP_STATES.get(i), counts[i]);
+        }
+        return byState;
     }
 
     @Override
     public Processes processes() {
-        ProcFiles.RunQueue runQueue = ProcFiles.runQueue(FileUtil.readFile(ProcPath.STAT, false));
-        return new Processes(os.getProcessCount(), runQueue.running(), runQueue.blocked());
+        List<String> loadavg = lines("loadavg");
+        return ProcFiles.processes(lines("stat"), loadavg.isEmpty() ? "" : loadavg.get(0));
     }
 
     @Override
     public double uptimeSeconds() {
         return os.getSystemUptime();
+    }
+
+    /** From /proc/stat's btime; 0 (the agent's start stands in) when it cannot be read, rather than no agent. */
+    @Override
+    public long bootTimeSeconds() {
+        try {
+            return ProcFiles.bootTime(lines("stat"));
+        } catch (UncheckedIOException | NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private List<String> lines(String file) {
+        try {
+            // Decoded leniently: an interface or device name that is not UTF-8 must not fail the collector.
+            return List.of(new String(Files.readAllBytes(proc.resolve(file)), StandardCharsets.UTF_8).split("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + proc.resolve(file), e);
+        }
     }
 
     private static double seconds(long[] ticks, TickType type) {

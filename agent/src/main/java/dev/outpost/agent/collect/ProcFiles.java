@@ -2,30 +2,46 @@ package dev.outpost.agent.collect;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
- * Parsers for the few Linux /proc files whose figures OSHI does not expose: the memory breakdown of
- * /proc/meminfo, the swap devices of /proc/swaps and the running/blocked counts of /proc/stat. Pure functions over
- * the file's lines, so they are tested against checked-in copies of those files.
+ * Parsers for the Linux /proc files behind the memory, paging and process figures: /proc/meminfo, /proc/swaps,
+ * /proc/vmstat, /proc/stat and /proc/loadavg. Pure functions over the file's lines, tested against checked-in
+ * copies of those files; a figure whose line is missing reads as -1.
  */
 final class ProcFiles {
+    private static final List<String> VMSTAT_KEYS = List.of("pgfault", "pgmajfault", "pgpgin", "pgpgout", "pswpin",
+            "pswpout");
+
     private ProcFiles() {
     }
 
-    /**
-     * Free, buffered and cached bytes (cached counting reclaimable slab, as free(1) does) from /proc/meminfo as a
-     * key-value map ("MemFree" -> "123 kB"); -1 for each when a field is missing.
-     */
-    static MemoryBreakdown memoryBreakdown(Map<String, String> meminfo) {
-        long free = kibibytes(meminfo, "MemFree");
-        long buffers = kibibytes(meminfo, "Buffers");
-        long cached = kibibytes(meminfo, "Cached");
-        long reclaimable = kibibytes(meminfo, "SReclaimable");
-        if (free < 0 || buffers < 0 || cached < 0) {
-            return new MemoryBreakdown(-1, -1, -1);
+    /** The lines of /proc/meminfo that the memory metrics use, in bytes. */
+    static HostProbe.Memory meminfo(List<String> lines) {
+        long total = -1;
+        long free = -1;
+        long available = -1;
+        long buffers = -1;
+        long cached = -1;
+        long reclaimable = -1;
+        long unreclaimable = -1;
+        for (String line : lines) {
+            int colon = line.indexOf(':');
+            if (colon < 0) {
+                continue;
+            }
+            switch (line.substring(0, colon)) {
+                case "MemTotal" -> total = kibibytes(line, colon);
+                case "MemFree" -> free = kibibytes(line, colon);
+                case "MemAvailable" -> available = kibibytes(line, colon);
+                case "Buffers" -> buffers = kibibytes(line, colon);
+                case "Cached" -> cached = kibibytes(line, colon);
+                case "SReclaimable" -> reclaimable = kibibytes(line, colon);
+                case "SUnreclaim" -> unreclaimable = kibibytes(line, colon);
+                default -> {
+                }
+            }
         }
-        return new MemoryBreakdown(free, buffers, cached + Math.max(0, reclaimable));
+        return new HostProbe.Memory(total, free, available, buffers, cached, reclaimable, unreclaimable);
     }
 
     /** Swap devices from the lines of /proc/swaps (a header, then "name type sizeKiB usedKiB priority"). */
@@ -51,42 +67,63 @@ final class ProcFiles {
         return devices;
     }
 
-    /** Threads running and blocked on I/O from the lines of /proc/stat; -1 for each when missing. */
-    static RunQueue runQueue(List<String> lines) {
+    /** pgfault, pgmajfault, pgpgin, pgpgout, pswpin and pswpout from /proc/vmstat, with the swap devices. */
+    static HostProbe.Paging paging(List<HostProbe.SwapDevice> devices, List<String> vmstat) {
+        long[] v = {-1, -1, -1, -1, -1, -1};
+        for (String line : vmstat) {
+            int space = line.indexOf(' ');
+            int index = space < 0 ? -1 : VMSTAT_KEYS.indexOf(line.substring(0, space));
+            if (index >= 0) {
+                v[index] = Long.parseLong(line.substring(space + 1).trim());
+            }
+        }
+        return new HostProbe.Paging(devices, v[0], v[1], v[2], v[3], v[4], v[5]);
+    }
+
+    /**
+     * procs_running, procs_blocked and processes (created since boot) from /proc/stat, and the number of tasks from
+     * /proc/loadavg's fourth field ("running/total").
+     */
+    static HostProbe.Processes processes(List<String> stat, String loadavg) {
         long running = -1;
         long blocked = -1;
-        for (String line : lines) {
+        long created = -1;
+        for (String line : stat) {
             if (line.startsWith("procs_running ")) {
                 running = Long.parseLong(line.substring(14).trim());
             } else if (line.startsWith("procs_blocked ")) {
                 blocked = Long.parseLong(line.substring(14).trim());
+            } else if (line.startsWith("processes ")) {
+                created = Long.parseLong(line.substring(10).trim());
             }
         }
-        return new RunQueue(running, blocked);
-    }
-
-    record MemoryBreakdown(long free, long buffered, long cached) {
-    }
-
-    record RunQueue(long running, long blocked) {
-    }
-
-    private static long kibibytes(Map<String, String> meminfo, String key) {
-        String value = meminfo.get(key);
-        if (value == null) {
-            return -1;
+        String[] fields = loadavg.trim().split("\\s+");
+        long tasks = -1;
+        if (fields.length >= 4 && fields[3].indexOf('/') > 0) {
+            tasks = Long.parseLong(fields[3].substring(fields[3].indexOf('/') + 1));
         }
-        String number = value.trim().split("\\s+")[0];
-        try {
-            long amount = Long.parseLong(number);
-            return value.trim().endsWith("kB") ? amount * 1024 : amount;
-        } catch (NumberFormatException e) {
-            return -1;
+        return new HostProbe.Processes(tasks, running, blocked, created);
+    }
+
+    /** The boot time in seconds since the epoch from /proc/stat's btime line; 0 when missing. */
+    static long bootTime(List<String> stat) {
+        for (String line : stat) {
+            if (line.startsWith("btime ")) {
+                return Long.parseLong(line.substring(6).trim());
+            }
         }
+        return 0;
+    }
+
+    private static long kibibytes(String line, int colon) {
+        String value = line.substring(colon + 1).trim();
+        int space = value.indexOf(' ');
+        long amount = Long.parseLong(space < 0 ? value : value.substring(0, space));
+        return value.endsWith("kB") ? amount * 1024 : amount;
     }
 
     /** The kernel writes spaces and other odd characters in paths as octal escapes ("\040"). */
-    private static String unescape(String field) {
+    static String unescape(String field) {
         if (field.indexOf('\\') < 0) {
             return field;
         }

@@ -4,13 +4,10 @@ import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.tls.TlsSettings;
 import dev.outpost.agent.transport.Backoff;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.random.RandomGenerator;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -42,27 +39,20 @@ public final class Renewer {
     private final Backoff backoff;
     private final RandomGenerator random;
     private final Clock clock;
-    private final Counter failures;
-    private final Counter renewals;
+    private volatile long failures;
+    private volatile long renewals;
     private String plannedSerial;
     private String renewedFrom;
     private String renewedTo;
     private volatile Instant nextAttempt;
     private volatile String refusal;
 
-    public Renewer(Identity identity, Reenroll est, Backoff backoff, RandomGenerator random, Clock clock,
-            MeterRegistry registry) {
+    public Renewer(Identity identity, Reenroll est, Backoff backoff, RandomGenerator random, Clock clock) {
         this.identity = identity;
         this.est = est;
         this.backoff = backoff;
         this.random = random;
         this.clock = clock;
-        this.failures = Counter.builder("outpost.agent.certificate.renewal.failures")
-                .description("Certificate renewals that failed and will be retried").register(registry);
-        this.renewals = Counter.builder("outpost.agent.certificate.renewals")
-                .description("Certificates renewed").register(registry);
-        registry.gauge("outpost.agent.certificate.next_renewal", List.of(), this,
-                r -> r.nextAttempt == null || r.refusal != null ? Double.NaN : r.nextAttempt.toEpochMilli() / 1000.0);
     }
 
     /**
@@ -117,7 +107,7 @@ public final class Renewer {
         try {
             Credentials next = est.renew(current);
             identity.stage(next);
-            renewals.increment();
+            renewals++;
             renewedFrom = current.serial();
             renewedTo = next.serial();
             LOG.info("certificate renewed: serial {} -> {}, valid until {}; new connections present it",
@@ -142,7 +132,7 @@ public final class Renewer {
     }
 
     private void failed(Credentials current, String why, String retryAfter) {
-        failures.increment();
+        failures++;
         Duration wait = retryDelay(current, retryAfter);
         nextAttempt = clock.instant().plus(wait);
         LOG.warn("certificate renewal failed ({}); retrying in {} s (attempt {}); certificate serial {} valid until {}",
@@ -185,7 +175,13 @@ public final class Renewer {
         return refusal;
     }
 
+    /** Renewal attempts that failed (and were retried) since the agent started. */
     public long failures() {
-        return (long) failures.count();
+        return failures;
+    }
+
+    /** Certificates renewed since the agent started. */
+    public long renewals() {
+        return renewals;
     }
 }

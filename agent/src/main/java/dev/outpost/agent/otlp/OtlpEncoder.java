@@ -1,34 +1,38 @@
 package dev.outpost.agent.otlp;
 
-import io.micrometer.core.instrument.Measurement;
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Tag;
+import dev.outpost.agent.metrics.Histogram;
+import dev.outpost.agent.metrics.MetricDef;
+import dev.outpost.agent.metrics.Metrics;
+import dev.outpost.agent.metrics.Points;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.AnyValue;
 import io.opentelemetry.proto.common.v1.InstrumentationScope;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
+import io.opentelemetry.proto.metrics.v1.Gauge;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
+import io.opentelemetry.proto.metrics.v1.Metric;
+import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
 import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
+import io.opentelemetry.proto.metrics.v1.Sum;
 import io.opentelemetry.proto.resource.v1.Resource;
-import java.util.ArrayList;
-import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
-import java.util.concurrent.TimeUnit;
 
 /**
- * Turns the current meters of a registry into one OTLP export request: gauges (and long task timers' active
- * duration) become OTLP gauges, counters cumulative monotonic sums, timers and distribution summaries cumulative
- * histograms without buckets. Data points of one name form one metric; metrics are sorted by name and points by
- * attributes, so equal registries give equal bytes. Counters are read as cumulative, so the registry must count
- * cumulatively (a {@code SimpleMeterRegistry} in {@code CountingMode.CUMULATIVE}).
+ * Turns the agent's metrics into one OTLP export request, each exactly as its {@link MetricDef} says: gauges,
+ * cumulative sums (monotonic or not) and cumulative histograms with explicit buckets; int values as
+ * {@code as_int}, the rest as {@code as_double}; sums and histograms with the start time of what they count from
+ * (the host's boot or the agent's start). Metrics are in name order and data points in attribute order, so equal
+ * readings give equal bytes. A gauge or sum without points this cycle is left out.
  */
 public final class OtlpEncoder {
     /** The instrumentation scope name of everything the agent reports. */
     public static final String SCOPE_NAME = "dev.outpost.agent";
+    private static final AggregationTemporality CUMULATIVE = AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE;
 
     private final String scopeVersion;
 
@@ -42,33 +46,40 @@ public final class OtlpEncoder {
     }
 
     /**
-     * The request carrying every meter of {@code registry} as it reads now.
+     * The request carrying every metric as it reads now.
      *
      * @param resource resource attributes (host.name, service.name, ...)
      * @param timeUnixNano the time of this reading
-     * @param startTimeUnixNano when the cumulative series started (the agent's start); if the wall clock was set
-     *     back to before it, the start is taken to be {@code timeUnixNano}, as OTLP requires start &lt;= time
+     * @param bootUnixNano when the host booted: the start of OS counters; 0 when unknown (then the agent's start)
+     * @param agentStartUnixNano when the agent started: the start of its own counters and histograms. A start
+     *     after {@code timeUnixNano} (the wall clock was set back) is taken to be {@code timeUnixNano}, as OTLP
+     *     requires start &lt;= time
      */
-    public ExportMetricsServiceRequest encode(MeterRegistry registry, Map<String, String> resource,
-            long timeUnixNano, long startTimeUnixNano) {
-        Objects.requireNonNull(registry, "registry");
+    public ExportMetricsServiceRequest encode(Metrics metrics, Map<String, String> resource, long timeUnixNano,
+            long bootUnixNano, long agentStartUnixNano) {
+        Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(resource, "resource");
-        if (timeUnixNano <= 0 || startTimeUnixNano <= 0) {
-            throw new IllegalArgumentException("timeUnixNano " + timeUnixNano + " and startTimeUnixNano "
-                    + startTimeUnixNano + " must be positive nanoseconds since the epoch");
+        if (timeUnixNano <= 0 || agentStartUnixNano <= 0 || bootUnixNano < 0) {
+            throw new IllegalArgumentException("timeUnixNano " + timeUnixNano + ", bootUnixNano " + bootUnixNano
+                    + " and agentStartUnixNano " + agentStartUnixNano + " must be nanoseconds since the epoch");
         }
-        long start = Math.min(startTimeUnixNano, timeUnixNano);
-        Map<String, MetricGroup> groups = new TreeMap<>();
-        for (Meter meter : registry.getMeters()) {
-            for (MetricGroup.Point point : points(meter)) {
-                groups.computeIfAbsent(meter.getId().getName() + "\u0000" + point.kind(),
-                        key -> new MetricGroup(meter.getId().getName(), point.kind(), point.unit()))
-                        .add(point, meter.getId().getDescription());
-            }
-        }
+        long agentStart = Math.min(agentStartUnixNano, timeUnixNano);
+        long boot = bootUnixNano > 0 ? Math.min(bootUnixNano, timeUnixNano) : agentStart;
         ScopeMetrics.Builder scope = ScopeMetrics.newBuilder()
                 .setScope(InstrumentationScope.newBuilder().setName(SCOPE_NAME).setVersion(scopeVersion));
-        groups.values().forEach(group -> scope.addMetrics(group.toMetric(timeUnixNano, start)));
+        for (MetricDef def : metrics.definitions()) {
+            long start = switch (def.since()) {
+                case BOOT -> boot;
+                case AGENT_START -> agentStart;
+                case NONE -> 0;
+            };
+            Metric metric = def.instrument() == MetricDef.Instrument.HISTOGRAM
+                    ? histogram(def, metrics.histogramsOf(def), timeUnixNano, start)
+                    : numbers(def, metrics.pointsOf(def), timeUnixNano, start);
+            if (metric != null) {
+                scope.addMetrics(metric);
+            }
+        }
         Resource.Builder res = Resource.newBuilder();
         new TreeMap<>(resource).forEach((key, value) -> res.addAttributes(attribute(key, value)));
         return ExportMetricsServiceRequest.newBuilder()
@@ -76,32 +87,65 @@ public final class OtlpEncoder {
                 .build();
     }
 
-    private static List<MetricGroup.Point> points(Meter meter) {
-        List<Tag> tags = meter.getId().getTags();
-        String unit = OtlpUnits.of(meter.getId().getBaseUnit());
-        List<MetricGroup.Point> points = new ArrayList<>(1);
-        meter.use(
-                gauge -> points.add(MetricGroup.Point.gauge(unit, tags, gauge.value())),
-                counter -> points.add(MetricGroup.Point.sum(unit, tags, counter.count())),
-                timer -> points.add(MetricGroup.Point.histogram("s", tags, timer.count(),
-                        timer.totalTime(TimeUnit.SECONDS), timer.max(TimeUnit.SECONDS))),
-                summary -> points.add(MetricGroup.Point.histogram(unit, tags, summary.count(),
-                        summary.totalAmount(), summary.max())),
-                longTask -> points.add(MetricGroup.Point.gauge("s", tags, longTask.duration(TimeUnit.SECONDS))),
-                timeGauge -> points.add(MetricGroup.Point.gauge("s", tags, timeGauge.value(TimeUnit.SECONDS))),
-                functionCounter -> points.add(MetricGroup.Point.sum(unit, tags, functionCounter.count())),
-                functionTimer -> points.add(MetricGroup.Point.histogram("s", tags, (long) functionTimer.count(),
-                        functionTimer.totalTime(TimeUnit.SECONDS), Double.NaN)),
-                other -> {
-                    for (Measurement measurement : other.measure()) {
-                        List<Tag> withStatistic = new ArrayList<>(tags);
-                        withStatistic.add(Tag.of("statistic", measurement.getStatistic().getTagValueRepresentation()));
-                        withStatistic.sort(Comparator.naturalOrder());
-                        points.add(MetricGroup.Point.gauge(unit, withStatistic, measurement.getValue()));
-                    }
-                });
-        points.removeIf(point -> Double.isNaN(point.value()));
-        return points;
+    private static Metric.Builder metric(MetricDef def) {
+        return Metric.newBuilder().setName(def.name()).setDescription(def.description()).setUnit(def.unit());
+    }
+
+    private static Metric numbers(MetricDef def, Points points, long time, long start) {
+        if (points == null || points.size() == 0) {
+            return null;
+        }
+        Gauge.Builder gauge = def.instrument() == MetricDef.Instrument.GAUGE ? Gauge.newBuilder() : null;
+        Sum.Builder sum = gauge != null ? null : Sum.newBuilder().setAggregationTemporality(CUMULATIVE)
+                .setIsMonotonic(def.instrument() == MetricDef.Instrument.COUNTER);
+        List<String> keys = def.attributes();
+        for (int p : PointOrder.sorted(points)) {
+            NumberDataPoint.Builder point = NumberDataPoint.newBuilder().setTimeUnixNano(time);
+            if (start > 0) {
+                point.setStartTimeUnixNano(start);
+            }
+            if (def.valueType() == MetricDef.ValueType.INT) {
+                point.setAsInt(points.longValue(p));
+            } else {
+                point.setAsDouble(points.doubleValue(p));
+            }
+            for (int k = 0; k < keys.size(); k++) {
+                point.addAttributes(attribute(keys.get(k), points.attribute(p, k)));
+            }
+            if (gauge != null) {
+                gauge.addDataPoints(point);
+            } else {
+                sum.addDataPoints(point);
+            }
+        }
+        return gauge != null ? metric(def).setGauge(gauge).build() : metric(def).setSum(sum).build();
+    }
+
+    private static Metric histogram(MetricDef def, List<Histogram> series, long time, long start) {
+        if (series.isEmpty()) {
+            return null;
+        }
+        io.opentelemetry.proto.metrics.v1.Histogram.Builder histogram =
+                io.opentelemetry.proto.metrics.v1.Histogram.newBuilder().setAggregationTemporality(CUMULATIVE);
+        for (Histogram h : PointOrder.sorted(series)) {
+            Histogram.Snapshot s = h.snapshot();
+            HistogramDataPoint.Builder point = HistogramDataPoint.newBuilder().setTimeUnixNano(time)
+                    .setStartTimeUnixNano(start).setCount(s.count()).setSum(s.sum());
+            for (double bound : s.bounds()) {
+                point.addExplicitBounds(bound);
+            }
+            for (long count : s.bucketCounts()) {
+                point.addBucketCounts(count);
+            }
+            if (s.count() > 0) {
+                point.setMin(s.min()).setMax(s.max());
+            }
+            for (int k = 0; k < def.attributes().size(); k++) {
+                point.addAttributes(attribute(def.attributes().get(k), h.attributeValues().get(k)));
+            }
+            histogram.addDataPoints(point);
+        }
+        return metric(def).setHistogram(histogram).build();
     }
 
     static KeyValue attribute(String key, String value) {

@@ -19,7 +19,7 @@ public final class ClockSkew {
     public static final Duration LIMIT = Duration.ofMinutes(2);
     private static final Logger LOG = LoggerFactory.getLogger("outpost.agent.clock");
     private final Clock clock;
-    private volatile Duration last = Duration.ZERO;
+    private volatile Duration last;
     private boolean warned;
 
     public ClockSkew(Clock clock) {
@@ -50,7 +50,7 @@ public final class ClockSkew {
         warned = over;
     }
 
-    /** The skew at the last response: positive when this host is ahead. */
+    /** The skew at the last response with a readable {@code Date}: positive when this host is ahead; null before. */
     public Duration last() {
         return last;
     }

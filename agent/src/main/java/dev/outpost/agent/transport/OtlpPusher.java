@@ -17,7 +17,7 @@ import java.util.List;
  * Sends gzip'd OTLP batches to the ingest URL, several pipelined on one connection, and classifies each outcome
  * per the OTLP/HTTP spec. The reason a gateway gives (a {@code google.rpc.Status} message) is kept for the log.
  */
-public final class OtlpPusher {
+public final class OtlpPusher implements Pusher {
     private final HttpsClient http;
     private final String path;
 
@@ -35,7 +35,7 @@ public final class OtlpPusher {
     public record Outcome(PushResult result, String reason, String retryAfter, String date) {
     }
 
-    /** Pushes {@code batches} in order; one outcome per batch, in the same order. */
+    @Override
     public List<Outcome> push(List<Batch> batches) {
         List<FullHttpRequest> requests = new ArrayList<>(batches.size());
         for (Batch b : batches) {
@@ -96,6 +96,7 @@ public final class OtlpPusher {
     }
 
     /** Closes the connection, so the next push opens a new one. */
+    @Override
     public void disconnect() {
         http.disconnect();
     }

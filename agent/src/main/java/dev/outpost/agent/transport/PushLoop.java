@@ -1,9 +1,9 @@
 package dev.outpost.agent.transport;
 
+import dev.outpost.agent.metrics.AgentMeters;
+import dev.outpost.agent.metrics.Histogram;
+import dev.outpost.agent.metrics.Metrics;
 import dev.outpost.agent.queue.DiskQueue;
-import io.micrometer.core.instrument.Counter;
-import io.micrometer.core.instrument.MeterRegistry;
-import io.micrometer.core.instrument.Timer;
 import java.io.IOException;
 import java.time.Clock;
 import java.time.Duration;
@@ -23,16 +23,14 @@ import org.slf4j.LoggerFactory;
 public final class PushLoop implements Runnable {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.agent.push");
     private final DiskQueue queue;
-    private final OtlpPusher pusher;
+    private final Pusher pusher;
     private final Backoff backoff;
     private final String agentId;
     private final int maxInFlight;
     private final Clock clock;
     private final Consumer<PushLoop> onChange;
     private final ClockSkew skew;
-    private final Timer latency;
-    private final Counter failures;
-    private final Counter rejected;
+    private final Histogram latency;
     private volatile boolean running = true;
     private volatile Instant lastAttempt;
     private volatile Instant lastSuccess;
@@ -46,8 +44,9 @@ public final class PushLoop implements Runnable {
     private boolean work;
     private boolean retryNow;
 
-    public PushLoop(DiskQueue queue, OtlpPusher pusher, Backoff backoff, String agentId, int maxInFlight, Clock clock,
-            MeterRegistry registry, Consumer<PushLoop> onChange) {
+    /** Records the time to each accepted batch in {@code metrics}' {@code outpost.agent.push.duration}. */
+    public PushLoop(DiskQueue queue, Pusher pusher, Backoff backoff, String agentId, int maxInFlight, Clock clock,
+            Metrics metrics, Consumer<PushLoop> onChange) {
         if (maxInFlight < 1) {
             throw new IllegalArgumentException("maxInFlight " + maxInFlight + " must be at least 1");
         }
@@ -59,15 +58,7 @@ public final class PushLoop implements Runnable {
         this.clock = clock;
         this.onChange = onChange;
         this.skew = new ClockSkew(clock);
-        this.latency = Timer.builder("outpost.agent.push.duration").description("Time to push one batch")
-                .register(registry);
-        this.failures = Counter.builder("outpost.agent.push.failures")
-                .description("Push attempts that failed and will be retried").register(registry);
-        this.rejected = Counter.builder("outpost.agent.batches.dropped").tag("reason", "rejected")
-                .description("Batches the gateway rejected as malformed or too large").register(registry);
-        registry.gauge("outpost.agent.push.last_success", List.of(), this,
-                p -> p.lastSuccess == null ? Double.NaN : p.lastSuccess.toEpochMilli() / 1000.0);
-        registry.gauge("outpost.agent.clock.skew", List.of(), this, p -> p.skew.last().toMillis() / 1000.0);
+        this.latency = metrics.histogram(AgentMeters.PUSH_DURATION);
     }
 
     @Override
@@ -119,7 +110,7 @@ public final class PushLoop implements Runnable {
                 skew.observe(o.date());
             }
             if (o.result() == PushResult.ACCEPTED) {
-                latency.record(each);
+                latency.record(each.toNanos() / 1e9);
                 ack = r.seq();
                 sent++;
                 lastSuccess = clock.instant();
@@ -127,7 +118,6 @@ public final class PushLoop implements Runnable {
             }
             if (o.result() == PushResult.REJECTED) {
                 ack = r.seq();
-                rejected.increment();
                 rejectedCount++;
                 LOG.error("gateway rejected batch {}:{} ({}); dropped it", agentId, r.seq(), o.reason());
             } else if (o.result() == PushResult.DENIED) {
@@ -135,7 +125,6 @@ public final class PushLoop implements Runnable {
                 LOG.error("gateway refused this agent's identity ({}); stopped pushing, {} batches kept on disk",
                         deniedReason, queue.stats().records());
             } else {
-                failures.increment();
                 retries++;
                 wait = backoff.nextDelay(o.retryAfter());
                 if (!failing || backoff.failures() % 10 == 0) {
@@ -227,6 +216,11 @@ public final class PushLoop implements Runnable {
         return deniedReason;
     }
 
+    /** This host's clock minus the gateway's at its latest answer; null before the first. */
+    public Duration clockSkew() {
+        return skew.last();
+    }
+
     public long sent() {
         return sent;
     }
@@ -235,6 +229,7 @@ public final class PushLoop implements Runnable {
         return rejectedCount;
     }
 
+    /** Failed push attempts that were (or will be) retried. */
     public long retries() {
         return retries;
     }

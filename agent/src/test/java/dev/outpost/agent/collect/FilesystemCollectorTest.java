@@ -2,8 +2,9 @@ package dev.outpost.agent.collect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import io.micrometer.core.instrument.Meter;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.outpost.agent.metrics.MetricDef;
+import dev.outpost.agent.metrics.Metrics;
+import dev.outpost.agent.metrics.Points;
 import java.util.List;
 import java.util.TreeSet;
 import org.junit.jupiter.api.Test;
@@ -11,14 +12,14 @@ import org.junit.jupiter.api.Test;
 /** The filesystem collector reports what the filter accepts and forgets filesystems that are unmounted. */
 class FilesystemCollectorTest {
     private final FixtureHostProbe probe = new FixtureHostProbe("basic");
-    private final SimpleMeterRegistry registry = TestRegistries.cumulative();
+    private final Metrics metrics = new Metrics();
 
     @Test
     void defaultFilterLeavesOutPseudoFilesystems() {
-        new FilesystemCollector(probe, registry, FilesystemFilter.defaults()).collect();
+        new FilesystemCollector(probe, metrics, FilesystemFilter.defaults()).collect();
 
-        assertEquals(List.of("/", "/data", "/media/cdrom"), mountPoints("system.filesystem.usage"));
-        assertEquals(List.of("/", "/data"), mountPoints("system.filesystem.inodes.usage"),
+        assertEquals(List.of("/", "/data", "/media/cdrom"), mountPoints(FilesystemCollector.USAGE));
+        assertEquals(List.of("/", "/data"), mountPoints(FilesystemCollector.INODES),
                 "a filesystem without inodes (iso9660) reports no inode usage");
     }
 
@@ -26,27 +27,30 @@ class FilesystemCollectorTest {
     void configuredFilterIsApplied() {
         FilesystemFilter filter = new FilesystemFilter(List.of(), List.of("proc"), List.of(),
                 List.of("/var/lib/docker/*", "/media/*"));
-        new FilesystemCollector(probe, registry, filter).collect();
+        new FilesystemCollector(probe, metrics, filter).collect();
 
-        assertEquals(List.of("/", "/data", "/run"), mountPoints("system.filesystem.usage"));
+        assertEquals(List.of("/", "/data", "/run"), mountPoints(FilesystemCollector.USAGE));
     }
 
     @Test
-    void unmountedFilesystemLosesItsMeters() {
-        FilesystemCollector collector = new FilesystemCollector(probe, registry, FilesystemFilter.defaults());
+    void unmountedFilesystemLosesItsPoints() {
+        FilesystemCollector collector = new FilesystemCollector(probe, metrics, FilesystemFilter.defaults());
         collector.collect();
         probe.use("later");
         collector.collect();
 
-        assertEquals(List.of("/", "/media/cdrom"), mountPoints("system.filesystem.usage"));
-        assertEquals(List.of("/"), mountPoints("system.filesystem.inodes.usage"));
-        assertEquals(3 + 3 + 2, registry.getMeters().size());
+        assertEquals(List.of("/", "/media/cdrom"), mountPoints(FilesystemCollector.USAGE));
+        assertEquals(List.of("/"), mountPoints(FilesystemCollector.INODES));
+        assertEquals(3 + 3, metrics.pointsOf(FilesystemCollector.USAGE).size());
+        assertEquals(2, metrics.pointsOf(FilesystemCollector.INODES).size());
     }
 
-    private List<String> mountPoints(String metric) {
+    private List<String> mountPoints(MetricDef def) {
+        Points points = metrics.pointsOf(def);
+        int key = def.attributes().indexOf("mountpoint");
         TreeSet<String> mounts = new TreeSet<>();
-        for (Meter meter : registry.find(metric).meters()) {
-            mounts.add(meter.getId().getTag("mountpoint"));
+        for (int i = 0; i < points.size(); i++) {
+            mounts.add(points.attribute(i, key));
         }
         return List.copyOf(mounts);
     }

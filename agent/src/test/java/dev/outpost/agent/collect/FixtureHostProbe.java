@@ -6,30 +6,31 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 
 /**
  * A host read from a checked-in JSON fixture (src/test/resources/fixtures/host/*.json) instead of the OS, so
  * collectors are tested against exact, known figures. {@link #use} switches to another fixture for the next cycle.
  */
-final class FixtureHostProbe implements HostProbe {
+public final class FixtureHostProbe implements HostProbe {
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(DeserializationFeature.FAIL_ON_NULL_FOR_PRIMITIVES);
 
     /** The JSON document: one field per probe method. */
     record Fixture(List<CpuTimes> cpuTimes, LoadAverage loadAverage, Memory memory, Paging paging,
-            List<FileStore> fileStores, List<Disk> disks, List<Nic> networkInterfaces, Processes processes,
-            double uptimeSeconds) {
+            List<FileStore> fileStores, List<Disk> disks, List<Nic> networkInterfaces,
+            Map<String, Long> tcpConnections, Processes processes, double uptimeSeconds, long bootTimeSeconds) {
     }
 
     private Fixture fixture;
 
-    FixtureHostProbe(String name) {
+    public FixtureHostProbe(String name) {
         use(name);
     }
 
     /** Reads fixtures/host/{name}.json; later calls return its figures. */
-    void use(String name) {
+    public void use(String name) {
         String resource = "/fixtures/host/" + name + ".json";
         try (InputStream in = Objects.requireNonNull(getClass().getResourceAsStream(resource), resource)) {
             fixture = JSON.readValue(in, Fixture.class);
@@ -74,6 +75,11 @@ final class FixtureHostProbe implements HostProbe {
     }
 
     @Override
+    public Map<String, Long> tcpConnections() {
+        return fixture.tcpConnections();
+    }
+
+    @Override
     public Processes processes() {
         return fixture.processes();
     }
@@ -81,5 +87,10 @@ final class FixtureHostProbe implements HostProbe {
     @Override
     public double uptimeSeconds() {
         return fixture.uptimeSeconds();
+    }
+
+    @Override
+    public long bootTimeSeconds() {
+        return fixture.bootTimeSeconds();
     }
 }

@@ -2,17 +2,20 @@ package dev.outpost.agent.collect;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.agent.MutableClock;
 import ch.qos.logback.classic.Level;
 import ch.qos.logback.classic.Logger;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
-import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
+import dev.outpost.agent.metrics.AgentMeters;
+import dev.outpost.agent.metrics.Histogram;
+import dev.outpost.agent.metrics.Metrics;
+import dev.outpost.agent.metrics.Points;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
@@ -21,8 +24,8 @@ import org.slf4j.LoggerFactory;
 /** One collector failing or having no data never stops the others, and is logged once per change of state. */
 class HostCollectionFailureTest {
     private final FlakyProbe probe = new FlakyProbe(new FixtureHostProbe("basic"));
-    private final SimpleMeterRegistry registry = TestRegistries.cumulative();
-    private final HostCollection collection = new HostCollection(probe, registry, FilesystemFilter.defaults(),
+    private final Metrics metrics = new Metrics();
+    private final HostCollection collection = new HostCollection(probe, metrics, FilesystemFilter.defaults(),
             MutableClock.stepping(Instant.parse("2026-11-22T05:20:00Z"), Duration.ofMillis(2)));
     private final Logger logger = (Logger) LoggerFactory.getLogger(HostCollection.class);
     private final ListAppender<ILoggingEvent> logs = new ListAppender<>();
@@ -45,20 +48,27 @@ class HostCollectionFailureTest {
     @Test
     void failingCollectorDoesNotStopTheOthersAndLeavesNoStaleValues() {
         collection.collectOnce();
-        assertFalse(registry.find("system.disk.io").meters().isEmpty());
+        assertEquals(4, metrics.pointsOf(DiskCollector.IO).size());
 
         probe.disksFail = true;
         collection.collectOnce();
 
-        assertEquals(0.0, success("disk"));
-        assertTrue(registry.find("system.disk.io").meters().isEmpty(), "a failed collector reports nothing");
-        for (String other : List.of("cpu", "load", "memory", "paging", "filesystem", "network", "processes",
-                "uptime")) {
-            assertEquals(1.0, success(other), other);
+        assertEquals(0, success("disk"));
+        for (var def : List.of(DiskCollector.IO, DiskCollector.OPERATIONS, DiskCollector.MERGED,
+                DiskCollector.PENDING_OPERATIONS)) {
+            assertEquals(0, metrics.pointsOf(def).size(), "a failed collector reports nothing: " + def.name());
         }
-        assertEquals(16, registry.find("system.cpu.time").meters().size());
-        assertEquals(0.002, registry.get("outpost.agent.collector.duration").tag("collector", "disk").gauge().value());
-        assertEquals(0.038, registry.get("outpost.agent.collection.duration").gauge().value(), 1e-12);
+        for (String other : List.of("cpu", "load", "memory", "paging", "filesystem", "network", "processes",
+                "system")) {
+            assertEquals(1, success(other), other);
+        }
+        assertEquals(16, metrics.pointsOf(CpuCollector.TIME).size());
+        Histogram.Snapshot disk = duration("disk");
+        assertEquals(2, disk.count());
+        assertEquals(0.004, disk.sum(), 1e-12, "2 ms per run on the stepping clock");
+        Histogram.Snapshot total = metrics.histogramsOf(AgentMeters.COLLECTION_DURATION).get(0).snapshot();
+        assertEquals(2, total.count());
+        assertEquals(0.038, total.max(), 1e-12, "9 collectors of 2 ms, and the cycle's own two readings");
     }
 
     @Test
@@ -77,8 +87,8 @@ class HostCollectionFailureTest {
                 "WARN collector disk failed, its metrics are left out until it recovers: "
                         + "java.lang.IllegalStateException: cannot read /proc/diskstats (fixture)",
                 "INFO collector disk recovered"), lines);
-        assertEquals(1.0, success("disk"));
-        assertFalse(registry.find("system.disk.io").meters().isEmpty());
+        assertEquals(1, success("disk"));
+        assertFalse(metrics.pointsOf(DiskCollector.IO).size() == 0);
     }
 
     @Test
@@ -86,14 +96,25 @@ class HostCollectionFailureTest {
         probe.noLoadAverage = true;
         collection.collectOnce();
 
-        assertEquals(1.0, success("load"));
-        assertTrue(registry.find("system.cpu.load_average.1m").meters().isEmpty());
+        assertEquals(1, success("load"));
+        assertEquals(0, metrics.pointsOf(LoadAverageCollector.ONE).size());
         List<String> lines = logs.list.stream().map(e -> e.getLevel() + " " + e.getFormattedMessage()).toList();
         assertEquals(List.of("DEBUG collector load has no data: the OS reports no load average"), lines);
     }
 
-    private double success(String collector) {
-        return registry.get("outpost.agent.collector.success").tag("collector", collector).gauge().value();
+    private long success(String collector) {
+        Points success = metrics.pointsOf(AgentMeters.COLLECTOR_SUCCESS);
+        for (int i = 0; i < success.size(); i++) {
+            if (success.attribute(i, 0).equals(collector)) {
+                return success.longValue(i);
+            }
+        }
+        throw new AssertionError("no success point for " + collector);
+    }
+
+    private Histogram.Snapshot duration(String collector) {
+        return metrics.histogramsOf(AgentMeters.COLLECTOR_DURATION).stream()
+                .filter(h -> h.attributeValues().equals(List.of(collector))).findFirst().orElseThrow().snapshot();
     }
 
     /** The fixture host, with disks that can fail to read and a load average that can be missing. */
@@ -145,8 +166,18 @@ class HostCollectionFailureTest {
         }
 
         @Override
+        public Map<String, Long> tcpConnections() {
+            return host.tcpConnections();
+        }
+
+        @Override
         public Processes processes() {
             return host.processes();
+        }
+
+        @Override
+        public long bootTimeSeconds() {
+            return host.bootTimeSeconds();
         }
 
         @Override

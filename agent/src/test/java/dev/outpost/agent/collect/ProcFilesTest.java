@@ -7,30 +7,22 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import org.junit.jupiter.api.Test;
 
-/** The /proc parsers against checked-in copies of /proc/meminfo, /proc/swaps and /proc/stat. */
+/** The /proc parsers against checked-in copies of /proc/meminfo, swaps, vmstat, stat and loadavg. */
 class ProcFilesTest {
 
     @Test
-    void memoryBreakdownCountsReclaimableSlabAsCache() {
-        Map<String, String> meminfo = new LinkedHashMap<>();
-        for (String line : lines("meminfo")) {
-            String[] kv = line.split(":", 2);
-            meminfo.put(kv[0], kv[1].trim());
-        }
-
-        assertEquals(new ProcFiles.MemoryBreakdown(4194304L * 1024, 262144L * 1024, (1572864L + 262144) * 1024),
-                ProcFiles.memoryBreakdown(meminfo));
+    void meminfoInBytes() {
+        assertEquals(new HostProbe.Memory(8388608L * 1024, 4194304L * 1024, 6291456L * 1024, 262144L * 1024,
+                1572864L * 1024, 262144L * 1024, 131072L * 1024), ProcFiles.meminfo(lines("meminfo")));
     }
 
     @Test
-    void memoryBreakdownIsUnknownWithoutTheFields() {
-        assertEquals(new ProcFiles.MemoryBreakdown(-1, -1, -1),
-                ProcFiles.memoryBreakdown(Map.of("MemTotal", "8388608 kB")));
+    void meminfoWithoutTheLinesIsUnknown() {
+        assertEquals(new HostProbe.Memory(8388608L * 1024, -1, -1, -1, -1, -1, -1),
+                ProcFiles.meminfo(List.of("MemTotal:        8388608 kB", "garbage")));
     }
 
     @Test
@@ -54,14 +46,33 @@ class ProcFilesTest {
     }
 
     @Test
-    void runQueueFromProcStat() {
-        assertEquals(new ProcFiles.RunQueue(3, 1), ProcFiles.runQueue(lines("stat")));
-        assertEquals(new ProcFiles.RunQueue(-1, -1), ProcFiles.runQueue(List.of("cpu  1 2 3")));
+    void pagingCountersFromVmstat() {
+        assertEquals(new HostProbe.Paging(List.of(), 10631554, 1691, 1620125, 3579632, 1500, 4200),
+                ProcFiles.paging(List.of(), lines("vmstat")));
+        assertEquals(new HostProbe.Paging(List.of(), -1, -1, -1, -1, -1, -1),
+                ProcFiles.paging(List.of(), List.of("nr_free_pages 1")));
     }
 
-    private static List<String> lines(String name) {
+    @Test
+    void processesFromStatAndTasksFromLoadavg() {
+        assertEquals(new HostProbe.Processes(350, 3, 1, 1234567),
+                ProcFiles.processes(lines("stat"), lines("loadavg").get(0)));
+        assertEquals(new HostProbe.Processes(-1, -1, -1, -1), ProcFiles.processes(List.of("cpu  1 2 3"), ""));
+    }
+
+    @Test
+    void bootTimeFromStat() {
+        assertEquals(1795142400L, ProcFiles.bootTime(lines("stat")));
+        assertEquals(0, ProcFiles.bootTime(List.of("cpu  1 2 3")));
+    }
+
+    static List<String> lines(String name) {
+        return new String(bytes(name), StandardCharsets.UTF_8).lines().toList();
+    }
+
+    static byte[] bytes(String name) {
         try (InputStream in = ProcFilesTest.class.getResourceAsStream("/fixtures/proc/" + name)) {
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines().toList();
+            return in.readAllBytes();
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

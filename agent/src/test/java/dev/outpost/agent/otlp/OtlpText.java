@@ -2,6 +2,7 @@ package dev.outpost.agent.otlp;
 
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.common.v1.KeyValue;
+import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
 import io.opentelemetry.proto.metrics.v1.Metric;
 import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
 import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
@@ -11,8 +12,9 @@ import java.util.List;
 import java.util.stream.Collectors;
 
 /**
- * Renders the data points of an export request as stable text for golden files, one line per point:
- * {@code name{k="v",...} kind unit value} ({@code count=.. sum=.. max=..} for histograms), in encoder order.
+ * Renders the data points of an export request as stable text for golden files, one line per point, in encoder
+ * order: {@code name{k="v",...} gauge|counter|updowncounter unit int|double value}, and for histograms
+ * {@code name{...} histogram unit count=.. sum=.. [min=.. max=..] buckets=le:count,...,+Inf:count}.
  */
 public final class OtlpText {
     private OtlpText() {
@@ -33,19 +35,37 @@ public final class OtlpText {
     private static void render(Metric metric, StringBuilder out) {
         switch (metric.getDataCase()) {
             case GAUGE -> metric.getGauge().getDataPointsList().forEach(p -> line(metric, "gauge", p, out));
-            case SUM -> metric.getSum().getDataPointsList().forEach(p -> line(metric, "sum", p, out));
-            case HISTOGRAM -> metric.getHistogram().getDataPointsList().forEach(p -> out.append(metric.getName())
-                    .append(attributes(p.getAttributesList())).append(" histogram ").append(metric.getUnit())
-                    .append(" count=").append(p.getCount()).append(" sum=").append(number(p.getSum()))
-                    .append(p.hasMax() ? " max=" + number(p.getMax()) : "").append('\n'));
+            case SUM -> metric.getSum().getDataPointsList().forEach(p -> line(metric,
+                    metric.getSum().getIsMonotonic() ? "counter" : "updowncounter", p, out));
+            case HISTOGRAM -> metric.getHistogram().getDataPointsList().forEach(p -> histogram(metric, p, out));
             default -> throw new IllegalArgumentException("unexpected metric kind " + metric.getDataCase());
         }
     }
 
     private static void line(Metric metric, String kind, NumberDataPoint point, StringBuilder out) {
-        double value = point.hasAsInt() ? point.getAsInt() : point.getAsDouble();
         out.append(metric.getName()).append(attributes(point.getAttributesList())).append(' ').append(kind)
-                .append(' ').append(metric.getUnit()).append(' ').append(number(value)).append('\n');
+                .append(' ').append(metric.getUnit()).append(' ');
+        if (point.hasAsInt()) {
+            out.append("int ").append(point.getAsInt());
+        } else {
+            out.append("double ").append(number(point.getAsDouble()));
+        }
+        out.append('\n');
+    }
+
+    private static void histogram(Metric metric, HistogramDataPoint p, StringBuilder out) {
+        out.append(metric.getName()).append(attributes(p.getAttributesList())).append(" histogram ")
+                .append(metric.getUnit()).append(" count=").append(p.getCount()).append(" sum=")
+                .append(number(p.getSum()));
+        if (p.hasMin()) {
+            out.append(" min=").append(number(p.getMin())).append(" max=").append(number(p.getMax()));
+        }
+        out.append(" buckets=");
+        for (int i = 0; i < p.getBucketCountsCount(); i++) {
+            out.append(i == 0 ? "" : ",").append(i < p.getExplicitBoundsCount() ? number(p.getExplicitBounds(i))
+                    : "+Inf").append(':').append(p.getBucketCounts(i));
+        }
+        out.append('\n');
     }
 
     private static String attributes(List<KeyValue> attributes) {

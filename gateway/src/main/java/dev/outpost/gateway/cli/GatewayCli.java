@@ -47,7 +47,7 @@ public final class GatewayCli {
                                                        it after DURATION (default: one agent certificate lifetime)
               ca switch | ca retire | ca abort --dir DIR
                                                        switch now; retire the previous CA now; discard a staged one
-              watch --dir DIR [--refresh DURATION] [--once]
+              watch --dir DIR [--refresh DURATION] [--once] [--redraw]
                                                        live table of the hosts whose metrics arrive
               pin --dir DIR                            print the CA pin (sha256:...)
               version                                  print the version""";
@@ -113,7 +113,6 @@ public final class GatewayCli {
     }
 
     static String version() {
-        String v = GatewayCli.class.getPackage().getImplementationVersion();
-        return v == null ? "development build" : v;
+        return dev.outpost.gateway.GatewayRuntime.version();
     }
 }

@@ -1,5 +1,7 @@
 package dev.outpost.gateway.http;
 
+import dev.outpost.gateway.config.ListenerConnections;
+import dev.outpost.gateway.ingest.LogLimiter;
 import io.netty.bootstrap.ServerBootstrap;
 import io.netty.buffer.UnpooledByteBufAllocator;
 import io.netty.channel.Channel;
@@ -11,56 +13,87 @@ import io.netty.channel.socket.SocketChannel;
 import io.netty.channel.socket.nio.NioServerSocketChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.ssl.SslHandler;
-import io.netty.handler.timeout.IdleStateHandler;
 import io.netty.util.concurrent.EventExecutorGroup;
 import java.net.InetSocketAddress;
+import java.time.Clock;
+import java.time.Duration;
 import java.util.concurrent.TimeUnit;
-import java.util.function.Supplier;
 import org.slf4j.Logger;
 
 /**
- * One HTTPS listener. Pipeline, in order: TLS (nothing is read before the handshake succeeds), idle timeout,
- * HTTP codec with bounded line and header sizes, canonical header names on the way out, size-bounded aggregator,
- * then the handler on a blocking executor so that database and disk work never stalls the I/O threads.
+ * One HTTPS listener. Pipeline, in order: connection caps (in all and per source address, before any TLS work),
+ * TLS with a handshake deadline (nothing is read before the handshake succeeds), refused-handshake logging,
+ * request and idle deadlines, HTTP codec with bounded line and header sizes, canonical header names on the way out
+ * (for every response, whichever handler writes it), size- and budget-bounded aggregator, then the handler — on the
+ * I/O thread, or on {@code blocking} for handlers that do database or disk work.
  */
 public final class HttpsListener implements AutoCloseable {
     public static final int MAX_INITIAL_LINE = 4096;
     public static final int MAX_HEADER_BYTES = 8192;
-    public static final int IDLE_SECONDS = 75;
     private final String name;
     private final Channel channel;
+    private final ConnectionLimits limits;
 
-    private HttpsListener(String name, Channel channel) {
-        this.name = name;
-        this.channel = channel;
+    /** What a new connection's handler gets: its share of the memory budget (null without a budget). */
+    @FunctionalInterface
+    public interface HandlerFactory {
+        ChannelHandler create(MemoryBudget.Held budget);
     }
 
-    /** Binds {@code address} and serves with a new handler per connection from {@code handlers}. */
+    /** How a listener bounds its connections and requests. */
+    public record Settings(ListenerConnections connections, int maxBodyBytes, MemoryBudget budget) {
+    }
+
+    private HttpsListener(String name, Channel channel, ConnectionLimits limits) {
+        this.name = name;
+        this.channel = channel;
+        this.limits = limits;
+    }
+
+    /**
+     * Binds {@code address} and serves with a new handler per connection from {@code handlers}, run on
+     * {@code blocking} if that is not null, else on the connection's I/O thread.
+     */
     public static HttpsListener bind(String name, InetSocketAddress address, EventLoopGroup boss, EventLoopGroup workers,
-            ServerTls tls, int maxBodyBytes, EventExecutorGroup blocking, Supplier<ChannelHandler> handlers, Logger log)
-            throws InterruptedException {
+            ServerTls tls, Settings settings, EventExecutorGroup blocking, HandlerFactory handlers, Logger log,
+            Clock clock) throws InterruptedException {
+        LogLimiter logLimiter = new LogLimiter(clock, Duration.ofMinutes(1), 10_000);
+        ListenerConnections c = settings.connections();
+        ConnectionLimits limits = new ConnectionLimits(name, c.max(), c.maxPerAddress(), log, logLimiter);
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
-                .option(ChannelOption.SO_BACKLOG, 256)
+                .option(ChannelOption.SO_BACKLOG, 1024)
+                .handler(new AcceptErrors(name, log, logLimiter))
                 .childOption(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
                         SslHandler ssl = tls.context().newHandler(ch.alloc());
-                        ssl.setHandshakeTimeout(10, TimeUnit.SECONDS);
+                        ssl.setHandshakeTimeout(c.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                        ConnectionTimeouts timeouts = new ConnectionTimeouts(name, c.requestTimeout(),
+                                c.idleTimeout(), log);
+                        MemoryBudget.Held held = settings.budget() == null ? null
+                                : new MemoryBudget.Held(settings.budget());
                         ch.pipeline()
+                                .addLast("limits", limits)
                                 .addLast("tls", ssl)
-                                .addLast("handshake-log", new HandshakeLogger(name, log))
-                                .addLast("idle", new IdleStateHandler(0, 0, IDLE_SECONDS, TimeUnit.SECONDS))
+                                .addLast("handshake-log", new HandshakeLogger(name, log, logLimiter))
+                                .addLast("deadline-bytes", timeouts.bytes())
                                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
                                 .addLast("header-case", new CanonicalHeaderNames())
-                                .addLast("aggregate", new BoundedAggregator(maxBodyBytes, log, name))
-                                .addLast(blocking, "handler", handlers.get());
+                                .addLast("deadline", timeouts)
+                                .addLast("aggregate", new BoundedAggregator(settings.maxBodyBytes(), log, name, held));
+                        ChannelHandler handler = handlers.create(held);
+                        if (blocking == null) {
+                            ch.pipeline().addLast("handler", handler);
+                        } else {
+                            ch.pipeline().addLast(blocking, "handler", handler);
+                        }
                     }
                 });
         Channel ch = b.bind(address).sync().channel();
-        return new HttpsListener(name, ch);
+        return new HttpsListener(name, ch, limits);
     }
 
     public InetSocketAddress address() {
@@ -69,6 +102,11 @@ public final class HttpsListener implements AutoCloseable {
 
     public String name() {
         return name;
+    }
+
+    /** Connections open now. */
+    public int openConnections() {
+        return limits.open();
     }
 
     @Override

@@ -4,9 +4,9 @@ package dev.outpost.gateway.ingest;
  * An Outpost batch's {@code Idempotency-Key}, {@code <agent-id>:<seq>} with {@code seq} a decimal number from
  * 0 to 2^63-1. Sequences of one agent only go up, which is what lets a single watermark per agent dedupe.
  */
-record BatchKey(String agentId, long seq) {
+public record BatchKey(String agentId, long seq) {
     /** The key in {@code header}, or null if there is none or it has another form (a third-party client's). */
-    static BatchKey parse(String header) {
+    public static BatchKey parse(String header) {
         if (header == null) {
             return null;
         }

@@ -4,12 +4,12 @@ import com.google.protobuf.InvalidProtocolBufferException;
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.ca.PeerIdentity;
 import dev.outpost.gateway.http.BoundedAggregator;
+import dev.outpost.gateway.http.MemoryBudget;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.wire.WireNames;
-import io.netty.channel.ChannelFuture;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.SimpleChannelInboundHandler;
+import io.netty.channel.ChannelInboundHandlerAdapter;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderNames;
@@ -20,118 +20,122 @@ import io.netty.handler.codec.http.HttpStatusClass;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import io.netty.util.ReferenceCountUtil;
+import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
+import java.util.ArrayDeque;
 import java.util.Locale;
-import java.util.Objects;
 import java.util.OptionalInt;
 import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * OTLP/HTTP metrics ingest ({@code POST /v1/metrics}, protobuf, gzip). The TLS handshake already required a
- * client certificate from the CA; the identity it names overwrites the payload's, and the batch goes to the
- * {@link BatchCommitter}. One handler per connection, requests handled in order: once a request is answered with
- * anything but 2xx, the requests already read behind it are answered 503 without being processed and the
- * connection is closed, so an agent's pipelined batches are never stored out of order.
+ * OTLP/HTTP metrics ingest ({@code POST /v1/metrics}, protobuf, gzip) on one connection, on its I/O thread. The TLS
+ * handshake already required a client certificate from the CA; the identity it names overwrites the payload's.
+ * Each request is checked (route, identity, deny list, rate limits, idempotency key), decoded within its bounds,
+ * scanned ({@link BatchScan}), stamped and queued on the {@link IngestPipeline}, whose answer becomes the response.
+ *
+ * <p>Requests of one connection are handled one at a time, in order: pipelined requests wait (at most
+ * {@link #MAX_PIPELINED}; beyond that the connection is not read). Once a request is answered with anything but
+ * 2xx, those already read behind it are answered 503 without being processed and the connection is closed, so an
+ * agent's batches are never stored out of order.
  */
-public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
+public final class IngestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.ingest");
     private static final String PROTOBUF = "application/x-protobuf";
     private static final int MAX_BATCH_ID = 128;
-    private final BatchCommitter committer;
-    private final Maintenance maintenance;
-    private final Responses responses;
-    private final int maxDecodedBytes;
+    /** Requests read ahead on one connection while one is being stored. */
+    static final int MAX_PIPELINED = 64;
+    /** A key more than this far ahead of the gateway's clock is refused: sequences start at epoch milliseconds. */
+    static final long MAX_SEQ_AHEAD_MILLIS = 7L * 24 * 3600 * 1000;
+
+    private final IngestServices services;
     private final Function<ChannelHandlerContext, AgentIdentity> peer;
-    private final AgentGate gate;
-    private final IngestConnections connections;
+    private final MemoryBudget.Held budget;
+    private final ArrayDeque<FullHttpRequest> waiting = new ArrayDeque<>();
+    private AgentIdentity identity;
+    private boolean tooManyConnections;
+    private boolean busy;
     private boolean closing;
-    private ChannelFuture lastWrite;
+    private boolean closeScheduled;
+    private boolean closed;
+    private io.netty.channel.ChannelFuture lastWrite;
 
-    /**
-     * Refusing agents that {@code gate} denies (403) and registering each verified connection in
-     * {@code connections}, which closes it when its agent is revoked or its certificate expires.
-     */
-    public IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes,
-            AgentGate gate, IngestConnections connections) {
-        this(committer, maintenance, responses, maxDecodedBytes,
-                ctx -> PeerIdentity.of(ctx.pipeline().get(SslHandler.class).engine().getSession()), gate, connections);
+    /** With the verified identity from the connection's TLS session. */
+    public IngestHandler(IngestServices services, MemoryBudget.Held budget) {
+        this(services, budget, ctx -> PeerIdentity.of(ctx.pipeline().get(SslHandler.class).engine().getSession()));
     }
 
-    /** With the verified peer identity taken from {@code peer}: for tests that run without TLS. */
-    IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes,
-            Function<ChannelHandlerContext, AgentIdentity> peer) {
-        this(committer, maintenance, responses, maxDecodedBytes, peer, AgentGate.OPEN,
-                new IngestConnections(AgentGate.OPEN, java.time.Clock.systemUTC()));
-    }
-
-    /** With the peer identity from {@code peer} and a deny list: for tests that run without TLS. */
-    IngestHandler(BatchCommitter committer, Maintenance maintenance, Responses responses, int maxDecodedBytes,
-            Function<ChannelHandlerContext, AgentIdentity> peer, AgentGate gate, IngestConnections connections) {
-        this.gate = Objects.requireNonNull(gate, "gate");
-        this.connections = Objects.requireNonNull(connections, "connections");
-        this.committer = Objects.requireNonNull(committer, "committer");
-        this.maintenance = Objects.requireNonNull(maintenance, "maintenance");
-        this.responses = Objects.requireNonNull(responses, "responses");
-        if (maxDecodedBytes < 1) {
-            throw new IllegalArgumentException("maxDecodedBytes " + maxDecodedBytes + " must be positive");
-        }
-        this.maxDecodedBytes = maxDecodedBytes;
-        this.peer = Objects.requireNonNull(peer, "peer");
+    /** With the identity from {@code peer}: for tests that run without TLS. */
+    IngestHandler(IngestServices services, MemoryBudget.Held budget, Function<ChannelHandlerContext, AgentIdentity> peer) {
+        this.services = services;
+        this.budget = budget;
+        this.peer = peer;
     }
 
     @Override
-    protected void channelRead0(ChannelHandlerContext ctx, FullHttpRequest req) {
-        if (closing) {
-            LOG.debug("ingest: request from {} behind a failed one refused unprocessed", ctx.channel().remoteAddress());
-            respond(ctx, false, unavailable(1, "an earlier request on this connection failed; send this one again"));
+    public void channelRead(ChannelHandlerContext ctx, Object msg) {
+        if (!(msg instanceof FullHttpRequest req)) {
+            ReferenceCountUtil.release(msg);
             return;
         }
-        boolean keepAlive = HttpUtil.isKeepAlive(req);
-        FullHttpResponse r;
+        waiting.add(req);
+        if (waiting.size() >= MAX_PIPELINED) {
+            ctx.channel().config().setAutoRead(false);
+        }
+        next(ctx);
+    }
+
+    /** Handles waiting requests until one has to wait for the sink. */
+    private void next(ChannelHandlerContext ctx) {
+        while (!busy && !waiting.isEmpty()) {
+            FullHttpRequest req = waiting.poll();
+            busy = true;
+            if (closing) {
+                services.stats().refusedRequest(503);
+                finish(ctx, req, unavailable(1, "an earlier request on this connection failed; send this one again"));
+            } else {
+                handle(ctx, req);
+            }
+        }
+        if (!busy && !closing && !closed && waiting.size() < MAX_PIPELINED) {
+            ctx.channel().config().setAutoRead(true);
+        }
+    }
+
+    private void handle(ChannelHandlerContext ctx, FullHttpRequest req) {
+        FullHttpResponse refusal;
         try {
-            r = handle(ctx, req);
+            refusal = check(ctx, req);
         } catch (RuntimeException e) {
             LOG.error("ingest request from {} failed", ctx.channel().remoteAddress(), e);
-            r = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, OtlpStatus.UNAVAILABLE, "internal error");
+            refusal = error(HttpResponseStatus.INTERNAL_SERVER_ERROR, OtlpStatus.UNAVAILABLE, "internal error");
         }
-        respond(ctx, keepAlive, r);
-    }
-
-    /**
-     * Sends {@code r}. The first response that is not 2xx (or not keep-alive) stops reading; the close is queued
-     * on this handler's executor behind the requests already read, which are answered first.
-     */
-    private void respond(ChannelHandlerContext ctx, boolean keepAlive, FullHttpResponse r) {
-        boolean keep = keepAlive && !closing && r.status().codeClass() == HttpStatusClass.SUCCESS;
-        if (keep) {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-        } else {
-            HttpUtil.setKeepAlive(r, false);
-        }
-        lastWrite = ctx.writeAndFlush(r);
-        if (!keep && !closing) {
-            closing = true;
-            ctx.channel().config().setAutoRead(false);
-            ctx.executor().execute(() -> lastWrite.addListener(ChannelFutureListener.CLOSE));
+        if (refusal != null) {
+            services.stats().refusedRequest(refusal.status().code());
+            finish(ctx, req, refusal);
         }
     }
 
-    private FullHttpResponse handle(ChannelHandlerContext ctx, FullHttpRequest req) {
-        OptionalInt maintenanceRetry = maintenance.retryAfter();
+    /** A refusal, or null once the batch is queued (its answer comes from the pipeline). */
+    private FullHttpResponse check(ChannelHandlerContext ctx, FullHttpRequest req) {
+        OptionalInt maintenanceRetry = services.maintenance().retryAfter();
         if (maintenanceRetry.isPresent()) {
             return unavailable(maintenanceRetry.getAsInt(), "the gateway is in maintenance; retry later");
+        }
+        if (BoundedAggregator.overBudget(req)) {
+            return unavailable(1, req.decoderResult().cause().getMessage());
         }
         if (BoundedAggregator.tooLarge(req)) {
             return error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, OtlpStatus.RESOURCE_EXHAUSTED,
                     req.decoderResult().cause().getMessage());
         }
         if (!req.decoderResult().isSuccess()) {
-            LOG.warn("ingest: malformed HTTP request from {}", ctx.channel().remoteAddress());
+            services.refusals().log(ctx, "malformed HTTP request");
             return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT, "malformed HTTP request");
         }
         if (!req.uri().split("\\?", 2)[0].equals(WireNames.OTLP_METRICS_PATH)) {
@@ -143,55 +147,156 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
             r.headers().set(HttpHeaderNames.ALLOW, "POST");
             return r;
         }
-        AgentIdentity id = peer.apply(ctx);
+        AgentIdentity id = identity(ctx);
         if (id == null) {
-            LOG.warn("ingest: {} presented a CA-signed certificate that is not an agent certificate",
-                    ctx.channel().remoteAddress());
+            services.refusals().log(ctx, "a CA-signed certificate that is not an agent certificate");
             return error(HttpResponseStatus.FORBIDDEN, OtlpStatus.PERMISSION_DENIED,
                     "client certificate does not name an Outpost agent");
         }
-        var refusal = gate.refusal(id.agentId());
-        if (refusal.isPresent()) {
-            LOG.warn("ingest: request from {} refused (403): agent {} is {}", ctx.channel().remoteAddress(),
-                    id.agentId(), refusal.get());
+        if (tooManyConnections) {
+            services.refusals().log(ctx, "agent " + id.agentId() + " holds too many connections");
+            return tooMany(1, "agent " + id.agentId() + " holds as many connections as it may; use one");
+        }
+        var denied = services.gate().refusal(id.agentId());
+        if (denied.isPresent()) {
+            services.refusals().log(ctx, "agent " + id.agentId() + " is " + denied.get() + " (403)");
             return error(HttpResponseStatus.FORBIDDEN, OtlpStatus.PERMISSION_DENIED,
-                    "agent " + id.agentId() + " is " + refusal.get());
+                    "agent " + id.agentId() + " is " + denied.get());
         }
         String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (!type.toLowerCase(Locale.ROOT).startsWith(PROTOBUF)) {
             return error(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE, OtlpStatus.INVALID_ARGUMENT,
                     "Content-Type must be " + PROTOBUF);
         }
+        RateLimiter.Decision admitted = services.rateLimiter().admit(id, req.content().readableBytes());
+        if (!admitted.allowed()) {
+            return limited(id, admitted);
+        }
         String batchId = batchId(req.headers().get(WireNames.IDEMPOTENCY_KEY_HEADER));
-        ExportMetricsServiceRequest batch;
+        BatchKey key = BatchKey.parse(batchId);
+        if (key != null && !key.agentId().equals(id.agentId())) {
+            services.refusals().log(ctx, "batch key " + batchId + " names another agent than " + id.agentId()
+                    + "; stored without dedupe");
+            key = null;
+        }
+        if (key != null && key.seq() > services.clock().millis() + MAX_SEQ_AHEAD_MILLIS) {
+            services.refusals().log(ctx, "batch key " + batchId + " is more than 7 days ahead (400)");
+            return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT, "Idempotency-Key sequence "
+                    + key.seq() + " is more than 7 days of milliseconds ahead of the gateway's clock; an agent's "
+                    + "sequence never is: check the host's clock, or start a new queue");
+        }
+        byte[] raw;
+        BatchScan.Result scan;
         try {
-            byte[] raw = Gunzip.decode(req.content(), req.headers().get(HttpHeaderNames.CONTENT_ENCODING),
-                    maxDecodedBytes);
-            batch = ExportMetricsServiceRequest.parseFrom(raw);
+            raw = Gunzip.decode(req.content(), req.headers().get(HttpHeaderNames.CONTENT_ENCODING),
+                    services.maxDecodedBytes());
+            scan = services.scan().scan(raw);
         } catch (Gunzip.TooLargeException e) {
-            LOG.warn("ingest: batch {} from {} refused (413): {}", batchId, id.agentId(), e.getMessage());
+            services.refusals().log(ctx, "batch " + batchId + " from " + id.agentId() + ": " + e.getMessage());
             return error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, OtlpStatus.RESOURCE_EXHAUSTED, e.getMessage());
-        } catch (InvalidProtocolBufferException e) {
-            LOG.warn("ingest: batch {} from {} refused (400): not an OTLP ExportMetricsServiceRequest: {}", batchId,
-                    id.agentId(), e.getMessage());
-            return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT,
-                    "body is not a protobuf ExportMetricsServiceRequest");
+        } catch (BatchScan.RefusedException e) {
+            services.refusals().log(ctx, "batch " + batchId + " from " + id.agentId() + ": " + e.getMessage());
+            return e.tooLarge()
+                    ? error(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, OtlpStatus.RESOURCE_EXHAUSTED, e.getMessage())
+                    : error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT, e.getMessage());
         } catch (IOException | IllegalArgumentException e) {
-            LOG.warn("ingest: batch {} from {} refused (400): {}", batchId, id.agentId(), e.getMessage());
+            services.refusals().log(ctx, "batch " + batchId + " from " + id.agentId() + ": " + e.getMessage());
             return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT,
                     "body cannot be decoded: " + e.getMessage());
         }
-        try {
-            BatchCommitter.Outcome o = committer.store(id, batchId, IdentityStamp.apply(batch, id));
-            if (!o.duplicate()) {
-                LOG.debug("ingest: stored batch {} from {} ({} data points)", batchId, id.agentId(), o.points());
-            }
-        } catch (IOException e) {
-            LOG.error("ingest: storing batch {} from {} failed", batchId, id.agentId(), e);
-            return unavailable(5, "storage is unavailable; retry later");
+        RateLimiter.Decision points = services.rateLimiter().points(id, scan.points());
+        if (!points.allowed()) {
+            return limited(id, points);
         }
-        return responses.of(HttpResponseStatus.OK, PROTOBUF,
-                ExportMetricsServiceResponse.getDefaultInstance().toByteArray());
+        ExportMetricsServiceRequest batch;
+        try {
+            batch = ExportMetricsServiceRequest.parseFrom(raw);
+        } catch (InvalidProtocolBufferException e) {
+            services.refusals().log(ctx, "batch " + batchId + " from " + id.agentId() + ": not OTLP");
+            return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT,
+                    "body is not a protobuf ExportMetricsServiceRequest");
+        }
+        if (scan.duplicateKeys()) {
+            batch = AttributeDedupe.apply(batch);
+        }
+        StampedBatch stamped = new StampedBatch(id, key, batchId, IdentityStamp.apply(batch, id), scan.points(),
+                scan.newestNanos(), raw.length);
+        services.pipeline().submit(stamped, result -> ctx.executor().execute(() -> finish(ctx, req, answer(result))));
+        return null;
+    }
+
+    private FullHttpResponse answer(IngestPipeline.Result r) {
+        if (r.status() == IngestPipeline.Status.UNAVAILABLE) {
+            return unavailable(r.retryAfterSeconds(), r.message());
+        }
+        ExportMetricsServiceResponse.Builder body = ExportMetricsServiceResponse.newBuilder();
+        if (r.refusedPoints() > 0) {
+            body.setPartialSuccess(ExportMetricsPartialSuccess.newBuilder().setRejectedDataPoints(r.refusedPoints())
+                    .setErrorMessage("the metric store refused " + r.refusedPoints() + " data points: " + r.refusal()));
+        }
+        FullHttpResponse resp = services.responses().of(HttpResponseStatus.OK, PROTOBUF, body.build().toByteArray());
+        if (r.watermark() >= 0) {
+            resp.headers().set(WireNames.BATCH_RESULT_HEADER,
+                    r.status() == IngestPipeline.Status.STORED ? "stored" : "duplicate");
+            resp.headers().set(WireNames.WATERMARK_HEADER, Long.toString(r.watermark()));
+        }
+        return resp;
+    }
+
+    /** Sends the answer to {@code req} and goes on with the next; the first failure starts closing. */
+    private void finish(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse r) {
+        boolean keepAlive = HttpUtil.isKeepAlive(req);
+        ReferenceCountUtil.release(req);
+        if (budget != null) {
+            budget.releaseOldest();
+        }
+        busy = false;
+        if (closed) {
+            ReferenceCountUtil.release(r);
+            return;
+        }
+        boolean keep = keepAlive && !closing && r.status().codeClass() == HttpStatusClass.SUCCESS;
+        if (keep) {
+            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+        } else {
+            HttpUtil.setKeepAlive(r, false);
+            if (!closing) {
+                closing = true;
+                ctx.channel().config().setAutoRead(false);
+            }
+        }
+        lastWrite = ctx.writeAndFlush(r);
+        next(ctx);
+        if (closing && !closeScheduled) {
+            // Queued behind what this read delivered, so that requests read with this one are answered first.
+            ctx.executor().execute(() -> closeWhenAnswered());
+        }
+    }
+
+    private void closeWhenAnswered() {
+        if (closing && !busy && waiting.isEmpty() && !closeScheduled) {
+            closeScheduled = true;
+            lastWrite.addListener(ChannelFutureListener.CLOSE);
+        }
+    }
+
+    private AgentIdentity identity(ChannelHandlerContext ctx) {
+        if (identity == null) {
+            identity = peer.apply(ctx);
+        }
+        return identity;
+    }
+
+    private FullHttpResponse limited(AgentIdentity id, RateLimiter.Decision d) {
+        services.stats().limited(id.org());
+        long suppressed = services.logLimiter().allow("limit " + id.org());
+        if (suppressed >= 0) {
+            LOG.warn("ingest: org {} is over its rate limit ({} of agent {} ran out); answered 429 with Retry-After {}"
+                    + "{}", id.org(), d.exhausted(), id.agentId(), d.retryAfterSeconds(),
+                    suppressed > 0 ? "; " + suppressed + " more such answers to this org in the last minute" : "");
+        }
+        return tooMany(d.retryAfterSeconds(), "rate limit: " + d.exhausted() + " exhausted; retry in "
+                + d.retryAfterSeconds() + " s");
     }
 
     private static String batchId(String header) {
@@ -203,12 +308,18 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
     }
 
     private FullHttpResponse error(HttpResponseStatus status, int grpcCode, String message) {
-        return responses.of(status, PROTOBUF, OtlpStatus.encode(grpcCode, message));
+        return services.responses().of(status, PROTOBUF, OtlpStatus.encode(grpcCode, message));
     }
 
-    private FullHttpResponse unavailable(int retryAfterSeconds, String message) {
+    private FullHttpResponse unavailable(long retryAfterSeconds, String message) {
         FullHttpResponse r = error(HttpResponseStatus.SERVICE_UNAVAILABLE, OtlpStatus.UNAVAILABLE, message);
-        r.headers().setInt(HttpHeaderNames.RETRY_AFTER, retryAfterSeconds);
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(Math.max(1, retryAfterSeconds)));
+        return r;
+    }
+
+    private FullHttpResponse tooMany(long retryAfterSeconds, String message) {
+        FullHttpResponse r = error(HttpResponseStatus.TOO_MANY_REQUESTS, OtlpStatus.RESOURCE_EXHAUSTED, message);
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(Math.max(1, retryAfterSeconds)));
         return r;
     }
 
@@ -219,15 +330,29 @@ public final class IngestHandler extends SimpleChannelInboundHandler<FullHttpReq
             SslHandler ssl = ctx.pipeline().get(SslHandler.class);
             AgentIdentity id = ssl == null ? null : PeerIdentity.of(ssl.engine().getSession());
             if (id != null && ssl.engine().getSession().getPeerCertificates()[0] instanceof X509Certificate cert) {
-                connections.track(ctx.channel(), id.agentId(), cert.getNotAfter().toInstant());
+                identity = id;
+                tooManyConnections = !services.connections().track(ctx.channel(), id.agentId(),
+                        cert.getNotAfter().toInstant());
             }
         }
         super.userEventTriggered(ctx, evt);
     }
 
     @Override
+    public void channelInactive(ChannelHandlerContext ctx) throws Exception {
+        closed = true;
+        for (FullHttpRequest req = waiting.poll(); req != null; req = waiting.poll()) {
+            ReferenceCountUtil.release(req);
+        }
+        if (budget != null) {
+            budget.releaseAll();
+        }
+        super.channelInactive(ctx);
+    }
+
+    @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-        LOG.warn("ingest: connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
+        LOG.debug("ingest: connection {} failed: {}", ctx.channel().remoteAddress(), cause.toString());
         ctx.close();
     }
 }

@@ -1,17 +1,19 @@
 package dev.outpost.gateway.sink;
 
-import dev.outpost.gateway.ca.AgentIdentity;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import dev.outpost.gateway.ingest.StampedBatch;
 import java.io.IOException;
+import java.util.List;
 
 /**
- * Where accepted batches go. A write returns only once the batch is durable, because then the agent forgets it.
- * Before writing, the sink tells the caller where the batch will start, so that a write cut short (an I/O error,
- * or the gateway killed mid-write) can be undone whole later; that is what makes storing exactly once possible.
+ * Where accepted batches go. {@link #deliver} takes a group of batches (many agents', in arrival order) and
+ * returns only once the sink holds every one of them durably — then the agents are told 200 and forget them — or
+ * throws {@link SinkUnavailableException}, and the agents keep them and retry. The group shares one fsync or one
+ * request per store tenant (group commit). A sink that can take data back (the file sink) reports, before its
+ * first byte is written, where each of its writes starts, so that a write cut short is undone whole later.
  */
 public interface MetricSink extends AutoCloseable {
     /**
-     * Where a write starts: a location the sink understands (for the file sink, a file name in its directory) and
+     * Where a write starts: a location the sink understands (for the file sink, a file under its directory) and
      * a byte offset in it. Opaque to everyone but the sink that made it; kept in the state database meanwhile.
      */
     record Position(String location, long offset) {
@@ -25,34 +27,36 @@ public interface MetricSink extends AutoCloseable {
         }
     }
 
-    /** Called with the start position once a batch is encoded and just before its first byte is written. */
+    /** Called with the start positions once a group is encoded and just before its first byte is written. */
     @FunctionalInterface
     interface BeforeWrite {
-        /** If this throws, nothing of the batch is written and the exception propagates out of the write. */
-        void at(Position start) throws IOException;
+        /** If this throws, nothing of the group is written and the exception propagates out of the delivery. */
+        void at(List<Position> starts) throws IOException;
     }
+
+    /** A short name for logs and the live view: "file", "prometheus_remote_write", "otlp". */
+    String name();
 
     /**
-     * Stores one batch whose resources are already stamped with {@code identity}, calling {@code beforeWrite}
-     * first. Writes are serialised: no other batch is written between {@code beforeWrite} and the return.
+     * Stores {@code batches} (stamped with their agents' identities). Calls are serialised by the caller, one
+     * group at a time, so that one agent's batches reach the store in the order they were sent.
      *
-     * @return the number of data points stored
+     * @return per batch, what the store refused for good (a 4xx of a remote store); not retried
+     * @throws SinkUnavailableException if the sink could not take the group now; nothing of it counts as stored
      */
-    int write(AgentIdentity identity, String batchId, ExportMetricsServiceRequest batch, BeforeWrite beforeWrite)
-            throws IOException;
-
-    /** Stores one batch without recording where it starts. */
-    default int write(AgentIdentity identity, String batchId, ExportMetricsServiceRequest batch) throws IOException {
-        return write(identity, batchId, batch, start -> { });
-    }
+    Delivery deliver(List<StampedBatch> batches, BeforeWrite beforeWrite) throws SinkUnavailableException;
 
     /**
      * Removes everything written at or after {@code start} (a write that did not complete). Doing it twice is
-     * harmless; a sink that cannot take data back does nothing.
+     * harmless; a sink that cannot take data back does nothing and returns 0.
      *
      * @return the number of bytes removed
      */
     long undo(Position start) throws IOException;
+
+    /** Periodic housekeeping (retention); called every few seconds from the delivering thread. Never throws. */
+    default void maintain() {
+    }
 
     @Override
     void close() throws IOException;

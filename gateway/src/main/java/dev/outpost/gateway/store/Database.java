@@ -131,6 +131,9 @@ public final class Database implements AutoCloseable {
         // Certificate lineage (Renewals): the serial before the current one, and when it was replaced.
         {"agents", "prev_serial", "TEXT"},
         {"agents", "renewed_at", "INTEGER"},
+        // The newest data point time stored per agent: a batch below the watermark with newer data is new
+        // (sequences reused by a state directory restored from a snapshot). NULL: dedupe by sequence alone.
+        {"ingest_watermarks", "newest_nanos", "INTEGER"},
         // Certified keys (CertifiedKeys): SHA-256 of the current and previous certificate's key, and the current
         // certificate itself, returned again to a retry of the request that produced it.
         {"agents", "key_sha256", "TEXT"},

@@ -1,6 +1,5 @@
 package dev.outpost.gateway.view;
 
-import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
@@ -9,14 +8,18 @@ import java.time.format.DateTimeFormatter;
 import java.util.List;
 
 /**
- * Lays out one frame of the live view as plain text: a status line for the whole sink, then one
+ * Lays out one frame of the live view as plain text: a status line, the gateway's own health (what came in and was
+ * stored per second, its sink's delivery times and failures, what was answered 503, 429 or refused), then one
  * block per agent with a header (host, org, agent id, last seen, points received) and its rows.
  */
 final class FrameRenderer {
 
-    /** What the frame says about the reading itself, as opposed to the hosts. */
-    record Status(Path metricsDir, Path currentFile, long pointsRead, long linesSkipped, long pointsDropped,
-            String readError) {
+    /**
+     * What the frame says about the reading itself and the gateway, as opposed to the hosts: {@code problem} is
+     * why the feed could not be read or is stale (null if fine), {@code previous} the health of the frame before.
+     */
+    record Status(long pointsRead, long linesSkipped, long pointsDropped, String problem, GatewayHealth health,
+            GatewayHealth previous) {
     }
 
     private static final DateTimeFormatter TIME =
@@ -40,19 +43,19 @@ final class FrameRenderer {
                 .append("  points ").append(status.pointsRead())
                 .append("  skipped lines ").append(status.linesSkipped());
         out.append('\n');
-        if (status.currentFile() != null) {
-            out.append("reading ").append(status.currentFile().getFileName()).append('\n');
+        if (status.problem() != null) {
+            out.append(status.problem()).append('\n');
         }
-        if (status.readError() != null) {
-            out.append("read error: ").append(status.readError()).append('\n');
+        if (status.health() != null) {
+            gateway(out, status.health(), status.previous());
         }
         if (status.pointsDropped() > 0) {
             out.append(status.pointsDropped())
                     .append(" points not shown: too many agents or series for one view\n");
         }
         if (agents.isEmpty()) {
-            out.append('\n').append("no metrics yet in ").append(status.metricsDir())
-                    .append("; waiting for agents to push (the file sink writes metrics-*.ndjson there)\n");
+            out.append('\n').append("no metrics yet; waiting for agents to push (hosts appear within one interval "
+                    + "of their next batch)\n");
             return out.toString();
         }
         for (AgentState agent : agents) {
@@ -64,6 +67,44 @@ final class FrameRenderer {
             }
         }
         return out.toString();
+    }
+
+    private static void gateway(StringBuilder out, GatewayHealth h, GatewayHealth before) {
+        double seconds = before == null ? 0 : (h.timeMillis() - before.timeMillis()) / 1000.0;
+        out.append("gateway  sink ").append(h.sink()).append("  connections ").append(h.connections())
+                .append("  queued ").append(h.queued()).append('\n');
+        row(out, "batches", "in " + rate(h.batchesIn(), before == null ? 0 : before.batchesIn(), seconds)
+                + "  stored " + rate(h.batchesStored(), before == null ? 0 : before.batchesStored(), seconds)
+                + "  points stored " + rate(h.pointsStored(), before == null ? 0 : before.pointsStored(), seconds)
+                + "  duplicates " + h.duplicates());
+        row(out, "answered", "503 sink unavailable " + h.unavailable() + "  503 queue full " + h.overloaded()
+                + "  429 " + total(h.limitedByOrg()) + counts(" by org: ", h.limitedByOrg())
+                + counts("  refused: ", h.refusedRequests()));
+        row(out, "sink", String.format(java.util.Locale.ROOT, "deliveries %d  last %.0f ms  mean %.0f ms  max %.0f ms",
+                h.groups(), h.deliveryLastMs(), h.deliveryMeanMs(), h.deliveryMaxMs())
+                + counts("  failures: ", h.sinkFailures()) + counts("  points refused: ", h.refusedPoints()));
+    }
+
+    private static void row(StringBuilder out, String label, String text) {
+        out.append(("  " + HumanFormat.pad(label, LABEL_WIDTH) + " " + text).stripTrailing()).append('\n');
+    }
+
+    private static String rate(long now, long before, double seconds) {
+        return seconds <= 0 ? Long.toString(now) + " total"
+                : String.format(java.util.Locale.ROOT, "%.1f/s", Math.max(0, now - before) / seconds);
+    }
+
+    private static long total(java.util.Map<String, Long> counts) {
+        return counts.values().stream().mapToLong(Long::longValue).sum();
+    }
+
+    private static String counts(String prefix, java.util.Map<String, Long> counts) {
+        if (counts.isEmpty()) {
+            return "";
+        }
+        StringBuilder b = new StringBuilder(prefix);
+        new java.util.TreeMap<>(counts).forEach((k, v) -> b.append(k).append(' ').append(v).append(", "));
+        return b.substring(0, b.length() - 2);
     }
 
     private static void header(StringBuilder out, AgentState agent, Instant now) {

@@ -17,7 +17,9 @@ import java.util.Set;
 final class HostRows {
 
     static final String NEEDS_SECOND_BATCH = "- (needs a second batch)";
-    private static final Set<String> NOT_PART_OF_TOTAL = Set.of("inactive", "available");
+    /** States that overlap the others (used + free + buffered + cached is the total): not summed into it. */
+    private static final Set<String> NOT_PART_OF_TOTAL = Set.of("inactive", "available", "slab_reclaimable",
+            "slab_unreclaimable");
 
     private final Map<String, List<Series>> byMetric = new HashMap<>();
     private final AgentState agent;
@@ -99,6 +101,10 @@ final class HostRows {
     private void swap(List<Row> rows) {
         List<Series> paging = metric("system.paging.usage");
         if (paging.isEmpty()) {
+            // Agents send no paging usage on a host without swap (as the Collector's receiver does).
+            if (!metric("system.memory.usage").isEmpty()) {
+                rows.add(new Row("swap", "none"));
+            }
             return;
         }
         double total = sumExcept(paging, "system.paging.state");

@@ -20,8 +20,8 @@ final class SelfMetricRows {
     static final int SHOWN = 12;
     private static final String SUCCESS = PREFIX + "collector.success";
     private static final String DURATION = PREFIX + "collector.duration";
-    private static final String LAST_SUCCESS = PREFIX + "push.last_success";
-    private static final String NEXT_RENEWAL = PREFIX + "certificate.next_renewal";
+    private static final String LAST_SUCCESS = PREFIX + "push.last_success.age";
+    private static final String NEXT_RENEWAL = PREFIX + "certificate.renewal.due_in";
 
     private final TreeMap<String, String> entries = new TreeMap<>();
 
@@ -41,7 +41,7 @@ final class SelfMetricRows {
                     failing.add(String.valueOf(point.attributes().get("collector")));
                 }
             } else if (metric.equals(DURATION)) {
-                slowest = slowest == null || point.value() > slowest.value() ? point : slowest;
+                slowest = slowest == null || mean(point) > mean(slowest) ? point : slowest;
             } else if (metric.startsWith(PREFIX)) {
                 entries.put(name(point), value(point));
             }
@@ -54,7 +54,7 @@ final class SelfMetricRows {
             }
             if (slowest != null) {
                 text.append("; slowest ").append(slowest.attributes().get("collector")).append(' ')
-                        .append(HumanFormat.withUnit(slowest.value(), slowest.unit()));
+                        .append(HumanFormat.withUnit(mean(slowest), slowest.unit()));
             }
             entries.put("collectors", text.toString());
         }
@@ -85,13 +85,18 @@ final class SelfMetricRows {
                 .collect(Collectors.joining(",", "{", "}"));
     }
 
+    /** A histogram's mean (its value is the sum), or a gauge's value. */
+    private static double mean(SinkPoint point) {
+        return "histogram".equals(point.kind()) ? point.count() > 0 ? point.value() / point.count() : 0
+                : point.value();
+    }
+
     private static String value(SinkPoint point) {
         if (point.metric().equals(LAST_SUCCESS)) {
-            long before = point.time().getEpochSecond() - (long) point.value();
-            return HumanFormat.duration(before) + " before this batch";
+            return HumanFormat.duration((long) point.value()) + " before this batch";
         }
         if (point.metric().equals(NEXT_RENEWAL)) {
-            long after = (long) point.value() - point.time().getEpochSecond();
+            long after = (long) point.value();
             return after > 0 ? "in " + HumanFormat.duration(after) + " from this batch" : "due";
         }
         if (!"histogram".equals(point.kind())) {

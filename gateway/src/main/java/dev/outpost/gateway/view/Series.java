@@ -35,6 +35,11 @@ final class Series {
         return latest;
     }
 
+    /** The point of the batch before the latest one, or null. */
+    SinkPoint previous() {
+        return previous;
+    }
+
     /** latest - previous, or empty when there is no earlier batch or the counter went backwards. */
     OptionalDouble delta() {
         if (previous == null || latest.value() < previous.value()) {

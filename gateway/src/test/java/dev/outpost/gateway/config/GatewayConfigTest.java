@@ -47,7 +47,7 @@ class GatewayConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = GatewayConfig.loader().environmentVariables();
-        assertEquals(19, variables.size());
+        assertEquals(75, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -61,7 +61,7 @@ class GatewayConfigTest {
         assertEquals(new InetSocketAddress("0.0.0.0", 8443), c.est().listen());
         assertEquals(new InetSocketAddress("0.0.0.0", 4318), c.ingest().listen());
         assertEquals(4 * 1024 * 1024, c.ingest().maxBodyBytes());
-        assertEquals(16 * 1024 * 1024, c.ingest().maxDecodedBytes());
+        assertEquals(8 * 1024 * 1024, c.ingest().maxDecodedBytes());
         assertEquals("outpost.local", c.ca().trustDomain());
         assertEquals(Duration.ofHours(24), c.ca().agentCertValidity());
         assertEquals(List.of("localhost", "127.0.0.1"), c.serverCert().hostnames());
@@ -70,7 +70,8 @@ class GatewayConfigTest {
         assertEquals(SinkType.FILE, c.sink().type());
         assertEquals(Path.of("metrics"), c.sink().file().dir());
         assertEquals(64L * 1024 * 1024, c.sink().file().maxFileBytes());
-        assertEquals(20, c.sink().file().maxFiles());
+        assertEquals(100_000, c.sink().file().maxFiles());
+        assertEquals(FileSinkConfig.Compression.GZIP, c.sink().file().compression());
         assertEquals("info", c.log().level());
     }
 
@@ -85,15 +86,21 @@ class GatewayConfigTest {
     void readsEverySection() throws Exception {
         GatewayConfig c = GatewayConfig.load(write("est:\n  listen: 127.0.0.1:0\ningest:\n  listen: \"[::1]:0\"\n"
                 + "  max_body_bytes: 1024\n  max_decoded_bytes: 2048\nca:\n  trust_domain: acme.example\n"
-                + "  agent_cert_validity: 5m\n  key_types: [ec-p256, RSA]\n  same_key_renewal: allow\nserver_cert:\n  hostnames: [gw.example.com]\ntokens:\n"
+                + "  agent_cert_validity: 5m\n  key_types: [ec-p256, RSA]\n  same_key_renewal: allow\nserver_cert:\n"
+                + "  hostnames: [gw.example.com]\ntokens:\n"
                 + "  default_uses: 50\n  default_expiry: 7d\nsink:\n  type: FILE\n  file:\n    dir: /srv/metrics\n"
                 + "    max_file_bytes: 1048576\n    max_files: 3\nlog:\n  level: warn\n"), Map.of());
-        assertEquals(new GatewayConfig(new EstConfig(new InetSocketAddress("127.0.0.1", 0), 5, java.time.Duration.ofSeconds(10)),
-                new IngestConfig(new InetSocketAddress("::1", 0), 1024, 2048),
+        assertEquals(new GatewayConfig(new EstConfig(new InetSocketAddress("127.0.0.1", 0), 5,
+                java.time.Duration.ofSeconds(10), EstConnectionsConfig.defaults()),
+                new IngestConfig(new InetSocketAddress("::1", 0), 1024, 2048, IngestConfig.DEFAULT_MAX_INFLIGHT_BYTES,
+                        null, null, null, null),
                 new CaConfig("acme.example", Duration.ofMinutes(5), Duration.ofDays(7),
-                        List.of(KeyType.EC_P256, KeyType.RSA), SameKeyRenewal.ALLOW), new ServerCertConfig(List.of("gw.example.com")),
+                        List.of(KeyType.EC_P256, KeyType.RSA), SameKeyRenewal.ALLOW),
+                new ServerCertConfig(List.of("gw.example.com")),
                 new TokensConfig(50, Duration.ofDays(7)),
-                new SinkConfig(SinkType.FILE, new FileSinkConfig(Path.of("/srv/metrics"), 1L << 20, 3)),
+                new SinkConfig(SinkType.FILE, new FileSinkConfig(Path.of("/srv/metrics"), 1L << 20,
+                        FileSinkConfig.DEFAULT_MAX_FILE_AGE, FileSinkConfig.DEFAULT_MAX_TOTAL_BYTES, 0,
+                        FileSinkConfig.DEFAULT_MAX_AGE, 3, FileSinkConfig.Compression.GZIP), null, null),
                 new LogConfig("warn")), c);
         assertEquals(Path.of("/srv/metrics"), c.sink().file().dirIn(dir));
         assertEquals(dir.resolve("metrics"), FileSinkConfig.defaults().dirIn(dir));
@@ -127,7 +134,8 @@ class GatewayConfigTest {
     @Test
     void unknownKeySuggestsTheKnownOne() throws Exception {
         assertEquals("FILE:3: unknown key \"max_file\" in sink.file; did you mean \"max_files\"? "
-                + "(known keys: dir, max_file_bytes, max_files)", errors("sink:\n  file:\n    max_file: 5\n", Map.of()));
+                + "(known keys: dir, max_file_bytes, max_file_age, max_total_bytes, max_org_bytes, max_age, max_files, "
+                + "compression)", errors("sink:\n  file:\n    max_file: 5\n", Map.of()));
     }
 
     @Test
@@ -188,7 +196,7 @@ class GatewayConfigTest {
                         + "digits, \".\", \"-\" and \"_\", e.g. \"outpost.local\"",
                 "FILE:6: server_cert.hostnames: \"https://gw:8443\" is not a DNS name or IP address; write names only, "
                         + "without scheme or port, e.g. gateway.example.com",
-                "FILE:8: sink.type: \"kafka\" is not one of file",
+                "FILE:8: sink.type: \"kafka\" is not one of file, prometheus_remote_write, otlp",
                 "FILE:9: tokens: expected a mapping with the keys default_uses, default_expiry; found \"5\""),
                 errors("est:\n  listen: 0.0.0.0:99999\nca:\n  trust_domain: Outpost Local\nserver_cert:\n"
                         + "  hostnames: [gw.example.com, \"https://gw:8443\"]\nsink:\n  type: kafka\ntokens: 5\n", Map.of()));

@@ -10,14 +10,10 @@ import ch.qos.logback.core.read.ListAppender;
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
-import dev.outpost.gateway.sink.FileSink;
-import dev.outpost.gateway.store.Database;
-import dev.outpost.gateway.store.Watermarks;
-import io.netty.buffer.ByteBuf;
-import io.netty.buffer.Unpooled;
+import dev.outpost.gateway.config.IngestLimitsConfig;
+import dev.outpost.gateway.config.RateLimitsConfig;
 import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
-import java.io.ByteArrayOutputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -39,41 +35,42 @@ class IngestHandlerTest {
     static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T05:20:01Z"), ZoneOffset.UTC);
     @TempDir
     Path dir;
-    Database db;
-    FileSink sink;
-    BatchCommitter committer;
-    Maintenance maintenance;
+    TestPipeline pipeline;
     EmbeddedChannel last;
+    RateLimitsConfig rateLimits = RateLimitsConfig.defaults();
+    IngestLimitsConfig limits = IngestLimitsConfig.defaults();
 
     @BeforeEach
     void setUp() throws Exception {
-        db = Database.open(dir.resolve("state.db"));
-        sink = new FileSink(dir.resolve("metrics"), 1 << 20, 5, CLOCK);
-        committer = new BatchCommitter(sink, new Watermarks(db, CLOCK));
-        maintenance = new Maintenance(dir.resolve("maintenance"));
+        pipeline = new TestPipeline(dir, CLOCK);
     }
 
     @AfterEach
     void tearDown() throws Exception {
-        sink.close();
-        db.close();
+        pipeline.close();
     }
 
-    /** Sends all requests on one new connection in one write (pipelined) and returns every response. */
+    IngestServices services;
+
+    /** The services all connections of a test share, made at the first exchange (after the test's settings). */
+    IngestServices services() {
+        if (services != null) {
+            return services;
+        }
+        return services = new IngestServices(pipeline.pipeline, new Maintenance(dir.resolve("maintenance")),
+                new Responses(CLOCK), AgentGate.OPEN, new IngestConnections(AgentGate.OPEN, CLOCK),
+                new RateLimiter(rateLimits, CLOCK), pipeline.stats, limits, 1 << 20, CLOCK);
+    }
+
+    /**
+     * Sends all requests on one new connection in one write (pipelined) and returns every response: one per
+     * request, waiting (at most 10 s) for those the pipeline answers from its own thread.
+     */
     List<Wire.Response> exchange(byte[]... requests) throws Exception {
         last = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
                 new BoundedAggregator(64 * 1024, LoggerFactory.getLogger("test"), "ingest"),
-                new IngestHandler(committer, maintenance, new Responses(CLOCK), 1 << 20, ctx -> A));
-        last.writeInbound(Unpooled.wrappedBuffer(Wire.concat(requests)));
-        last.runPendingTasks();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (ByteBuf b = last.readOutbound(); b != null; b = last.readOutbound()) {
-            byte[] bytes = new byte[b.readableBytes()];
-            b.readBytes(bytes);
-            out.writeBytes(bytes);
-            b.release();
-        }
-        return Wire.readAll(out.toByteArray());
+                new IngestHandler(services(), null, ctx -> A));
+        return Wire.exchange(last, Wire.concat(requests), requests.length);
     }
 
     List<String> stored() throws Exception {
@@ -92,6 +89,10 @@ class IngestHandlerTest {
         assertEquals(List.of(200), statuses(again));
         assertEquals(Wire.PROTOBUF, again.get(0).header("content-type"));
         assertEquals(0, again.get(0).body().length, "an empty ExportMetricsServiceResponse, as for a stored batch");
+        assertEquals("stored", first.get(0).header("outpost-batch"));
+        assertEquals("1", first.get(0).header("outpost-watermark"));
+        assertEquals("duplicate", again.get(0).header("outpost-batch"));
+        assertEquals("1", again.get(0).header("outpost-watermark"));
 
         List<Wire.Response> pipelined = exchange(Wire.post("a-3f9a0c1b2d4e5f60:2"), Wire.post("a-3f9a0c1b2d4e5f60:1"),
                 Wire.post("a-3f9a0c1b2d4e5f60:3"));
@@ -162,5 +163,67 @@ class IngestHandlerTest {
                 "ingest: maintenance mode off (" + file + " is gone); storing batches again"),
                 logged.list.stream().map(ILoggingEvent::getFormattedMessage)
                         .filter(m -> m.contains("maintenance mode")).toList(), "logged once each way");
+    }
+
+    @Test
+    void aKeyFarAheadOfTheClockIs400AndCannotSilenceTheAgent() throws Exception {
+        // What a stolen key would send to make the gateway answer every later batch "duplicate".
+        List<Wire.Response> rs = exchange(Wire.post("a-3f9a0c1b2d4e5f60:" + Long.MAX_VALUE));
+        assertEquals(List.of(400), statuses(rs));
+        assertTrue(new String(rs.get(0).body(), java.nio.charset.StandardCharsets.UTF_8).contains("7 days"));
+        long plausible = CLOCK.millis() + 6L * 24 * 3600 * 1000;
+        assertEquals(List.of(200), statuses(exchange(Wire.post("a-3f9a0c1b2d4e5f60:" + plausible))));
+        // The real agent's next batch has a lower sequence, but newer data: it is stored, not dropped.
+        byte[] real = Wire.post("a-3f9a0c1b2d4e5f60:1795000000001", Wire.PROTOBUF,
+                Wire.batchAt(Wire.TIME + 60_000_000_000L, 1).toByteArray());
+        List<Wire.Response> agent = exchange(real);
+        assertEquals(List.of(200), statuses(agent));
+        assertEquals("stored", agent.get(0).header("outpost-batch"));
+        assertEquals(Long.toString(plausible), agent.get(0).header("outpost-watermark"), "so it can move on");
+        assertEquals(List.of("a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:" + plausible,
+                "a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:1795000000001"), stored());
+    }
+
+    @Test
+    void anAgentOverItsRateIsAnswered429WithRetryAfterAndNothingIsStored() throws Exception {
+        rateLimits = new RateLimitsConfig(1, new dev.outpost.gateway.config.AgentRateConfig(2, 0, 0),
+                dev.outpost.gateway.config.OrgRateConfig.defaults());
+        List<Wire.Response> rs = exchange(Wire.post("a-3f9a0c1b2d4e5f60:1"), Wire.post("a-3f9a0c1b2d4e5f60:2"),
+                Wire.post("a-3f9a0c1b2d4e5f60:3"), Wire.post("a-3f9a0c1b2d4e5f60:4"));
+        assertEquals(List.of(200, 200, 429, 503), statuses(rs));
+        assertEquals("1", rs.get(2).header("retry-after"));
+        assertEquals(Long.valueOf(1), pipeline.stats.limitedByOrg().get("acme"));
+        assertEquals(2, stored().size());
+    }
+
+    @Test
+    void batchesBeyondThePerRequestLimitsAre413AndInvalidTimesAre400() throws Exception {
+        limits = new IngestLimitsConfig(3, 10, 8, 32, 64, 8);
+        io.opentelemetry.proto.metrics.v1.Gauge.Builder gauge = io.opentelemetry.proto.metrics.v1.Gauge.newBuilder();
+        for (int i = 0; i < 4; i++) {
+            gauge.addDataPoints(io.opentelemetry.proto.metrics.v1.NumberDataPoint.newBuilder()
+                    .setTimeUnixNano(Wire.TIME).setAsInt(i));
+        }
+        byte[] fourPoints = Wire.withMetric(io.opentelemetry.proto.metrics.v1.Metric.newBuilder().setName("x")
+                .setGauge(gauge).build()).toByteArray();
+        List<Wire.Response> rs = exchange(Wire.post("a-3f9a0c1b2d4e5f60:1", Wire.PROTOBUF, fourPoints));
+        assertEquals(List.of(413), statuses(rs));
+        assertTrue(new String(rs.get(0).body(), java.nio.charset.StandardCharsets.UTF_8)
+                .contains("more than 3 data points"));
+
+        byte[] longValue = Wire.withMetric(io.opentelemetry.proto.metrics.v1.Metric.newBuilder().setName("x")
+                .setGauge(io.opentelemetry.proto.metrics.v1.Gauge.newBuilder().addDataPoints(
+                        io.opentelemetry.proto.metrics.v1.NumberDataPoint.newBuilder().setTimeUnixNano(Wire.TIME)
+                                .addAttributes(io.opentelemetry.proto.common.v1.KeyValue.newBuilder().setKey("k")
+                                        .setValue(io.opentelemetry.proto.common.v1.AnyValue.newBuilder()
+                                                .setStringValue("v".repeat(65)))))).build()).toByteArray();
+        assertEquals(List.of(413), statuses(exchange(Wire.post("a-3f9a0c1b2d4e5f60:2", Wire.PROTOBUF, longValue))));
+
+        byte[] noTime = Wire.withMetric(io.opentelemetry.proto.metrics.v1.Metric.newBuilder().setName("x")
+                .setGauge(io.opentelemetry.proto.metrics.v1.Gauge.newBuilder().addDataPoints(
+                        io.opentelemetry.proto.metrics.v1.NumberDataPoint.newBuilder().setAsInt(1))).build())
+                .toByteArray();
+        assertEquals(List.of(400), statuses(exchange(Wire.post("a-3f9a0c1b2d4e5f60:3", Wire.PROTOBUF, noTime))));
+        assertEquals(List.of(), stored());
     }
 }

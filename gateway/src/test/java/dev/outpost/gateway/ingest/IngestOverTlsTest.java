@@ -10,16 +10,16 @@ import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.http.HttpsListener;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.http.ServerTls;
-import dev.outpost.gateway.sink.FileSink;
-import dev.outpost.gateway.store.Database;
-import dev.outpost.gateway.store.Watermarks;
+import dev.outpost.gateway.config.IngestConnectionsConfig;
+import dev.outpost.gateway.config.IngestLimitsConfig;
+import dev.outpost.gateway.config.RateLimitsConfig;
+import dev.outpost.gateway.http.MemoryBudget;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
 import io.netty.channel.nio.NioIoHandler;
 import io.netty.handler.ssl.ClientAuth;
-import io.netty.util.concurrent.DefaultEventExecutorGroup;
-import io.netty.util.concurrent.EventExecutorGroup;
 import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.security.KeyPair;
@@ -39,7 +39,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The real ingest listener on loopback: mTLS with an agent certificate from a test CA, requests pipelined on
- * one connection and handled on the blocking executor, as an agent in a backlog sends them.
+ * one connection as an agent in a backlog sends them, and the listener's connection bounds.
  */
 class IngestOverTlsTest {
     static final AgentIdentity A = new AgentIdentity("acme", "a-3f9a0c1b2d4e5f60");
@@ -48,10 +48,10 @@ class IngestOverTlsTest {
     @TempDir
     Path dir;
     CertificateAuthority ca;
-    Database db;
-    FileSink sink;
+    KeyPair serverKey;
+    X509Certificate server;
+    TestPipeline pipeline;
     EventLoopGroup group;
-    EventExecutorGroup blocking;
     HttpsListener listener;
     SSLContext client;
     final java.util.Map<String, String> denied = new java.util.concurrent.ConcurrentHashMap<>();
@@ -61,31 +61,35 @@ class IngestOverTlsTest {
     @BeforeEach
     void setUp() throws Exception {
         ca = CertificateAuthority.generate("Test CA", Duration.ofDays(30), clock, random);
-        KeyPair serverKey = CertificateAuthority.newKeyPair(random);
-        X509Certificate server = ca.issueServer(serverKey.getPublic(), List.of("127.0.0.1"), Duration.ofDays(1));
-        db = Database.open(dir.resolve("state.db"));
-        sink = new FileSink(dir.resolve("metrics"), 1 << 20, 5, clock);
-        BatchCommitter committer = new BatchCommitter(sink, new Watermarks(db, clock));
-        Maintenance maintenance = new Maintenance(dir.resolve("maintenance"));
-        AgentGate gate = agentId -> java.util.Optional.ofNullable(denied.get(agentId));
-        connections = new IngestConnections(gate, sweepClock);
+        serverKey = CertificateAuthority.newKeyPair(random);
+        server = ca.issueServer(serverKey.getPublic(), List.of("127.0.0.1"), Duration.ofDays(1));
+        pipeline = new TestPipeline(dir, clock);
         group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-        blocking = new DefaultEventExecutorGroup(2);
+        listen(IngestConnectionsConfig.defaults(), 2);
+        client = agentTls(A);
+    }
+
+    /** (Re)binds the listener with these connection bounds and per-agent connection cap. */
+    void listen(IngestConnectionsConfig bounds, int maxPerAgent) throws Exception {
+        if (listener != null) {
+            listener.close();
+        }
+        AgentGate gate = agentId -> java.util.Optional.ofNullable(denied.get(agentId));
+        connections = new IngestConnections(gate, sweepClock, maxPerAgent);
+        IngestServices services = new IngestServices(pipeline.pipeline, new Maintenance(dir.resolve("maintenance")),
+                new Responses(clock), gate, connections, new RateLimiter(RateLimitsConfig.defaults(), clock),
+                pipeline.stats, IngestLimitsConfig.defaults(), 1 << 20, clock);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
                 new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
-                        List.of(ca.certificate())), 64 * 1024, blocking,
-                () -> new IngestHandler(committer, maintenance, new Responses(clock), 1 << 20, gate, connections),
-                LoggerFactory.getLogger("test"));
-        client = agentTls(A);
+                        List.of(ca.certificate())), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20)),
+                null, held -> new IngestHandler(services, held), LoggerFactory.getLogger("test"), clock);
     }
 
     @AfterEach
     void tearDown() throws Exception {
         listener.close();
         group.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        blocking.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
-        sink.close();
-        db.close();
+        pipeline.close();
     }
 
     SSLContext agentTls(AgentIdentity id) throws Exception {
@@ -172,5 +176,131 @@ class IngestOverTlsTest {
             sweepClock.set(java.time.Instant.now().plus(Duration.ofMinutes(61)));
             assertEquals(1, connections.sweep());
         }));
+    }
+
+    /** Reads until the server closes the connection (-1) or 10 s pass; returns the milliseconds it took. */
+    static long millisUntilClosed(SSLSocket s) throws Exception {
+        long start = System.nanoTime();
+        s.setSoTimeout(10_000);
+        try {
+            while (s.getInputStream().read() >= 0) {
+                // drain whatever the server says before it closes
+            }
+        } catch (java.net.SocketException e) {
+            // reset by the server: closed as well
+        }
+        return (System.nanoTime() - start) / 1_000_000;
+    }
+
+    @Test
+    void aRequestTrickledByteByByteIsCutOffAtTheRequestDeadline() throws Exception {
+        listen(new IngestConnectionsConfig(100, 100, Duration.ofSeconds(5), Duration.ofSeconds(1),
+                Duration.ofMinutes(5)), 2);
+        try (SSLSocket s = AgentTls.connect(client, listener.address())) {
+            byte[] head = "POST /v1/metrics HTTP/1.1\r\nHost: gw\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
+            long start = System.nanoTime();
+            boolean cut = false;
+            for (int i = 0; i < 40 && !cut; i++) {
+                try {
+                    s.getOutputStream().write(head[i % head.length]);
+                    s.getOutputStream().flush();
+                } catch (java.io.IOException e) {
+                    cut = true;
+                }
+                Thread.sleep(100);
+            }
+            long elapsed = (System.nanoTime() - start) / 1_000_000 + (cut ? 0 : millisUntilClosed(s));
+            assertTrue(elapsed < 4_000, "closed about 1 s after the first byte, not " + elapsed + " ms");
+        }
+        assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:1")).get(0).status(), "others served");
+    }
+
+    @Test
+    void anIdleConnectionIsClosedAtTheIdleTimeout() throws Exception {
+        listen(new IngestConnectionsConfig(100, 100, Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofSeconds(1)), 2);
+        try (SSLSocket s = AgentTls.connect(client, listener.address())) {
+            s.getOutputStream().write(Wire.post("a-3f9a0c1b2d4e5f60:1"));
+            s.getOutputStream().flush();
+            assertEquals(200, Wire.read(s.getInputStream()).status());
+            long waited = millisUntilClosed(s);
+            assertTrue(waited >= 500 && waited < 5_000, "closed after about 1 s idle, not " + waited + " ms");
+        }
+    }
+
+    @Test
+    void connectionsBeyondTheCapsAreClosedBeforeTheHandshake() throws Exception {
+        listen(new IngestConnectionsConfig(100, 2, Duration.ofSeconds(5), Duration.ofSeconds(5),
+                Duration.ofMinutes(5)), 8);
+        try (SSLSocket first = AgentTls.connect(client, listener.address());
+                SSLSocket second = AgentTls.connect(client, listener.address())) {
+            java.io.IOException refused = org.junit.jupiter.api.Assertions.assertThrows(java.io.IOException.class,
+                    () -> AgentTls.connect(client, listener.address()).close());
+            assertTrue(refused.getMessage() != null, "the third handshake from 127.0.0.1 fails: " + refused);
+            first.getOutputStream().write(Wire.post("a-3f9a0c1b2d4e5f60:1"));
+            first.getOutputStream().flush();
+            assertEquals(200, Wire.read(first.getInputStream()).status(), "the first two are served");
+            assertTrue(second.isConnected());
+        }
+        Proc.await(() -> listener.openConnections() == 0, Duration.ofSeconds(5));
+        assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:2")).get(0).status(), "and room again");
+    }
+
+    @Test
+    void anAgentBeyondItsConnectionCapIsAnswered429() throws Exception {
+        listen(IngestConnectionsConfig.defaults(), 1);
+        try (SSLSocket first = AgentTls.connect(client, listener.address());
+                SSLSocket second = AgentTls.connect(client, listener.address())) {
+            second.getOutputStream().write(Wire.post("a-3f9a0c1b2d4e5f60:1"));
+            second.getOutputStream().flush();
+            Wire.Response r = Wire.read(second.getInputStream());
+            assertEquals(429, r.status());
+            first.getOutputStream().write(Wire.post("a-3f9a0c1b2d4e5f60:1"));
+            first.getOutputStream().flush();
+            assertEquals(200, Wire.read(first.getInputStream()).status());
+        }
+    }
+
+    @Test
+    void plainHttpToTheTlsPortIsLoggedWithoutItsBytes() throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) LoggerFactory.getLogger("test");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> logged =
+                new ch.qos.logback.core.read.ListAppender<>();
+        logged.start();
+        log.addAppender(logged);
+        try {
+            for (int i = 0; i < 3; i++) {
+                try (java.net.Socket s = new java.net.Socket(listener.address().getAddress(),
+                        listener.address().getPort())) {
+                    s.getOutputStream().write(("GET / HTTP/1.1\r\nHost: gw\r\nAuthorization: Basic c2VjcmV0OnM=\r\n\r\n")
+                            .getBytes(StandardCharsets.US_ASCII));
+                    s.setSoTimeout(5_000);
+                    s.getInputStream().read();
+                } catch (java.io.IOException e) {
+                    // the server closes on the bad record
+                }
+            }
+            Proc.await(() -> !logged.list.isEmpty(), Duration.ofSeconds(5));
+        } finally {
+            log.detachAppender(logged);
+        }
+        List<String> lines = logged.list.stream().map(e -> e.getFormattedMessage())
+                .filter(m -> m.contains("handshake")).toList();
+        assertEquals(1, lines.size(), "once a minute per address, not once per attempt: " + lines);
+        assertTrue(lines.get(0).contains("not a TLS record (plain HTTP or another protocol sent to a TLS port)"),
+                lines.get(0));
+        String hexOfSecret = java.util.HexFormat.of().formatHex("c2VjcmV0".getBytes(StandardCharsets.US_ASCII));
+        assertTrue(!lines.get(0).contains("c2VjcmV0") && !lines.get(0).contains(hexOfSecret), lines.get(0));
+    }
+
+    /** Polls a condition (bounded). */
+    static final class Proc {
+        static void await(java.util.function.BooleanSupplier condition, Duration timeout) throws Exception {
+            long end = System.nanoTime() + timeout.toNanos();
+            while (!condition.getAsBoolean()) {
+                assertTrue(System.nanoTime() < end, "condition not met within " + timeout);
+                Thread.sleep(20);
+            }
+        }
     }
 }

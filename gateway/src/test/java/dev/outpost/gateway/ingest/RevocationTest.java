@@ -10,7 +10,8 @@ import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
-import dev.outpost.gateway.sink.FileSink;
+import dev.outpost.gateway.config.IngestLimitsConfig;
+import dev.outpost.gateway.config.RateLimitsConfig;
 import dev.outpost.gateway.store.AgentRegistry;
 import dev.outpost.gateway.store.AuditEvent;
 import dev.outpost.gateway.store.AuditLog;
@@ -18,7 +19,6 @@ import dev.outpost.gateway.store.AuditVerifier;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.TokenHasher;
-import dev.outpost.gateway.store.Watermarks;
 import dev.outpost.wire.EnrollmentToken;
 import io.netty.buffer.ByteBuf;
 import io.netty.buffer.Unpooled;
@@ -47,9 +47,8 @@ class RevocationTest {
     Path dir;
     final SecureRandom random = new SecureRandom();
     final MutableClock clock = new MutableClock(Instant.parse("2026-11-22T10:00:00Z"));
+    TestPipeline pipeline;
     Database db;
-    FileSink sink;
-    BatchCommitter committer;
     Enrollments enrollments;
     AgentRegistry agents;
     CachedDenyList gate;
@@ -58,9 +57,8 @@ class RevocationTest {
 
     @BeforeEach
     void setUp() throws Exception {
-        db = Database.open(dir.resolve("state.db"));
-        sink = new FileSink(dir.resolve("metrics"), 1 << 20, 5, clock);
-        committer = new BatchCommitter(sink, new Watermarks(db, clock));
+        pipeline = new TestPipeline(dir, clock);
+        db = pipeline.db;
         enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.resolve("pepper"), random), clock, random);
         agents = new AgentRegistry(db, clock);
         gate = new CachedDenyList(agents::denied, clock, Duration.ofSeconds(1));
@@ -70,8 +68,7 @@ class RevocationTest {
 
     @AfterEach
     void tearDown() throws Exception {
-        sink.close();
-        db.close();
+        pipeline.close();
     }
 
     AgentIdentity enroll(String org, String host) throws Exception {
@@ -88,21 +85,13 @@ class RevocationTest {
     EmbeddedChannel connect(AgentIdentity id) {
         return new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
                 new BoundedAggregator(64 * 1024, LoggerFactory.getLogger("test"), "ingest"),
-                new IngestHandler(committer, new Maintenance(dir.resolve("maintenance")), new Responses(clock), 1 << 20,
-                        ctx -> id, gate, connections));
+                new IngestHandler(new IngestServices(pipeline.pipeline, new Maintenance(dir.resolve("maintenance")),
+                        new Responses(clock), gate, connections, new RateLimiter(RateLimitsConfig.defaults(), clock),
+                        pipeline.stats, IngestLimitsConfig.defaults(), 1 << 20, clock), null, ctx -> id));
     }
 
     static Wire.Response send(EmbeddedChannel ch, byte[] request) throws Exception {
-        ch.writeInbound(Unpooled.wrappedBuffer(request));
-        ch.runPendingTasks();
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
-            byte[] bytes = new byte[b.readableBytes()];
-            b.readBytes(bytes);
-            out.writeBytes(bytes);
-            b.release();
-        }
-        return Wire.readAll(out.toByteArray()).get(0);
+        return Wire.exchange(ch, request, 1).get(0);
     }
 
     /** The message of an OTLP error body (google.rpc.Status, field 2). */

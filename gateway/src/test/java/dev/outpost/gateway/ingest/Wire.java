@@ -33,11 +33,27 @@ final class Wire {
     private Wire() {
     }
 
-    /** A batch of exactly one data point, so that one batch is one sink line. */
+    /** The time of the data point of {@link #batch}: 2026-11-18T... in Unix nanoseconds. */
+    static final long TIME = 1_795_000_000_000_000_000L;
+
+    /** A batch of exactly one data point. */
     static ExportMetricsServiceRequest batch(double value) {
+        return batchAt(TIME, value);
+    }
+
+    /** A batch of exactly one data point at {@code timeNanos}. */
+    static ExportMetricsServiceRequest batchAt(long timeNanos, double value) {
         Metric m = Metric.newBuilder().setName("system.memory.utilization").setUnit("1").setGauge(Gauge.newBuilder()
-                .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(1_795_000_000_000_000_000L)
+                .addDataPoints(NumberDataPoint.newBuilder().setTimeUnixNano(timeNanos)
                         .setAsDouble(value))).build();
+        return ExportMetricsServiceRequest.newBuilder().addResourceMetrics(ResourceMetrics.newBuilder()
+                .setResource(Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("host.name")
+                        .setValue(AnyValue.newBuilder().setStringValue("web-1"))))
+                .addScopeMetrics(ScopeMetrics.newBuilder().addMetrics(m))).build();
+    }
+
+    /** A batch holding {@code m}, with host.name web-1. */
+    static ExportMetricsServiceRequest withMetric(Metric m) {
         return ExportMetricsServiceRequest.newBuilder().addResourceMetrics(ResourceMetrics.newBuilder()
                 .setResource(Resource.newBuilder().addAttributes(KeyValue.newBuilder().setKey("host.name")
                         .setValue(AnyValue.newBuilder().setStringValue("web-1"))))
@@ -57,6 +73,33 @@ final class Wire {
 
     static byte[] post(String key) {
         return post(key, PROTOBUF, batch(0.5).toByteArray());
+    }
+
+    /**
+     * Writes {@code request} into {@code ch} and returns the responses it produces, waiting (at most 10 s) until
+     * there are {@code expect} of them: the pipeline answers from its own thread, through the channel's executor.
+     */
+    static List<Response> exchange(io.netty.channel.embedded.EmbeddedChannel ch, byte[] request, int expect)
+            throws IOException, InterruptedException {
+        ch.writeInbound(io.netty.buffer.Unpooled.wrappedBuffer(request));
+        ByteArrayOutputStream out = new ByteArrayOutputStream();
+        List<Response> responses = List.of();
+        long deadline = System.nanoTime() + java.util.concurrent.TimeUnit.SECONDS.toNanos(10);
+        while (responses.size() < expect && System.nanoTime() < deadline) {
+            ch.runPendingTasks();
+            for (io.netty.buffer.ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
+                byte[] bytes = new byte[b.readableBytes()];
+                b.readBytes(bytes);
+                out.writeBytes(bytes);
+                b.release();
+            }
+            responses = readAll(out.toByteArray());
+            if (responses.size() < expect) {
+                Thread.sleep(2);
+            }
+        }
+        ch.runPendingTasks();
+        return responses;
     }
 
     static byte[] concat(byte[]... parts) {
@@ -117,20 +160,44 @@ final class Wire {
         return b.toString();
     }
 
-    /** {@code agent/batch} of every line of every sink file, in the order written. */
+    /**
+     * {@code agent/batch} of every batch in the file sink (its resource line), file by file: orgs in name order,
+     * each org's files in the order written.
+     */
     static List<String> stored(Path sinkDir) throws IOException {
+        List<String> out = new ArrayList<>();
+        for (String line : lines(sinkDir)) {
+            if (!line.contains("\"resource\":")) {
+                continue;
+            }
+            Matcher m = BATCH.matcher(line);
+            out.add(m.find() && line.endsWith("}") ? m.group(1) + "/" + m.group(2) : "unreadable: " + line);
+        }
+        return out;
+    }
+
+    /** Every line of every file of the file sink (gzip or not), orgs in name order, files in the order written. */
+    static List<String> lines(Path sinkDir) throws IOException {
         List<String> out = new ArrayList<>();
         if (!Files.isDirectory(sinkDir)) {
             return out;
         }
         List<Path> files;
-        try (Stream<Path> s = Files.list(sinkDir)) {
-            files = s.sorted().toList();
+        try (Stream<Path> s = Files.walk(sinkDir)) {
+            files = s.filter(Files::isRegularFile).sorted().toList();
         }
         for (Path f : files) {
-            for (String line : Files.readAllLines(f)) {
-                Matcher m = BATCH.matcher(line);
-                out.add(m.find() && line.endsWith("}") ? m.group(1) + "/" + m.group(2) : "unreadable: " + line);
+            byte[] bytes = Files.readAllBytes(f);
+            if (f.toString().endsWith(".gz") && bytes.length > 0) {
+                try (InputStream in = new java.util.zip.GZIPInputStream(new java.io.ByteArrayInputStream(bytes))) {
+                    bytes = in.readAllBytes();
+                }
+            }
+            String text = new String(bytes, StandardCharsets.UTF_8);
+            for (String line : text.split("\n")) {
+                if (!line.isEmpty()) {
+                    out.add(line);
+                }
             }
         }
         return out;

@@ -10,24 +10,24 @@ import java.io.InputStream;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileTime;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.Map;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Feeds fixture NDJSON files to the view as the file sink would write them and compares frames with golden files. */
+/** Feeds fixture feeds to the view as the gateway writes them and compares frames with golden files. */
 class LiveViewTest {
-
-    private static final Clock CLOCK = Clock.fixed(Instant.parse("2026-11-22T05:20:13Z"), ZoneOffset.UTC);
-    private static final String FIRST = "metrics-20261122T051000Z-000001.ndjson";
-    private static final String SECOND = "metrics-20261122T052005Z-000002.ndjson";
+    private static final Instant NOW = Instant.parse("2026-11-22T05:20:13Z");
+    private static final Clock CLOCK = Clock.fixed(NOW, ZoneOffset.UTC);
 
     @TempDir
     Path dir;
+    Path feed;
 
     private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
     private PrintStream out;
@@ -35,64 +35,74 @@ class LiveViewTest {
     @BeforeEach
     void setUp() {
         out = new PrintStream(bytes, true, UTF_8);
+        feed = dir.resolve("view.ndjson");
+    }
+
+    static GatewayHealth health(long time, long in, long stored) {
+        return new GatewayHealth(time, "prometheus_remote_write", in, stored, stored * 100, 3, 12, 0, 2, 40, 4.2, 6.5,
+                180, 2, Map.of("connect", 1L), Map.of("out_of_order", 2L), Map.of("413", 1L), Map.of("acme", 5L));
     }
 
     @Test
     void showsOneTablePerHostWithRatesFromTheLastTwoBatches() throws IOException {
-        append(FIRST, fixture("web-1-batch-41.ndjson") + fixture("db-1-batch-7.ndjson"));
-        LiveView view = new LiveView(dir, out, CLOCK);
+        write(fixture("web-1-batch-41.ndjson") + fixture("db-1-batch-7.ndjson"));
+        LiveView view = new LiveView(feed, out, CLOCK);
         view.renderOnce();
         assertEquals(golden("first-batch.txt"), frame());
 
-        append(FIRST, fixture("web-1-batch-42.ndjson"));
+        write(fixture("web-1-batch-41.ndjson") + fixture("db-1-batch-7.ndjson") + fixture("web-1-batch-42.ndjson"));
         view.renderOnce();
         assertEquals(golden("two-batches.txt"), frame());
     }
 
     @Test
-    void followsRotationAndSkipsTornAndMalformedLines() throws IOException {
-        String completed = "{\"time\":\"2026-11-22T05:20:10.000Z\",\"org\":\"acme\",\"agent\":\"a-3f9a0c1b2d4e5f60\","
-                + "\"host\":\"web-1\",\"metric\":\"outpost.agent.queue.batches\",\"kind\":\"gauge\",\"unit\":\"{batch}\","
-                + "\"attributes\":{},\"value\":3,\"batch\":\"a-3f9a0c1b2d4e5f60:42\"}\n";
-        append(FIRST, fixture("web-1-batch-41.ndjson") + fixture("db-1-batch-7.ndjson")
-                + "{\"time\":\"2026-11-22T05:20:05.000Z\",\"org\":\"ac");
-        append(SECOND, "this is not json\n{\"time\":\"yesterday\",\"agent\":\"a-1\",\"metric\":\"m\",\"value\":1}\n"
-                + fixture("web-1-batch-42.ndjson") + completed.substring(0, 100));
-        LiveView view = new LiveView(dir, out, CLOCK);
+    void showsTheGatewaysHealthWithRatesFromTheFrameBefore() throws IOException {
+        String first = "{\"gateway\":" + new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValueAsString(health(NOW.toEpochMilli() - 2000, 100, 90)) + "}\n";
+        String second = "{\"gateway\":" + new com.fasterxml.jackson.databind.ObjectMapper()
+                .writeValueAsString(health(NOW.toEpochMilli(), 120, 110)) + "}\n";
+        LiveView view = new LiveView(feed, out, CLOCK);
+        write(first + "this is not json\n" + fixture("db-1-batch-7.ndjson"));
         view.renderOnce();
-        assertEquals(golden("rotated.txt"), frame());
-
-        append(SECOND, completed.substring(100));
+        frame();
+        write(second + fixture("db-1-batch-7.ndjson"));
         view.renderOnce();
-        assertEquals(golden("rotated-completed.txt"), frame());
+        assertEquals(golden("with-gateway.txt"), frame());
     }
 
     @Test
-    void saysWhereItWaitsWhenNothingWasWrittenYet() throws IOException {
-        Path metrics = dir.resolve("metrics");
-        new LiveView(metrics, out, CLOCK).renderOnce();
-        assertEquals(golden("empty.txt"), frame().replace(metrics.toString(), "<DIR>"));
+    void saysWhatItWaitsForWhenThereIsNoFeedOrAStaleOne() throws IOException {
+        new LiveView(feed, out, CLOCK).renderOnce();
+        assertEquals(golden("empty.txt"), frame().replace(feed.toString(), "<FEED>"));
+        write(fixture("db-1-batch-7.ndjson"));
+        Files.setLastModifiedTime(feed, FileTime.from(NOW.minusSeconds(30)));
+        new LiveView(feed, out, CLOCK).renderOnce();
+        assertEquals("the gateway has not updated <FEED> for more than 5 s; is it running (outpost-gateway serve) "
+                + "with this --dir?", frame().replace(feed.toString(), "<FEED>").lines().skip(1).findFirst()
+                .orElseThrow());
     }
 
     @Test
     void redrawModeClearsTheScreenBeforeEachFrameAndRunStopsWhenAsked() throws Exception {
-        append(FIRST, fixture("web-1-batch-41.ndjson") + fixture("db-1-batch-7.ndjson"));
-        new LiveView(dir, out, CLOCK, true).run(Duration.ofSeconds(2), () -> true);
+        write(fixture("web-1-batch-41.ndjson") + fixture("db-1-batch-7.ndjson"));
+        int[] heartbeats = new int[1];
+        new LiveView(feed, out, CLOCK, true).run(Duration.ofSeconds(2), () -> true, () -> heartbeats[0]++);
         assertEquals("\u001b[H\u001b[2J" + golden("first-batch.txt"), frame());
+        assertEquals(1, heartbeats[0]);
     }
 
     @Test
     void agentsBeyondTheBoundAreCountedNotShown() throws IOException {
-        append(FIRST, fixture("web-1-batch-41.ndjson") + fixture("db-1-batch-7.ndjson"));
-        LiveView view = new LiveView(dir, out, CLOCK, false, new SinkTailer(dir, 4096, 1 << 20), new MetricStore(1, 3));
-        view.renderOnce();
+        write(fixture("web-1-batch-41.ndjson") + fixture("db-1-batch-7.ndjson"));
+        new LiveView(feed, out, CLOCK, false, 1).renderOnce();
         assertEquals(golden("bounded.txt"), frame());
     }
 
     @Test
     void rejectsAZeroRefresh() {
-        LiveView view = new LiveView(dir, out, CLOCK);
-        IllegalArgumentException e = assertThrows(IllegalArgumentException.class, () -> view.run(Duration.ZERO, () -> true));
+        LiveView view = new LiveView(feed, out, CLOCK);
+        IllegalArgumentException e = assertThrows(IllegalArgumentException.class,
+                () -> view.run(Duration.ZERO, () -> true, () -> { }));
         assertEquals("refresh must be positive, got PT0S", e.getMessage());
     }
 
@@ -102,8 +112,9 @@ class LiveViewTest {
         return text;
     }
 
-    private void append(String file, String text) throws IOException {
-        Files.writeString(dir.resolve(file), text, UTF_8, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
+    private void write(String text) throws IOException {
+        Files.writeString(feed, text, UTF_8);
+        Files.setLastModifiedTime(feed, FileTime.from(NOW));
     }
 
     private static String fixture(String name) throws IOException {

@@ -35,12 +35,13 @@ class SelfMetricRowsTest {
     }
 
     @Test
-    void theNextRenewalIsShownAsTimeToGo() {
-        double batch = Instant.parse("2026-11-22T05:20:00Z").getEpochSecond();
-        assertEquals(new Row("agent", "certificate.next_renewal  in " + HumanFormat.duration(12 * 3600 + 120)
-                + " from this batch"), new SelfMetricRows(List.of(series("outpost.agent.certificate.next_renewal",
-                        batch + 12 * 3600 + 120))).rows().get(0));
-        assertEquals(new Row("agent", "certificate.next_renewal  due"), new SelfMetricRows(List.of(
-                series("outpost.agent.certificate.next_renewal", batch - 5))).rows().get(0));
+    void theNextRenewalAndTheLastPushAreShownAsTimes() {
+        assertEquals(new Row("agent", "certificate.renewal.due_in  in " + HumanFormat.duration(12 * 3600 + 120)
+                + " from this batch"), new SelfMetricRows(List.of(series("outpost.agent.certificate.renewal.due_in",
+                        12 * 3600 + 120))).rows().get(0));
+        assertEquals(new Row("agent", "certificate.renewal.due_in  due"), new SelfMetricRows(List.of(
+                series("outpost.agent.certificate.renewal.due_in", 0))).rows().get(0));
+        assertEquals(new Row("agent", "push.last_success.age  " + HumanFormat.duration(7) + " before this batch"),
+                new SelfMetricRows(List.of(series("outpost.agent.push.last_success.age", 7))).rows().get(0));
     }
 }
