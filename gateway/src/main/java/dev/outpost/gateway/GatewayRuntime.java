@@ -1,10 +1,11 @@
 package dev.outpost.gateway;
 
 import dev.outpost.gateway.ca.CaFiles;
-import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.config.GatewayConfig;
+import dev.outpost.gateway.config.SameKeyRenewal;
 import dev.outpost.gateway.est.EstHandler;
+import dev.outpost.gateway.est.Issuance;
 import dev.outpost.gateway.est.Reenroll;
 import dev.outpost.gateway.http.GraceTrustManager;
 import dev.outpost.gateway.est.FailedAuthLimiter;
@@ -29,6 +30,7 @@ import dev.outpost.gateway.view.LiveFeed;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.Renewals;
+import dev.outpost.gateway.store.RolloverRecord;
 import dev.outpost.gateway.store.TokenHasher;
 import dev.outpost.gateway.store.Watermarks;
 import io.netty.channel.EventLoopGroup;
@@ -67,10 +69,11 @@ public final class GatewayRuntime implements AutoCloseable {
     private final HttpsListener est;
     private final HttpsListener ingest;
     private final ServerCertificateRenewer serverCertificate;
+    private final LiveAuthorities authorities;
 
     private GatewayRuntime(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Database db,
             MetricSink sink, IngestPipeline pipeline, IngestStats stats, HttpsListener est, HttpsListener ingest,
-            ServerCertificateRenewer serverCertificate) {
+            ServerCertificateRenewer serverCertificate, LiveAuthorities authorities) {
         this.boss = boss;
         this.workers = workers;
         this.blocking = blocking;
@@ -81,6 +84,7 @@ public final class GatewayRuntime implements AutoCloseable {
         this.est = est;
         this.ingest = ingest;
         this.serverCertificate = serverCertificate;
+        this.authorities = authorities;
     }
 
     /** Starts serving; on failure everything already opened is closed again. */
@@ -88,9 +92,6 @@ public final class GatewayRuntime implements AutoCloseable {
             throws IOException, InterruptedException {
         SecureRandom random = new SecureRandom();
         MasterKey master = MasterKey.load(MasterKey.location(dir.root(), env), random);
-        CertificateAuthority ca = new CaFiles(dir.root()).load(master, clock, random);
-        ServerCertificate.Material server = ServerCertificate.loadOrIssue(dir, ca, config.serverCert().hostnames(),
-                clock, random);
         Database db = Database.open(dir.database());
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gw-accept"),
                 NioIoHandler.newFactory());
@@ -101,6 +102,11 @@ public final class GatewayRuntime implements AutoCloseable {
         IngestPipeline pipeline = null;
         HttpsListener est = null;
         try {
+            RolloverRecord rollover = new RolloverRecord(db, clock);
+            LiveAuthorities cas = LiveAuthorities.load(new CaRollover(new CaFiles(dir.root()), master, rollover,
+                    config.ca().agentCertValidity(), config.ca().renewalGrace(), clock, random), rollover);
+            ServerCertificate.Material server = ServerCertificate.loadOrIssue(dir, cas.get(),
+                    config.serverCert().hostnames(), clock, random);
             Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), random), clock, random);
             sink = Sinks.create(config.sink(), dir.root(), clock, version());
             IngestStats stats = new IngestStats();
@@ -116,19 +122,20 @@ public final class GatewayRuntime implements AutoCloseable {
             pipeline.onStored(feed::stored);
             Maintenance maintenance = new Maintenance(dir.maintenance());
             Responses responses = new Responses(clock);
-            ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), ca.certificate(),
-                    new GraceTrustManager(ca.certificate(), clock));
-            ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), ca.certificate());
-            ServerCertificateRenewer renewer = new ServerCertificateRenewer(dir, ca, config.serverCert().hostnames(),
+            ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), cas.get().trusted(),
+                    new GraceTrustManager(() -> cas.get().trusted(), clock));
+            ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), cas.get().trusted());
+            ServerCertificateRenewer renewer = new ServerCertificateRenewer(dir, cas, config.serverCert().hostnames(),
                     server, List.of(estTls, ingestTls), clock, random);
-            Reenroll reenroll = new Reenroll(ca, new Renewals(db, clock), responses, config.ca().trustDomain(),
-                    config.ca().agentCertValidity(), config.ca().renewalGrace(), clock);
+            cas.onChange(renewer::check);
+            Issuance issuance = new Issuance(cas, config.ca());
+            Reenroll reenroll = new Reenroll(issuance, new Renewals(db, clock,
+                    config.ca().sameKeyRenewal() == SameKeyRenewal.ALLOW), responses, clock);
             FailedAuthLimiter limiter = new FailedAuthLimiter(config.est().failedAuthBurst(),
                     config.est().failedAuthRefill(), clock);
             est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls,
                     new HttpsListener.Settings(config.est().connections(), 16 * 1024, null), blocking,
-                    held -> new EstHandler(ca, enrollments, responses, config.ca().trustDomain(),
-                            config.ca().agentCertValidity(), limiter, reenroll), LOG, clock);
+                    held -> new EstHandler(issuance, enrollments, responses, limiter, reenroll), LOG, clock);
             AgentGate gate = new CachedDenyList(new AgentRegistry(db, clock)::denied, clock, DENY_LIST_MAX_AGE);
             IngestConnections connections = new IngestConnections(gate, clock,
                     config.ingest().limits().maxConnectionsPerAgent());
@@ -148,20 +155,23 @@ public final class GatewayRuntime implements AutoCloseable {
             long renewalMinutes = ServerCertificateRenewer.CHECK_INTERVAL.toMinutes();
             blocking.scheduleAtFixedRate(renewer::check, renewalMinutes, renewalMinutes,
                     java.util.concurrent.TimeUnit.MINUTES);
+            // On the blocking group: a rollover step writes CA files and the database.
+            long refresh = LiveAuthorities.REFRESH.toMillis();
+            blocking.scheduleAtFixedRate(cas::refresh, refresh, refresh, java.util.concurrent.TimeUnit.MILLISECONDS);
             blocking.scheduleAtFixedRate(() -> pruneWatermarks(watermarks, clock), 1, 24 * 60,
                     java.util.concurrent.TimeUnit.MINUTES);
             LOG.info("EST listening on https://{}{}", hostPort(est.address()), dev.outpost.wire.WireNames.EST_BASE);
             LOG.info("ingest listening on https://{}{}", hostPort(ing.address()),
                     dev.outpost.wire.WireNames.OTLP_METRICS_PATH);
             LOG.info("CA pin {}; server certificate for {} valid until {}, to be renewed at {}",
-                    dev.outpost.wire.CaPin.of(ca.certificate()), config.serverCert().hostnames(), server.notAfter(),
-                    ServerCertificate.renewAt(server));
+                    dev.outpost.wire.CaPin.of(cas.get().issuer().certificate()), config.serverCert().hostnames(),
+                    server.notAfter(), ServerCertificate.renewAt(server));
             LOG.info("sink: {}", describe(config));
             MetricSink probed = sink;
             blocking.execute(() -> probed.probe().ifPresent(problem -> LOG.warn("sink: the {} store {}; serving "
                     + "anyway: agents are answered 503 with Retry-After and keep their batches until it can be "
                     + "reached", probed.name(), problem)));
-            return new GatewayRuntime(boss, workers, blocking, db, sink, pipeline, stats, est, ing, renewer);
+            return new GatewayRuntime(boss, workers, blocking, db, sink, pipeline, stats, est, ing, renewer, cas);
         } catch (IOException | InterruptedException | RuntimeException e) {
             if (est != null) {
                 est.close();
@@ -236,6 +246,11 @@ public final class GatewayRuntime implements AutoCloseable {
     /** The renewal of the server certificate that runs every {@link ServerCertificateRenewer#CHECK_INTERVAL}. */
     ServerCertificateRenewer serverCertificate() {
         return serverCertificate;
+    }
+
+    /** The CAs in use, refreshed every {@link LiveAuthorities#REFRESH}. */
+    LiveAuthorities authorities() {
+        return authorities;
     }
 
     private static String hostPort(InetSocketAddress a) {

@@ -1,5 +1,6 @@
 package dev.outpost.gateway;
 
+import dev.outpost.gateway.ca.Authorities;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.wire.EcKeys;
 import dev.outpost.wire.Pem;
@@ -20,8 +21,8 @@ import java.util.Set;
 
 /**
  * The gateway's own TLS server certificate (serverAuth, SANs from the config), issued by the built-in CA and
- * reissued when it nears expiry, its host names change, or the key on disk is not its key (a renewal cut short
- * between writing the key and the certificate).
+ * reissued when it nears expiry, its host names change, another CA issues now (a rollover's switch), or the key on
+ * disk is not its key (a renewal cut short between writing the key and the certificate).
  */
 public final class ServerCertificate {
     /** Validity of a server certificate. */
@@ -35,6 +36,16 @@ public final class ServerCertificate {
         public Instant notAfter() {
             return chain.get(0).getNotAfter().toInstant();
         }
+
+        /** The leaf certificate. */
+        public X509Certificate leaf() {
+            return chain.get(0);
+        }
+
+        /** The same key and leaf, followed by what {@code cas} put after a server certificate. */
+        public Material chainedBy(Authorities cas) {
+            return new Material(key, cas.serverChain(leaf()));
+        }
     }
 
     private ServerCertificate() {
@@ -44,44 +55,35 @@ public final class ServerCertificate {
      * Loads the current certificate, issuing a new one (new key) if missing, near expiry, for other names, or not
      * matching the key.
      */
-    public static Material loadOrIssue(GatewayDir dir, CertificateAuthority ca, List<String> hostnames, Clock clock,
+    public static Material loadOrIssue(GatewayDir dir, Authorities cas, List<String> hostnames, Clock clock,
             SecureRandom random) throws IOException {
         if (Files.exists(dir.serverCertificate()) && Files.exists(dir.serverKey())) {
             X509Certificate cert = Pem.readCertificates(dir.serverCertificate()).get(0);
             boolean fresh = cert.getNotAfter().toInstant().isAfter(clock.instant().plus(RENEW_BEFORE));
-            if (fresh && names(cert).equals(new HashSet<>(hostnames)) && issuedBy(cert, ca)) {
+            if (fresh && names(cert).equals(new HashSet<>(hostnames)) && cas.issued(cert)) {
                 PrivateKey key = Pem.readPrivateKey(dir.serverKey());
                 if (EcKeys.matches(key, cert.getPublicKey())) {
-                    return new Material(key, List.of(cert, ca.certificate()));
+                    return new Material(key, cas.serverChain(cert));
                 }
             }
         }
-        return issue(dir, ca, hostnames, random);
+        return issue(dir, cas, hostnames, random);
     }
 
-    /** Issues a new key and certificate and writes them ({@code server.key} 0600). */
-    public static Material issue(GatewayDir dir, CertificateAuthority ca, List<String> hostnames, SecureRandom random)
+    /** Issues a new key and certificate from the issuing CA and writes them ({@code server.key} 0600). */
+    public static Material issue(GatewayDir dir, Authorities cas, List<String> hostnames, SecureRandom random)
             throws IOException {
         KeyPair kp = CertificateAuthority.newKeyPair(random);
-        X509Certificate cert = ca.issueServer(kp.getPublic(), hostnames, VALIDITY);
+        X509Certificate cert = cas.issuer().issueServer(kp.getPublic(), hostnames, VALIDITY);
         SecureFiles.directory(dir.serverKey().getParent(), SecureFiles.PRIVATE_DIR);
         SecureFiles.write(dir.serverKey(), Pem.privateKey(kp.getPrivate()), SecureFiles.OWNER_ONLY);
         SecureFiles.write(dir.serverCertificate(), Pem.certificates(List.of(cert)), SecureFiles.PUBLIC);
-        return new Material(kp.getPrivate(), List.of(cert, ca.certificate()));
+        return new Material(kp.getPrivate(), cas.serverChain(cert));
     }
 
     /** When the certificate in {@code m} should be reissued. */
     public static Instant renewAt(Material m) {
         return m.notAfter().minus(RENEW_BEFORE);
-    }
-
-    private static boolean issuedBy(X509Certificate cert, CertificateAuthority ca) {
-        try {
-            cert.verify(ca.certificate().getPublicKey());
-            return true;
-        } catch (java.security.GeneralSecurityException e) {
-            return false;
-        }
     }
 
     private static Set<String> names(X509Certificate cert) throws IOException {

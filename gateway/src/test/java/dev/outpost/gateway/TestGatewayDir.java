@@ -18,6 +18,14 @@ final class TestGatewayDir {
     private TestGatewayDir() {
     }
 
+    /** Serves the gateway in {@code root} (CA created already) on loopback, with {@code settings} as environment. */
+    static GatewayRuntime serve(Path root, Map<String, String> settings, Clock clock) throws Exception {
+        Map<String, String> env = new java.util.HashMap<>(LOOPBACK);
+        env.putAll(settings);
+        return GatewayRuntime.start(new GatewayDir(root), dev.outpost.gateway.config.GatewayConfig.defaults(env), env,
+                clock);
+    }
+
     /** Creates the master key and the CA in {@code root}; the server certificate is left to the first start. */
     static CertificateAuthority createCa(Path root, Clock clock, SecureRandom random) throws IOException {
         MasterKey master = MasterKey.create(MasterKey.location(root, LOOPBACK), random);

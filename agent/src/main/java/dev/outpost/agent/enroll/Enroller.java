@@ -3,6 +3,7 @@ package dev.outpost.agent.enroll;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.PinnedCaTrustManager;
 import dev.outpost.agent.tls.TlsSettings;
+import dev.outpost.agent.tls.TrustBundle;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.EcKeys;
@@ -14,6 +15,7 @@ import java.net.URI;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
@@ -21,17 +23,25 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
 
 /**
  * First enrollment: trusts the gateway only through the CA pin, generates an EC P-256 key on this host, sends
- * a CSR with the token, checks what comes back (our key, issued by the pinned CA) and returns the credentials.
+ * a CSR with the token, checks what comes back (our key, issued by the pinned CA or one it links to during a CA
+ * rollover) and returns the credentials.
  */
 public final class Enroller {
     private final EventLoopGroup group;
     private final SecureRandom random;
     private final Duration timeout;
+    private final Clock clock;
 
     public Enroller(EventLoopGroup group, SecureRandom random, Duration timeout) {
+        this(group, random, timeout, Clock.systemUTC());
+    }
+
+    /** With the clock that decides whether a link certificate of the CA bundle is valid. */
+    public Enroller(EventLoopGroup group, SecureRandom random, Duration timeout, Clock clock) {
         this.group = group;
         this.random = random;
         this.timeout = timeout;
+        this.clock = clock;
     }
 
     public Credentials enroll(URI server, CaPin pin, EnrollmentToken token, String hostname) throws IOException {
@@ -39,14 +49,10 @@ public final class Enroller {
         SslContext ctx = TlsSettings.anonymous(trust);
         try (HttpsClient http = new HttpsClient(server, () -> ctx, group, timeout)) {
             EstClient est = new EstClient(http);
-            List<X509Certificate> bundle = est.caCerts();
-            if (bundle.stream().noneMatch(pin::matches)) {
-                throw new IOException("the gateway's CA bundle does not contain the pinned CA " + pin
-                        + "; check the pin with `outpost-gateway pin`");
-            }
+            List<X509Certificate> bundle = TrustBundle.pinned(pin, est.caCerts(), clock.instant());
             KeyPair kp = EcKeys.generate(random);
             X509Certificate cert = est.simpleEnroll(csr(kp, hostname), token.id(), token.secret());
-            CertificateRequests.checkIssued(cert, kp.getPublic(), List.of(trust.pinnedCa()));
+            CertificateRequests.checkIssued(cert, kp.getPublic(), bundle);
             return new Credentials(kp.getPrivate(), cert, bundle);
         }
     }

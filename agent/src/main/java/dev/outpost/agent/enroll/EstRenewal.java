@@ -2,47 +2,73 @@ package dev.outpost.agent.enroll;
 
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.Identity;
+import dev.outpost.agent.tls.TrustBundle;
 import dev.outpost.agent.transport.HttpsClient;
-import dev.outpost.wire.EcKeys;
 import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
+import java.time.Clock;
 import java.time.Duration;
+import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 
 /**
- * A renewal over EST {@code simplereenroll}: a new key pair generated here, a CSR with the current subject (as
- * RFC 7030 section 4.2.2 asks), sent on a fresh connection that presents the current certificate. The answer must be
- * for the new key, for the same agent, and issued by a CA of the pinned trust bundle.
+ * A renewal over EST: on a fresh connection that presents the current certificate, first {@code cacerts} again, so
+ * that the agent follows a CA rollover (see {@link TrustBundle}: the bundle is authenticated by the connection and by
+ * the link certificates), then {@code simplereenroll} with a CSR for a new key pair generated here, with the current
+ * subject (RFC 7030 section 4.2.2). The key is kept until a later renewal ({@link RenewalKey}), so that a retry after a
+ * lost answer is the same request. The answer must be for the new key, for the same agent, and issued by a trusted CA.
  */
 public final class EstRenewal implements Renewer.Reenroll {
     private final URI server;
     private final Identity identity;
     private final EventLoopGroup group;
     private final Duration timeout;
-    private final SecureRandom random;
+    private final RenewalKey keys;
+    private final Clock clock;
 
     public EstRenewal(URI server, Identity identity, EventLoopGroup group, Duration timeout, SecureRandom random) {
+        this(server, identity, group, timeout, random, Clock.systemUTC());
+    }
+
+    /** With the clock that decides whether a link certificate is valid. */
+    public EstRenewal(URI server, Identity identity, EventLoopGroup group, Duration timeout, SecureRandom random,
+            Clock clock) {
         this.server = server;
         this.identity = identity;
         this.group = group;
         this.timeout = timeout;
-        this.random = random;
+        this.keys = new RenewalKey(identity.stateDir(), random);
+        this.clock = clock;
+    }
+
+    @Override
+    public void renewedCertificateRefused() throws IOException {
+        keys.discard();
     }
 
     @Override
     public Credentials renew(Credentials current) throws IOException {
-        KeyPair kp = EcKeys.generate(random);
+        KeyPair kp = keys.next(current.certificate().getPublicKey());
         X500Name subject = X500Name.getInstance(current.certificate().getSubjectX500Principal().getEncoded());
         X509Certificate cert;
+        List<X509Certificate> trusted;
         try (HttpsClient http = new HttpsClient(server, identity::context, group, timeout, identity)) {
-            cert = new EstClient(http).simpleReenroll(CertificateRequests.csr(kp, subject));
+            EstClient est = new EstClient(http);
+            trusted = TrustBundle.accept(current.trustBundle(), est.caCerts(), clock.instant());
+            identity.trust(trusted);
+            cert = est.simpleReenroll(CertificateRequests.csr(kp, subject));
+        } catch (EstClient.RefusedException e) {
+            if (e.status() == 400) {
+                keys.discard();
+            }
+            throw e;
         }
-        CertificateRequests.checkIssued(cert, kp.getPublic(), current.trustBundle());
-        Credentials next = new Credentials(kp.getPrivate(), cert, current.trustBundle());
+        CertificateRequests.checkIssued(cert, kp.getPublic(), trusted);
+        Credentials next = new Credentials(kp.getPrivate(), cert, trusted);
         if (!next.agentId().equals(current.agentId()) || !next.org().equals(current.org())) {
             throw new IOException("the gateway renewed the certificate for another identity (" + next.agentId()
                     + ", org " + next.org() + "); refusing it");

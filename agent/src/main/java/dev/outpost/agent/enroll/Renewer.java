@@ -2,6 +2,7 @@ package dev.outpost.agent.enroll;
 
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.Identity;
+import dev.outpost.agent.tls.TlsSettings;
 import dev.outpost.agent.transport.Backoff;
 import java.io.IOException;
 import java.time.Clock;
@@ -27,6 +28,10 @@ public final class Renewer {
     /** One renewal: a new key and certificate for {@code current}'s identity, or why not. */
     public interface Reenroll {
         Credentials renew(Credentials current) throws IOException;
+
+        /** The certificate it renewed to was refused in use: the next renewal must not ask for the same again. */
+        default void renewedCertificateRefused() throws IOException {
+        }
     }
 
     private final Identity identity;
@@ -84,6 +89,11 @@ public final class Renewer {
         plannedSerial = c.serial();
         if (c.serial().equals(renewedFrom)) {
             // The certificate it was renewed to did not work and was dropped: try again, backing off further.
+            try {
+                est.renewedCertificateRefused();
+            } catch (IOException e) {
+                LOG.warn("cannot forget the key of the refused certificate: {}", e.getMessage());
+            }
             nextAttempt = clock.instant().plus(retryDelay(c, null));
             return;
         }
@@ -110,6 +120,13 @@ public final class Renewer {
             }
             failed(current, e.getMessage(), e.retryAfter());
         } catch (IOException e) {
+            if (TlsSettings.untrustedGateway(e) && !current.notAfter().isAfter(clock.instant())) {
+                // Expired, and the gateway is not one this agent can trust: nothing but a new enrollment helps.
+                refusal = "the certificate of " + current.agentId() + " expired at " + current.notAfter() + " and this "
+                        + "agent cannot renew it: " + e.getMessage() + ". " + reenroll(current);
+                LOG.error("{}; no more renewal attempts", refusal);
+                return;
+            }
             failed(current, e.getMessage(), null);
         }
     }
@@ -138,10 +155,14 @@ public final class Renewer {
             return "the gateway refused to renew the certificate of " + c.agentId() + " (" + reason + ")";
         }
         return "the certificate of " + c.agentId() + " expired at " + c.notAfter() + " and the gateway refused to "
-                + "renew it (" + reason + "). This host needs a new enrollment token: create one with `outpost-gateway "
-                + "token create --org " + c.org() + "`, then run `outpost-agent enroll --force --server URL --ca-sha256 "
-                + "PIN --token-file FILE` and start the agent again (installed from a package: `install.sh --reenroll "
-                + "--server URL --ca-pin PIN --token-file FILE` does both)";
+                + "renew it (" + reason + "). " + reenroll(c);
+    }
+
+    private static String reenroll(Credentials c) {
+        return "This host needs a new enrollment token: create one with `outpost-gateway token create --org " + c.org()
+                + "`, then run `outpost-agent enroll --force --server URL --ca-sha256 PIN --token-file FILE` and start "
+                + "the agent again (installed from a package: `install.sh --reenroll --server URL --ca-pin PIN "
+                + "--token-file FILE` does both)";
     }
 
     /** When the next renewal attempt is due; null before the first {@link #tick()}. */

@@ -47,9 +47,19 @@ public record Credentials(PrivateKey key, X509Certificate certificate, List<X509
     public void store(Path stateDir) throws IOException {
         SecureFiles.directory(stateDir, SecureFiles.PRIVATE_DIR);
         SecureFiles.write(stateDir.resolve(KEY_FILE), Pem.privateKey(key), SecureFiles.OWNER_ONLY);
-        SecureFiles.write(stateDir.resolve(CA_FILE), Pem.certificates(trustBundle), SecureFiles.PUBLIC);
+        storeTrustBundle(stateDir, trustBundle);
         SecureFiles.write(stateDir.resolve(CERT_FILE), Pem.certificates(List.of(certificate)), SecureFiles.PUBLIC);
         discardStaged(stateDir);
+    }
+
+    /** Replaces the trust bundle ({@code ca.crt}, 0644) atomically. */
+    static void storeTrustBundle(Path stateDir, List<X509Certificate> bundle) throws IOException {
+        SecureFiles.write(stateDir.resolve(CA_FILE), Pem.certificates(bundle), SecureFiles.PUBLIC);
+    }
+
+    /** The same key and certificate with another trust bundle. */
+    public Credentials withTrust(List<X509Certificate> bundle) {
+        return new Credentials(key, certificate, List.copyOf(bundle));
     }
 
     /** Writes key and certificate as the staged pair ({@code agent.key.next}, {@code agent.crt.next}), key first. */

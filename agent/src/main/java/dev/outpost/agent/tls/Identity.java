@@ -87,6 +87,33 @@ public final class Identity implements HttpsClient.TlsEvents {
         return staged != null;
     }
 
+    /** The state directory the credentials live in. */
+    public Path stateDir() {
+        return stateDir;
+    }
+
+    /**
+     * Trusts {@code bundle} from now on (a CA rollover: see {@link TrustBundle}): written to {@code ca.crt} first,
+     * atomically, then used by every new connection. Nothing changes if it holds the CAs trusted already.
+     *
+     * @return whether the bundle changed
+     */
+    public boolean trust(List<java.security.cert.X509Certificate> bundle) throws IOException {
+        synchronized (this) {
+            if (TrustBundle.sameCas(bundle, active.credentials().trustBundle())) {
+                return false;
+            }
+            Live a = Live.of(active.credentials().withTrust(bundle));
+            Live s = staged == null ? null : Live.of(staged.credentials().withTrust(bundle));
+            Credentials.storeTrustBundle(stateDir, bundle);
+            active = a;
+            staged = s;
+        }
+        LOG.info("trusting the CAs {} from now on (the gateway's CA bundle changed: a CA rollover)",
+                TrustBundle.pins(bundle));
+        return true;
+    }
+
     /** Runs {@code listener} after every change of {@link #current()} (to close connections made before it). */
     public void onChange(Runnable listener) {
         listeners.add(listener);

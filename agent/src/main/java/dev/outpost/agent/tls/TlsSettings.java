@@ -25,8 +25,23 @@ public final class TlsSettings {
     /** A client context presenting {@code key}/{@code chain} and trusting only {@code trustedCas}. */
     public static SslContext client(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trustedCas)
             throws SSLException {
-        return base().keyManager(key, chain.toArray(X509Certificate[]::new))
-                .trustManager(trustedCas.toArray(X509Certificate[]::new)).build();
+        BundleTrustManager trust;
+        try {
+            trust = new BundleTrustManager(trustedCas);
+        } catch (java.security.cert.CertificateException e) {
+            throw new SSLException(e.getMessage(), e);
+        }
+        return base().keyManager(key, chain.toArray(X509Certificate[]::new)).trustManager(trust).build();
+    }
+
+    /** Whether {@code failure} (or a cause) is a gateway whose chain leads to none of the trusted CAs. */
+    public static boolean untrustedGateway(Throwable failure) {
+        for (Throwable t = failure; t != null; t = t.getCause() == t ? null : t.getCause()) {
+            if (t instanceof UntrustedGatewayException) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** A client context without a client certificate, with the given trust manager (first contact, enrollment). */

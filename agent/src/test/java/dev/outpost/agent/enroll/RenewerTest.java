@@ -207,4 +207,30 @@ class RenewerTest {
         assertEquals(1, attempts.size(), "not at once: the gateway just refused what it issued");
         assertEquals(T0.plusSeconds(501), r.nextAttempt());
     }
+
+    private static Renewer.Reenroll untrusted() {
+        return current -> {
+            throw new IOException("TLS to https://gw:8443 refused: the gateway presented CA sha256:00",
+                    new SSLException("handshake failed",
+                            new dev.outpost.agent.tls.UntrustedGatewayException("the gateway presented CA sha256:00")));
+        };
+    }
+
+    @Test
+    void aGatewayWhoseCaIsNotTrustedIsRetriedWhileTheCertificateIsValidAndEndsRenewalOnceItExpired() {
+        clock.advance(Duration.ofSeconds(700));
+        Renewer r = renewer(fixed(0.5), untrusted());
+        assertTrue(r.tick() != null, "a server URL pointing elsewhere for a while must not end a valid agent");
+        assertNull(r.refusal());
+
+        clock.advance(LIFETIME);
+        Renewer late = renewer(fixed(0.5), untrusted());
+        assertNull(late.tick());
+        assertEquals("the certificate of a-00000000000000aa expired at 2026-11-22T00:16:40Z and this agent cannot "
+                + "renew it: TLS to https://gw:8443 refused: the gateway presented CA sha256:00. This host needs a new "
+                + "enrollment token: create one with `outpost-gateway token create --org acme`, then run `outpost-agent "
+                + "enroll --force --server URL --ca-sha256 PIN --token-file FILE` and start the agent again (installed "
+                + "from a package: `install.sh --reenroll --server URL --ca-pin PIN --token-file FILE` does both)",
+                late.refusal());
+    }
 }

@@ -138,4 +138,23 @@ class IdentityTest {
     private String mode(String file) throws IOException {
         return PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve(file)));
     }
+
+    @Test
+    void aNewTrustBundleIsWrittenFirstThenUsedByNewConnectionsOfTheActiveAndTheStagedCertificate() throws Exception {
+        Identity id = Identity.load(dir);
+        id.stage(renewed);
+        var before = id.context();
+        assertFalse(id.trust(List.of(old.trustBundle().get(0))), "the same CAs: nothing to do");
+        assertSame(before, id.context());
+
+        RolloverCas cas = new RolloverCas();
+        List<java.security.cert.X509Certificate> bundle = List.of(old.trustBundle().get(0), cas.fresh);
+        assertTrue(id.trust(bundle));
+        assertNotSame(before, id.context());
+        assertEquals(bundle, id.current().trustBundle(), "the staged certificate trusts it");
+        assertEquals(Pem.certificates(bundle), Files.readString(dir.resolve("ca.crt")));
+        assertEquals("rw-r--r--", mode("ca.crt"));
+        id.answered(id.context());
+        assertEquals(bundle, Identity.load(dir).current().trustBundle(), "and so does the next start");
+    }
 }

@@ -114,6 +114,32 @@ public final class CertificateAuthority {
                 KeyPurposeId.id_kp_serverAuth, validity);
     }
 
+    /**
+     * A link certificate (RFC 4210 section 4.4, RFC 7030 section 4.1.3): {@code other}'s subject and key, certified
+     * by this CA, valid while both are. With the next CA certified by the current one ("NewWithOld"), a client that
+     * trusts only the current CA can verify what the next one issued; the other way round ("OldWithNew") likewise.
+     */
+    public X509Certificate certifyCa(X509Certificate other) {
+        Instant now = clock.instant();
+        Instant notAfter = other.getNotAfter().before(certificate.getNotAfter()) ? other.getNotAfter().toInstant()
+                : certificate.getNotAfter().toInstant();
+        try {
+            JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(random),
+                    Date.from(now.minus(BACKDATE)), Date.from(notAfter), other.getSubjectX500Principal(),
+                    other.getPublicKey())
+                    .addExtension(Extension.basicConstraints, true, new BasicConstraints(0))
+                    .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.keyCertSign | KeyUsage.cRLSign))
+                    .addExtension(Extension.subjectKeyIdentifier, false,
+                            ext.createSubjectKeyIdentifier(other.getPublicKey()))
+                    .addExtension(Extension.authorityKeyIdentifier, false,
+                            ext.createAuthorityKeyIdentifier(certificate));
+            return sign(b, privateKey);
+        } catch (GeneralSecurityException | CertIOException e) {
+            throw new IllegalStateException("could not certify " + other.getSubjectX500Principal(), e);
+        }
+    }
+
     static Duration backdate(Duration validity) {
         Duration tenth = validity.dividedBy(10);
         return tenth.compareTo(BACKDATE) < 0 ? tenth : BACKDATE;

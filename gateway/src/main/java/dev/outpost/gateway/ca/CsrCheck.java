@@ -2,19 +2,27 @@ package dev.outpost.gateway.ca;
 
 import java.io.IOException;
 import java.security.PublicKey;
-import java.security.interfaces.ECPublicKey;
+import java.util.Map;
+import java.util.Set;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCSException;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequest;
 
 /**
- * Checks a PKCS#10 CSR before anything is issued: it must parse, carry an EC P-256 key and be signed by that
- * key (proof of possession). Every rejection says what is wrong in words an operator can act on.
+ * Checks a PKCS#10 CSR before anything is issued: it must parse, carry a key of an accepted type
+ * ({@code ca.key_types}) and be signed by that key (proof of possession) with SHA-256 or stronger. Every rejection
+ * says what is wrong in words an operator can act on, and names the accepted key types.
  */
 public final class CsrCheck {
-    /** Upper bound on a DER CSR; a P-256 CSR is about 300 bytes. */
+    /** Upper bound on a DER CSR; a P-256 CSR is about 300 bytes, an RSA-8192 one about 1.3 KiB. */
     public static final int MAX_CSR_BYTES = 8192;
+    /** Proof-of-possession signatures accepted, by OID: SHA-2 with ECDSA, RSA PKCS#1 v1.5 and RSASSA-PSS. */
+    private static final Map<String, String> SIGNATURES = Map.of(
+            "1.2.840.10045.4.3.2", "ecdsa-with-SHA256", "1.2.840.10045.4.3.3", "ecdsa-with-SHA384",
+            "1.2.840.10045.4.3.4", "ecdsa-with-SHA512", "1.2.840.113549.1.1.11", "sha256WithRSAEncryption",
+            "1.2.840.113549.1.1.12", "sha384WithRSAEncryption", "1.2.840.113549.1.1.13", "sha512WithRSAEncryption",
+            "1.2.840.113549.1.1.10", "RSASSA-PSS");
 
     private CsrCheck() {
     }
@@ -32,7 +40,8 @@ public final class CsrCheck {
         }
     }
 
-    public static Accepted check(byte[] der) throws BadCsrException {
+    /** Checks {@code der} against the key types this gateway certifies ({@code accepted}, not empty). */
+    public static Accepted check(byte[] der, Set<KeyType> accepted) throws BadCsrException {
         if (der.length == 0) {
             throw new BadCsrException("empty CSR: send a base64 PKCS#10 certification request");
         }
@@ -47,11 +56,15 @@ public final class CsrCheck {
         } catch (IOException | RuntimeException | java.security.GeneralSecurityException e) {
             throw new BadCsrException("body is not a DER PKCS#10 certification request");
         }
-        if (!(key instanceof ECPublicKey ec)) {
-            throw new BadCsrException("CSR key is " + key.getAlgorithm() + "; Outpost certifies EC P-256 keys only");
+        KeyType type = KeyType.of(key);
+        if (type == null || !accepted.contains(type)) {
+            throw new BadCsrException("CSR key is " + KeyType.describe(key) + "; this gateway certifies "
+                    + KeyType.list(accepted) + " keys (see /.well-known/est/csrattrs)");
         }
-        if (!isP256(ec)) {
-            throw new BadCsrException("CSR key is on an unsupported curve; use EC P-256 (secp256r1)");
+        String algorithm = csr.getSignatureAlgorithm().getAlgorithm().getId();
+        if (!SIGNATURES.containsKey(algorithm)) {
+            throw new BadCsrException("CSR is signed with algorithm " + algorithm + "; sign it with SHA-256 or "
+                    + "stronger (e.g. ecdsa-with-SHA256, sha256WithRSAEncryption)");
         }
         try {
             if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
@@ -66,12 +79,6 @@ public final class CsrCheck {
             cn = rdns[0].getFirst().getValue().toString();
         }
         return new Accepted(key, sanitize(cn));
-    }
-
-    private static boolean isP256(ECPublicKey key) {
-        // secp256r1's order; other 256-bit curves (e.g. secp256k1) have a different one.
-        return key.getParams().getOrder().equals(new java.math.BigInteger(
-                "FFFFFFFF00000000FFFFFFFFFFFFFFFFBCE6FAADA7179E84F3B9CAC2FC632551", 16));
     }
 
     /** The suggested host name is stored and shown, so keep it printable and short. */

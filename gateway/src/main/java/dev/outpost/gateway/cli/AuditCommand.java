@@ -58,7 +58,7 @@ final class AuditCommand {
             }
             long n = verifier.count();
             out.println("audit log intact: " + n + (n == 1 ? " entry" : " entries")
-                    + (n == 0 ? "" : ", head " + verifier.last().hashPrefix()));
+                    + (n == 0 ? "" : ", head " + verifier.last().hashHex()));
             return ExitCodes.OK;
         }
     }

@@ -38,9 +38,16 @@ public final class GatewayCli {
               agent revoke --dir DIR AGENT | --org ORG --all
                                                        revoke an agent (its next request gets 403) or a whole org
               audit verify --dir DIR [--head HASH]     check the audit log's hash chain (and that a head recorded
-                                                       earlier is still in it); exit 1 naming the first bad entry
+                                                       earlier, all 64 hex digits, is still in it); exit 1 naming
+                                                       the first bad entry
               audit list --dir DIR [--org ORG] [--agent ID] [--kind KIND] [--since TIME] [--until TIME]
                                                        print audit entries (TIME: 2026-11-22T10:00:00Z or 1h ago)
+              ca status --dir DIR                      the issuing CA and where a CA rollover stands
+              ca rollover --dir DIR [--switch-after DURATION]
+                                                       stage a next CA, published beside the current one; switch to
+                                                       it after DURATION (default: one agent certificate lifetime)
+              ca switch | ca retire | ca abort --dir DIR
+                                                       switch now; retire the previous CA now; discard a staged one
               watch --dir DIR [--refresh DURATION] [--once] [--redraw]
                                                        live table of the hosts whose metrics arrive
               pin --dir DIR                            print the CA pin (sha256:...)
@@ -67,6 +74,7 @@ public final class GatewayCli {
             case "token" -> new TokenCommand(out, err, env, clock).run(rest);
             case "agent" -> new AgentCommand(out, err, env, clock).run(rest);
             case "audit" -> new AuditCommand(out, env, clock).run(rest);
+            case "ca" -> new CaCommand(out, err, env, clock).run(rest);
             case "watch" -> new WatchCommand(out, env, clock).run(rest);
             case "pin" -> pin(rest);
             default -> throw CommandRunner.unknown(command);

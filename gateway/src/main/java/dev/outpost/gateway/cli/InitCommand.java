@@ -56,7 +56,7 @@ final class InitCommand {
         MasterKey master = Files.exists(masterFile) ? MasterKey.load(masterFile, random)
                 : MasterKey.create(masterFile, random);
         CertificateAuthority ca = caFiles.create(master, clock, random);
-        ServerCertificate.issue(dir, ca, hostnames, random);
+        ServerCertificate.issue(dir, dev.outpost.gateway.ca.Authorities.single(ca), hostnames, random);
         TokenHasher.loadOrCreate(dir.pepper(), random);
         Database.open(dir.database()).close();
         if (!Files.exists(dir.config())) {

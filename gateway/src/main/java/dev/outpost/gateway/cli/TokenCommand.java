@@ -127,6 +127,10 @@ final class TokenCommand {
         out.println("  echo '" + token.reveal() + "' > /etc/outpost/enrollment-token");
         out.println("  outpost-agent enroll --server " + server + " --ca-sha256 " + pin
                 + " --token-file /etc/outpost/enrollment-token");
+        out.println();
+        out.println("Other EST clients (RFC 7030): " + server + WireNames.EST_BASE + " with HTTP Basic user "
+                + WireNames.TOKEN_PREFIX + token.id() + " (or " + token.id() + ") and password " + token.secret()
+                + "; check the CA of cacerts against the pin.");
         return ExitCodes.OK;
     }
 

@@ -1,5 +1,6 @@
 package dev.outpost.gateway.config;
 
+import dev.outpost.gateway.ca.KeyType;
 import dev.outpost.wire.config.ConfigException;
 import dev.outpost.wire.config.ConfigLoader;
 import dev.outpost.wire.config.LogConfig;
@@ -69,7 +70,8 @@ public record GatewayConfig(EstConfig est, IngestConfig ingest, CaConfig ca, Ser
     public static ConfigLoader<GatewayConfig> loader() {
         return new ConfigLoader<>(GatewayConfig.class, ENV_PREFIX, "run `outpost-gateway init`, or copy "
                 + "config/gateway.yaml (the commented example shipped with Outpost) there",
-                List.of(ValueParser.of(InetSocketAddress.class, ListenAddresses::parse)));
+                List.of(ValueParser.of(InetSocketAddress.class, ListenAddresses::parse),
+                        ValueParser.of(KeyType.class, KeyType::parse)));
     }
 
     /** Two fixed, equal ports on the same address or where either listens on every address. */

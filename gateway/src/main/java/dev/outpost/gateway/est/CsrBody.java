@@ -1,6 +1,7 @@
 package dev.outpost.gateway.est;
 
 import dev.outpost.gateway.ca.CsrCheck;
+import dev.outpost.gateway.ca.KeyType;
 import dev.outpost.gateway.http.Responses;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
@@ -9,6 +10,7 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
 import java.util.Locale;
+import java.util.Set;
 import org.slf4j.Logger;
 
 /** The body of {@code simpleenroll} and {@code simplereenroll}: a base64 PKCS#10 CSR (RFC 7030 section 4.2.1). */
@@ -20,8 +22,11 @@ final class CsrBody {
     private CsrBody() {
     }
 
-    /** Reads and checks the CSR; {@code what} names the request in log lines (never a secret). */
-    static Parsed read(FullHttpRequest req, Responses responses, Logger log, String what) {
+    /**
+     * Reads and checks the CSR against the {@code accepted} key types; {@code what} names the request in log lines
+     * (never a secret).
+     */
+    static Parsed read(FullHttpRequest req, Set<KeyType> accepted, Responses responses, Logger log, String what) {
         String type = req.headers().get(HttpHeaderNames.CONTENT_TYPE, "");
         if (!type.toLowerCase(Locale.ROOT).startsWith("application/pkcs10")) {
             return new Parsed(null, responses.text(HttpResponseStatus.UNSUPPORTED_MEDIA_TYPE,
@@ -30,7 +35,7 @@ final class CsrBody {
         try {
             byte[] der = Base64.getDecoder().decode(
                     req.content().toString(StandardCharsets.US_ASCII).replaceAll("\\s+", ""));
-            return new Parsed(CsrCheck.check(der), null);
+            return new Parsed(CsrCheck.check(der, accepted), null);
         } catch (IllegalArgumentException e) {
             log.warn("{}: refused (400): CSR is not base64", what);
             return new Parsed(null, responses.text(HttpResponseStatus.BAD_REQUEST, "CSR is not base64 text"));

@@ -1,11 +1,12 @@
 package dev.outpost.gateway.est;
 
-import dev.outpost.gateway.ca.CertificateAuthority;
+import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.ca.CsrCheck;
 import dev.outpost.gateway.ca.PeerIdentity;
 import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.gateway.store.Issued;
 import dev.outpost.wire.EnrollmentToken;
 import dev.outpost.wire.WireNames;
 import io.netty.channel.ChannelHandlerContext;
@@ -18,7 +19,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.ssl.SslHandler;
 import java.security.cert.X509Certificate;
-import java.time.Duration;
 import java.util.List;
 import java.util.function.Function;
 import java.util.regex.Matcher;
@@ -27,18 +27,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The EST endpoints (RFC 7030): {@code GET cacerts} and {@code POST simpleenroll} authenticated by an enrollment
- * token as HTTP Basic credentials. An optional CA label segment is accepted. Errors are short plain text.
+ * The EST endpoints (RFC 7030): {@code GET cacerts}, {@code GET csrattrs}, {@code POST simpleenroll} authenticated by
+ * an enrollment token as HTTP Basic credentials (user: the token id, with or without its {@code opt_} prefix;
+ * password: its secret) and {@code POST simplereenroll} (see {@link Reenroll}). An optional CA label segment is
+ * accepted. Errors are short plain text.
  */
 public final class EstHandler extends SimpleChannelInboundHandler<FullHttpRequest> {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.est");
     private static final Pattern PATH = Pattern.compile(
             Pattern.quote(WireNames.EST_BASE) + "(?:[A-Za-z0-9_-]{1,64}/)?([a-z]+)");
-    private final CertificateAuthority ca;
+    /** RFC 7030 section 4.5: the CSR attributes a client should use. */
+    static final String CSRATTRS = "csrattrs";
+    private static final String CHALLENGE = "Basic realm=\"outpost-est\", charset=\"UTF-8\"";
+    private final Issuance issuance;
     private final Enrollments enrollments;
     private final Responses responses;
-    private final String trustDomain;
-    private final Duration validity;
     private final FailedAuthLimiter limiter;
     private final Reenroll reenroll;
     private final Function<ChannelHandlerContext, X509Certificate> peer;
@@ -46,24 +49,21 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     /**
      * @param limiter shared by every EST connection: failed authentications per token id and source address
      */
-    public EstHandler(CertificateAuthority ca, Enrollments enrollments, Responses responses, String trustDomain,
-            Duration validity, FailedAuthLimiter limiter, Reenroll reenroll) {
-        this(ca, enrollments, responses, trustDomain, validity, limiter, reenroll,
+    public EstHandler(Issuance issuance, Enrollments enrollments, Responses responses, FailedAuthLimiter limiter,
+            Reenroll reenroll) {
+        this(issuance, enrollments, responses, limiter, reenroll,
                 ctx -> PeerIdentity.certificate(ctx.pipeline().get(SslHandler.class).engine().getSession()));
     }
 
     /** With the client certificate taken from {@code peer}: for tests that run without TLS. */
-    EstHandler(CertificateAuthority ca, Enrollments enrollments, Responses responses, String trustDomain,
-            Duration validity, FailedAuthLimiter limiter, Reenroll reenroll,
-            Function<ChannelHandlerContext, X509Certificate> peer) {
+    EstHandler(Issuance issuance, Enrollments enrollments, Responses responses, FailedAuthLimiter limiter,
+            Reenroll reenroll, Function<ChannelHandlerContext, X509Certificate> peer) {
+        this.issuance = java.util.Objects.requireNonNull(issuance, "issuance");
+        this.enrollments = java.util.Objects.requireNonNull(enrollments, "enrollments");
+        this.responses = java.util.Objects.requireNonNull(responses, "responses");
         this.limiter = java.util.Objects.requireNonNull(limiter, "limiter");
         this.reenroll = java.util.Objects.requireNonNull(reenroll, "reenroll");
-        this.peer = peer;
-        this.ca = ca;
-        this.enrollments = enrollments;
-        this.responses = responses;
-        this.trustDomain = trustDomain;
-        this.validity = validity;
+        this.peer = java.util.Objects.requireNonNull(peer, "peer");
     }
 
     @Override
@@ -98,7 +98,15 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
                 if (!HttpMethod.GET.equals(req.method())) {
                     return methodNotAllowed("GET");
                 }
-                return certs(responses, HttpResponseStatus.OK, List.of(ca.certificate()));
+                return certs(responses, HttpResponseStatus.OK, issuance.cacerts());
+            case CSRATTRS:
+                if (!HttpMethod.GET.equals(req.method())) {
+                    return methodNotAllowed("GET");
+                }
+                FullHttpResponse attrs = responses.of(HttpResponseStatus.OK, CsrAttributes.MEDIA_TYPE,
+                        CsrAttributes.base64(issuance.keyTypes()));
+                attrs.headers().set(HttpHeaderNames.CONTENT_TRANSFER_ENCODING, "base64");
+                return attrs;
             case WireNames.EST_SIMPLE_ENROLL:
                 if (!HttpMethod.POST.equals(req.method())) {
                     return methodNotAllowed("POST");
@@ -117,12 +125,12 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     private FullHttpResponse enroll(ChannelHandlerContext ctx, FullHttpRequest req) {
         String[] credentials = BasicAuth.parse(req.headers().get(HttpHeaderNames.AUTHORIZATION));
         if (credentials == null) {
-            FullHttpResponse r = responses.text(HttpResponseStatus.UNAUTHORIZED,
-                    "enrollment needs a token as HTTP Basic credentials (user = token id, password = secret)");
-            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"outpost-est\", charset=\"UTF-8\"");
-            return r;
+            // The challenge of RFC 7030 section 3.2.3, without a body: Bouncy Castle's EST client fails on a challenge
+            // whose body it has not read ("Stream closed before limit fully read").
+            return challenge(responses.of(HttpResponseStatus.UNAUTHORIZED, "text/plain; charset=utf-8", new byte[0]));
         }
-        String tokenId = credentials[0];
+        String user = credentials[0];
+        String tokenId = user.startsWith(WireNames.TOKEN_PREFIX) ? user.substring(WireNames.TOKEN_PREFIX.length()) : user;
         String logId = EnrollmentToken.isId(tokenId) ? "opt_" + tokenId + "_…" : "(malformed token id)";
         String limitedId = EnrollmentToken.isId(tokenId) ? tokenId : null;
         String source = source(ctx);
@@ -134,29 +142,39 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
             r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(wait));
             return r;
         }
-        CsrBody.Parsed parsed = CsrBody.read(req, responses, LOG, "EST enroll from " + source + " with " + logId);
+        String what = "EST enroll from " + source + " with " + logId;
+        CsrBody.Parsed parsed = CsrBody.read(req, issuance.keyTypes(), responses, LOG, what);
         if (parsed.refusal() != null) {
             return parsed.refusal();
         }
         CsrCheck.Accepted csr = parsed.csr();
         try {
-            X509Certificate cert = enrollments.enroll(tokenId, credentials[1], csr.requestedName(), source,
-                    id -> ca.issueAgent(csr.publicKey(), id, trustDomain, validity));
-            LOG.info("EST enroll from {} with {}: issued {} (org {}, host {}) serial {} valid until {}",
-                    ctx.channel().remoteAddress(), logId, commonName(cert), organization(cert), csr.requestedName(),
+            Issued issued = enrollments.enroll(tokenId, credentials[1], csr.requestedName(), source, csr.publicKey(),
+                    id -> issuance.issueAgent(csr.publicKey(), id));
+            X509Certificate cert = issued.certificate();
+            AgentIdentity agent = PeerIdentity.of(cert);
+            LOG.info("{}: {} {} (org {}, host {}) serial {} valid until {}", what,
+                    issued.retried() ? "the same request again: answered with the certificate issued earlier to"
+                            : "issued", agent.agentId(), agent.org(), csr.requestedName(),
                     cert.getSerialNumber().toString(16), cert.getNotAfter().toInstant());
             return certs(responses, HttpResponseStatus.OK, List.of(cert));
         } catch (Enrollments.RefusedException e) {
-            LOG.warn("EST enroll from {} with {}: refused (401): {}", ctx.channel().remoteAddress(), logId,
-                    e.getMessage());
+            LOG.warn("{}: refused ({}): {}", what, e.status(), e.getMessage());
+            FullHttpResponse r = responses.text(HttpResponseStatus.valueOf(e.status()), e.getMessage());
+            if (e.status() != HttpResponseStatus.UNAUTHORIZED.code()) {
+                return r;
+            }
             auditBursts(limiter.fail(limitedId, source), limitedId, source, logId);
-            FullHttpResponse r = responses.text(HttpResponseStatus.UNAUTHORIZED, e.getMessage());
-            r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, "Basic realm=\"outpost-est\", charset=\"UTF-8\"");
-            return r;
+            return challenge(r);
         } catch (java.sql.SQLException e) {
-            LOG.error("EST enroll from {} with {}: state database error", ctx.channel().remoteAddress(), logId, e);
+            LOG.error("{}: state database error", what, e);
             return responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "enrollment is unavailable; try again later");
         }
+    }
+
+    private static FullHttpResponse challenge(FullHttpResponse r) {
+        r.headers().set(HttpHeaderNames.WWW_AUTHENTICATE, CHALLENGE);
+        return r;
     }
 
     private void auditBursts(List<String> emptied, String tokenId, String source, String logId) {
@@ -180,7 +198,7 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
 
     static FullHttpResponse certs(Responses responses, HttpResponseStatus status, List<X509Certificate> certs) {
         FullHttpResponse r = responses.of(status, Pkcs7.CERTS_ONLY, Pkcs7.certsOnlyBase64(certs));
-        r.headers().set("content-transfer-encoding", "base64");
+        r.headers().set(HttpHeaderNames.CONTENT_TRANSFER_ENCODING, "base64");
         return r;
     }
 
@@ -189,21 +207,6 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
         r.headers().set(HttpHeaderNames.ALLOW, allowed);
         return r;
     }
-
-    static String commonName(X509Certificate cert) {
-        return rdn(cert, org.bouncycastle.asn1.x500.style.BCStyle.CN);
-    }
-
-    static String organization(X509Certificate cert) {
-        return rdn(cert, org.bouncycastle.asn1.x500.style.BCStyle.O);
-    }
-
-    private static String rdn(X509Certificate cert, org.bouncycastle.asn1.ASN1ObjectIdentifier type) {
-        var name = org.bouncycastle.asn1.x500.X500Name.getInstance(cert.getSubjectX500Principal().getEncoded());
-        var rdns = name.getRDNs(type);
-        return rdns.length == 0 ? "" : rdns[0].getFirst().getValue().toString();
-    }
-
 
     @Override
     public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {

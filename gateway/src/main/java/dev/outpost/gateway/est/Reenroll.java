@@ -1,51 +1,45 @@
 package dev.outpost.gateway.est;
 
 import dev.outpost.gateway.ca.AgentIdentity;
-import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.PeerIdentity;
 import dev.outpost.gateway.http.Responses;
+import dev.outpost.gateway.store.Issued;
 import dev.outpost.gateway.store.Renewals;
 import dev.outpost.wire.Durations;
 import io.netty.handler.codec.http.FullHttpRequest;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpResponseStatus;
+import java.security.PublicKey;
 import java.security.cert.X509Certificate;
 import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
+import java.util.Objects;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * EST {@code simplereenroll} (RFC 7030 section 4.2.2): an agent renews with its current client certificate — or one
- * expired within the renewal grace, which the EST listener's trust manager admits — and a CSR for a new key. The
- * certificate lineage decides whether it may (see {@link Renewals}).
+ * expired within the renewal grace, which the EST listener's trust manager admits — and a CSR for a new key (or the
+ * same key, where {@code ca.same_key_renewal} allows it). The certificate lineage decides whether it may (see
+ * {@link Renewals}).
  */
 public final class Reenroll {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.est");
-    private final CertificateAuthority ca;
+    private final Issuance issuance;
     private final Renewals renewals;
     private final Responses responses;
-    private final String trustDomain;
-    private final Duration validity;
     private final Duration grace;
     private final Clock clock;
 
-    /** {@code grace}: how long after expiry a certificate may still renew (0: not at all). */
-    public Reenroll(CertificateAuthority ca, Renewals renewals, Responses responses, String trustDomain,
-            Duration validity, Duration grace, Clock clock) {
-        if (grace.isNegative()) {
-            throw new IllegalArgumentException("renewal grace " + grace + " must not be negative");
-        }
-        this.ca = ca;
-        this.renewals = renewals;
-        this.responses = responses;
-        this.trustDomain = trustDomain;
-        this.validity = validity;
-        this.grace = grace;
-        this.clock = clock;
+    public Reenroll(Issuance issuance, Renewals renewals, Responses responses, Clock clock) {
+        this.issuance = Objects.requireNonNull(issuance, "issuance");
+        this.renewals = Objects.requireNonNull(renewals, "renewals");
+        this.responses = Objects.requireNonNull(responses, "responses");
+        this.grace = issuance.policy().renewalGrace();
+        this.clock = Objects.requireNonNull(clock, "clock");
     }
 
     /** Answers one {@code simplereenroll} from {@code source}, whose TLS client certificate is {@code peer}. */
@@ -59,14 +53,9 @@ public final class Reenroll {
             return responses.text(HttpResponseStatus.FORBIDDEN, "client certificate does not name an Outpost agent");
         }
         String what = "EST renewal from " + source + " by " + id.agentId();
-        CsrBody.Parsed parsed = CsrBody.read(req, responses, LOG, what);
+        CsrBody.Parsed parsed = CsrBody.read(req, issuance.keyTypes(), responses, LOG, what);
         if (parsed.refusal() != null) {
             return parsed.refusal();
-        }
-        if (parsed.csr().publicKey().equals(peer.getPublicKey())) {
-            LOG.warn("{}: refused (400): the CSR carries the current key", what);
-            return responses.text(HttpResponseStatus.BAD_REQUEST,
-                    "renewal needs a new key pair: the CSR carries the key of the current certificate");
         }
         Instant expiry = peer.getNotAfter().toInstant();
         if (clock.instant().isAfter(expiry.plus(grace))) {
@@ -78,15 +67,23 @@ public final class Reenroll {
         }
         String note = clock.instant().isAfter(expiry) ? "within the renewal grace: expired at " + expiry : "";
         String serial = peer.getSerialNumber().toString(16);
+        PublicKey key = parsed.csr().publicKey();
         try {
-            X509Certificate cert = renewals.renew(id, serial, source, note,
-                    i -> ca.issueAgent(parsed.csr().publicKey(), i, trustDomain, validity));
-            LOG.info("{}: renewed serial {} -> {}, valid until {}{}", what, serial, cert.getSerialNumber().toString(16),
-                    cert.getNotAfter().toInstant(), note.isEmpty() ? "" : " (" + note + ")");
+            Issued issued = renewals.renew(id, peer, key, source, note, i -> issuance.issueAgent(key, i));
+            X509Certificate cert = issued.certificate();
+            if (issued.retried()) {
+                LOG.info("{}: the same request again (from serial {}, for the same new key): answered with serial {}, "
+                        + "issued earlier, valid until {}", what, serial, cert.getSerialNumber().toString(16),
+                        cert.getNotAfter().toInstant());
+            } else {
+                LOG.info("{}: renewed serial {} -> {}, valid until {}{}", what, serial,
+                        cert.getSerialNumber().toString(16), cert.getNotAfter().toInstant(),
+                        note.isEmpty() ? "" : " (" + note + ")");
+            }
             return EstHandler.certs(responses, HttpResponseStatus.OK, List.of(cert));
         } catch (Renewals.RefusedException e) {
-            LOG.warn("{}: refused (403): {}", what, e.getMessage());
-            return responses.text(HttpResponseStatus.FORBIDDEN, e.getMessage());
+            LOG.warn("{}: refused ({}): {}", what, e.status(), e.getMessage());
+            return responses.text(HttpResponseStatus.valueOf(e.status()), e.getMessage());
         } catch (SQLException e) {
             LOG.error("{}: state database error", what, e);
             return responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "renewal is unavailable; try again later");

@@ -13,23 +13,26 @@ import java.time.Instant;
 import java.util.Date;
 import java.util.List;
 import java.util.Set;
+import java.util.function.Supplier;
 import javax.net.ssl.SSLEngine;
 import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
- * Client certificates on the EST listener: issued by Outpost's CA and for clientAuth; an expired one is still
+ * Client certificates on the EST listener: issued by one of Outpost's trusted CAs (two during a rollover) and for
+ * clientAuth; an expired one is still
  * admitted to the handshake (checked as of just before its expiry), so that EST {@code simplereenroll} can answer
  * it in plain words: renewed within the renewal grace, 403 beyond it (see {@code Reenroll}). Nothing else on the EST
  * listener uses the client certificate. Ingest never uses this: there an expired certificate fails the handshake.
  */
 public final class GraceTrustManager extends X509ExtendedTrustManager {
     private static final String CLIENT_AUTH = "1.3.6.1.5.5.7.3.2";
-    private final X509Certificate ca;
+    private final Supplier<List<X509Certificate>> cas;
     private final Clock clock;
 
-    public GraceTrustManager(X509Certificate ca, Clock clock) {
-        this.ca = ca;
-        this.clock = clock;
+    /** @param cas the trusted CAs, read at every handshake */
+    public GraceTrustManager(Supplier<List<X509Certificate>> cas, Clock clock) {
+        this.cas = java.util.Objects.requireNonNull(cas, "cas");
+        this.clock = java.util.Objects.requireNonNull(clock, "clock");
     }
 
     @Override
@@ -48,7 +51,7 @@ public final class GraceTrustManager extends X509ExtendedTrustManager {
         validate(chain);
     }
 
-    /** Validates the chain against the CA alone, at now, or just before expiry for an expired certificate. */
+    /** Validates the chain against the trusted CAs alone, at now, or just before expiry for an expired certificate. */
     void validate(X509Certificate[] chain) throws CertificateException {
         if (chain == null || chain.length == 0) {
             throw new CertificateException("no client certificate");
@@ -65,13 +68,17 @@ public final class GraceTrustManager extends X509ExtendedTrustManager {
             throw new CertificateException("client certificate is not for clientAuth");
         }
         try {
-            PKIXParameters params = new PKIXParameters(Set.of(new TrustAnchor(ca, null)));
+            Set<TrustAnchor> anchors = new java.util.HashSet<>();
+            for (X509Certificate ca : cas.get()) {
+                anchors.add(new TrustAnchor(ca, null));
+            }
+            PKIXParameters params = new PKIXParameters(anchors);
             params.setRevocationEnabled(false);
             params.setDate(Date.from(at));
             CertPathValidator.getInstance("PKIX").validate(
                     CertificateFactory.getInstance("X.509").generateCertPath(List.of(leaf)), params);
         } catch (GeneralSecurityException e) {
-            throw new CertificateException("client certificate not issued by this gateway's CA: " + e.getMessage(), e);
+            throw new CertificateException("client certificate not issued by a CA this gateway trusts: " + e.getMessage(), e);
         }
     }
 
@@ -94,6 +101,6 @@ public final class GraceTrustManager extends X509ExtendedTrustManager {
 
     @Override
     public X509Certificate[] getAcceptedIssuers() {
-        return new X509Certificate[] {ca};
+        return cas.get().toArray(X509Certificate[]::new);
     }
 }

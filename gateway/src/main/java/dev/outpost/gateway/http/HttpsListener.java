@@ -23,8 +23,9 @@ import org.slf4j.Logger;
 /**
  * One HTTPS listener. Pipeline, in order: connection caps (in all and per source address, before any TLS work),
  * TLS with a handshake deadline (nothing is read before the handshake succeeds), refused-handshake logging,
- * request and idle deadlines, HTTP codec with bounded line and header sizes, size- and budget-bounded aggregator,
- * then the handler — on the I/O thread, or on {@code blocking} for handlers that do database or disk work.
+ * request and idle deadlines, HTTP codec with bounded line and header sizes, canonical header names on the way out
+ * (for every response, whichever handler writes it), size- and budget-bounded aggregator, then the handler — on the
+ * I/O thread, or on {@code blocking} for handlers that do database or disk work.
  */
 public final class HttpsListener implements AutoCloseable {
     public static final int MAX_INITIAL_LINE = 4096;
@@ -80,6 +81,7 @@ public final class HttpsListener implements AutoCloseable {
                                 .addLast("handshake-log", new HandshakeLogger(name, log, logLimiter))
                                 .addLast("deadline-bytes", timeouts.bytes())
                                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
+                                .addLast("header-case", new CanonicalHeaderNames())
                                 .addLast("deadline", timeouts)
                                 .addLast("aggregate", new BoundedAggregator(settings.maxBodyBytes(), log, name, held));
                         ChannelHandler handler = handlers.create(held);

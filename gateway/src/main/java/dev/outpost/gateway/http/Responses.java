@@ -30,7 +30,7 @@ public final class Responses {
         r.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.length);
         r.headers().set(HttpHeaderNames.DATE,
                 DateTimeFormatter.RFC_1123_DATE_TIME.format(clock.instant().atOffset(ZoneOffset.UTC)));
-        r.headers().set("x-content-type-options", "nosniff");
+        r.headers().set("X-Content-Type-Options", "nosniff");
         return r;
     }
 

@@ -11,8 +11,9 @@ import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 
 /**
- * The TLS settings of a gateway listener: TLS 1.3, or 1.2 with AEAD suites only; trust in Outpost's CA only.
- * The context can be swapped (server certificate renewal) and new connections pick it up.
+ * The TLS settings of a gateway listener: TLS 1.3, or 1.2 with AEAD suites only; trust in Outpost's CAs only (two
+ * during a CA rollover). The context can be swapped (server certificate renewal, rollover) and new connections pick
+ * it up.
  */
 public final class ServerTls {
     /** TLS 1.3 suites and the TLS 1.2 ECDHE+AEAD suites an EST client may need. */
@@ -24,26 +25,26 @@ public final class ServerTls {
     private final TrustManager clientTrust;
     private volatile SslContext context;
 
-    public ServerTls(ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain, X509Certificate trustedCa)
+    public ServerTls(ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trusted)
             throws SSLException {
-        this(clientAuth, key, chain, trustedCa, null);
+        this(clientAuth, key, chain, trusted, null);
     }
 
     /** With a trust manager of its own for client certificates (the EST listener's renewal grace). */
-    public ServerTls(ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain, X509Certificate trustedCa,
+    public ServerTls(ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trusted,
             TrustManager clientTrust) throws SSLException {
         this.clientAuth = clientAuth;
         this.clientTrust = clientTrust;
-        update(key, chain, trustedCa);
+        update(key, chain, trusted);
     }
 
-    /** Replaces key, certificate chain and trusted CA; connections accepted from now on use them. */
-    public void update(PrivateKey key, List<X509Certificate> chain, X509Certificate trustedCa) throws SSLException {
+    /** Replaces key, certificate chain and trusted CAs; connections accepted from now on use them. */
+    public void update(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trusted) throws SSLException {
         SslContextBuilder b = SslContextBuilder.forServer(key, chain.toArray(X509Certificate[]::new));
         if (clientTrust != null) {
             b.trustManager(clientTrust);
         } else {
-            b.trustManager(trustedCa);
+            b.trustManager(trusted.toArray(X509Certificate[]::new));
         }
         this.context = b
                 .sslProvider(SslProvider.JDK)

@@ -8,9 +8,12 @@ import java.util.HexFormat;
  * over a canonical encoding of all of that ({@link AuditHash}).
  */
 public record AuditEntry(long seq, Instant time, AuditEvent event, byte[] prevHash, byte[] hash) {
-    /** The first 16 hex digits of the hash, enough to compare heads by eye. */
-    public String hashPrefix() {
-        return HexFormat.of().formatHex(hash).substring(0, 16);
+    /**
+     * The whole SHA-256 hash in hex (64 digits): a head kept elsewhere must be all of it, since a prefix could be
+     * matched by an entry forged for the purpose.
+     */
+    public String hashHex() {
+        return HexFormat.of().formatHex(hash);
     }
 
     /** One line for {@code audit list}: seq, time, kind, then the non-empty fields, then the detail. */

@@ -52,18 +52,19 @@ public final class AuditVerifier {
     }
 
     /**
-     * Also checks a head recorded earlier (a hash prefix as {@code audit verify} prints it, at least 8 hex digits):
-     * it must still be in the chain, else entries were removed from its end or the chain was rebuilt.
+     * Also checks a head recorded earlier (the whole 256-bit hash as {@code audit verify} prints it, 64 hex digits):
+     * it must still be in the chain, else entries were removed from its end or the chain was rebuilt. A prefix is
+     * refused: whoever rebuilds the chain could search for an entry whose hash starts with it.
      *
      * @return a usage problem with {@code recordedHead}, or empty
      */
     public Optional<String> expectHead(String recordedHead) {
-        String prefix = recordedHead.toLowerCase(Locale.ROOT);
-        if (!prefix.matches("[0-9a-f]{8,64}")) {
-            return Optional.of("--head \"" + recordedHead + "\" is not a hash prefix of 8 to 64 hex digits; use the "
+        String hex = recordedHead.strip().toLowerCase(Locale.ROOT);
+        if (!hex.matches("[0-9a-f]{64}")) {
+            return Optional.of("--head \"" + recordedHead + "\" is not a SHA-256 hash of 64 hex digits; use the whole "
                     + "head that `audit verify` printed");
         }
-        head = prefix;
+        head = hex;
         return Optional.empty();
     }
 
@@ -126,7 +127,7 @@ public final class AuditVerifier {
         if (!Arrays.equals(AuditHash.of(e.seq(), e.time(), e.event(), e.prevHash()), e.hash())) {
             return "audit entry " + e.seq() + " was edited: its hash does not match its content";
         }
-        if (head != null && HexFormat.of().formatHex(e.hash()).startsWith(head)) {
+        if (head != null && HexFormat.of().formatHex(e.hash()).equals(head)) {
             headFound = true;
         }
         beforePrev = expected >= 2 ? prev : null;

@@ -71,6 +71,23 @@ public final class Database implements AutoCloseable {
           prev_hash BLOB NOT NULL,
           hash BLOB NOT NULL)
         """,
+        // A CA rollover in progress (RolloverRecord): at most one row; none when there is no rollover. The operator's
+        // commands set intents (a request, an earlier switch or retirement); the gateway carries out the steps.
+        """
+        CREATE TABLE IF NOT EXISTS ca_rollover (
+          id INTEGER PRIMARY KEY CHECK (id = 1),
+          phase TEXT NOT NULL,
+          requested_at INTEGER NOT NULL,
+          switch_after INTEGER NOT NULL,
+          staged_at INTEGER,
+          switch_at INTEGER,
+          switch_by TEXT,
+          switched_at INTEGER,
+          retire_at INTEGER,
+          retire_by TEXT,
+          next_pin TEXT,
+          previous_pin TEXT)
+        """,
         """
         CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
         BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END
@@ -117,6 +134,16 @@ public final class Database implements AutoCloseable {
         // The newest data point time stored per agent: a batch below the watermark with newer data is new
         // (sequences reused by a state directory restored from a snapshot). NULL: dedupe by sequence alone.
         {"ingest_watermarks", "newest_nanos", "INTEGER"},
+        // Certified keys (CertifiedKeys): SHA-256 of the current and previous certificate's key, and the current
+        // certificate itself, returned again to a retry of the request that produced it.
+        {"agents", "key_sha256", "TEXT"},
+        {"agents", "prev_key_sha256", "TEXT"},
+        {"agents", "cert", "BLOB"},
+    };
+    /** Indexes on added columns, created after them. */
+    private static final String[] ADDED_INDEXES = {
+        "CREATE INDEX IF NOT EXISTS agents_key ON agents(key_sha256)",
+        "CREATE INDEX IF NOT EXISTS agents_prev_key ON agents(prev_key_sha256)",
     };
 
     private static void addMissingColumns(Statement s) throws SQLException {
@@ -129,6 +156,9 @@ public final class Database implements AutoCloseable {
             if (!present) {
                 s.execute("ALTER TABLE " + col[0] + " ADD COLUMN " + col[1] + " " + col[2]);
             }
+        }
+        for (String ddl : ADDED_INDEXES) {
+            s.execute(ddl);
         }
     }
 

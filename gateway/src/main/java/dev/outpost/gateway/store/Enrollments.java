@@ -2,6 +2,7 @@ package dev.outpost.gateway.store;
 
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.wire.EnrollmentToken;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.sql.PreparedStatement;
@@ -37,13 +38,30 @@ public final class Enrollments {
         this.audit = new AuditLog(clock);
     }
 
-    /** Why an enrollment was refused; the message is safe to send to the client and to log. */
+    /**
+     * Why an enrollment was refused; the message is safe to send to the client and to log. Status 401 for the token
+     * (counted as a failed authentication), 400 for the request's key.
+     */
     public static final class RefusedException extends Exception {
         private static final long serialVersionUID = 1L;
+        private final int status;
 
         public RefusedException(String message) {
-            super(message, null, false, false);
+            this(401, message);
         }
+
+        public RefusedException(int status, String message) {
+            super(message, null, false, false);
+            this.status = status;
+        }
+
+        /** The HTTP status to answer with. */
+        public int status() {
+            return status;
+        }
+    }
+
+    private record Outcome(Issued issued, RefusedException refusal) {
     }
 
     /**
@@ -96,18 +114,16 @@ public final class Enrollments {
     }
 
     /**
-     * Verifies the token, assigns an agent identity, asks {@code issue} for its certificate, records the agent
-     * and consumes one use, all in one transaction. Unknown id and wrong secret are refused alike.
+     * Verifies the token, assigns an agent identity, asks {@code issue} for its certificate for {@code key}, records
+     * the agent and consumes one use, all in one transaction. Unknown id and wrong secret are refused alike. The same
+     * token and key again, while that agent has not renewed, is a retry: answered with the certificate already issued,
+     * no use consumed. A key already certified for another agent is refused, audited, no use consumed.
+     *
+     * @param source the peer address, recorded in the audit entry
      */
-    public X509Certificate enroll(String tokenId, String secret, String hostname,
+    public Issued enroll(String tokenId, String secret, String hostname, String source, PublicKey key,
             Function<AgentIdentity, X509Certificate> issue) throws SQLException, RefusedException {
-        return enroll(tokenId, secret, hostname, null, issue);
-    }
-
-    /** As above, recording {@code source} (the peer address) in the audit entry of the enrollment. */
-    public X509Certificate enroll(String tokenId, String secret, String hostname, String source,
-            Function<AgentIdentity, X509Certificate> issue) throws SQLException, RefusedException {
-        return db.inTransaction(c -> {
+        Outcome o = db.inTransaction(c -> {
             String org;
             long expiresAt;
             int uses;
@@ -139,6 +155,11 @@ public final class Enrollments {
             if (revokedAt != null) {
                 throw new RefusedException(name + " was revoked; create a new one with `outpost-gateway token create`");
             }
+            String fingerprint = CertifiedKeys.fingerprint(key);
+            X509Certificate earlier = CertifiedKeys.enrolledWith(c, tokenId, fingerprint);
+            if (earlier != null) {
+                return new Outcome(new Issued(earlier, true), null);
+            }
             if (!now.isBefore(Instant.ofEpochMilli(expiresAt))) {
                 throw new RefusedException(name + " expired at " + Instant.ofEpochMilli(expiresAt)
                         + "; create a new one with `outpost-gateway token create`");
@@ -146,6 +167,13 @@ public final class Enrollments {
             if (uses >= maxUses) {
                 throw new RefusedException(name + " is used up (" + maxUses + " of " + maxUses
                         + " uses); create a new one with `outpost-gateway token create --uses N`");
+            }
+            String holder = CertifiedKeys.holder(c, fingerprint, null);
+            if (holder != null) {
+                audit.append(c, new AuditEvent(AuditEvent.KEY_REUSE, org, holder, tokenId, source, "enrollment of host "
+                        + hostname + " refused: its key is already certified for agent " + holder));
+                return new Outcome(null, new RefusedException(400, "this public key is already certified for agent "
+                        + holder + "; generate a new key pair for this host (or revoke " + holder + " first)"));
             }
             AgentIdentity id = AgentIdentity.generate(org, random);
             X509Certificate cert = issue.apply(id);
@@ -156,7 +184,7 @@ public final class Enrollments {
                 ps.executeUpdate();
             }
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO agents(id, org, hostname, token_id, serial, "
-                    + "not_after, enrolled_at) VALUES (?,?,?,?,?,?,?)")) {
+                    + "not_after, enrolled_at, key_sha256, cert) VALUES (?,?,?,?,?,?,?,?,?)")) {
                 ps.setString(1, id.agentId());
                 ps.setString(2, org);
                 ps.setString(3, hostname);
@@ -164,12 +192,18 @@ public final class Enrollments {
                 ps.setString(5, cert.getSerialNumber().toString(16));
                 ps.setLong(6, cert.getNotAfter().getTime());
                 ps.setLong(7, now.toEpochMilli());
+                ps.setString(8, fingerprint);
+                ps.setBytes(9, CertifiedKeys.encoded(cert));
                 ps.executeUpdate();
             }
             audit.append(c, new AuditEvent(AuditEvent.AGENT_ENROLL, org, id.agentId(), tokenId, source,
                     "agent enrolled: host " + hostname + ", certificate serial " + cert.getSerialNumber().toString(16)
                             + " valid until " + cert.getNotAfter().toInstant()));
-            return cert;
+            return new Outcome(new Issued(cert, false), null);
         });
+        if (o.refusal() != null) {
+            throw o.refusal();
+        }
+        return o.issued();
     }
 }

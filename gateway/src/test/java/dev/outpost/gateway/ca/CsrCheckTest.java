@@ -7,12 +7,17 @@ import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
 import java.security.spec.ECGenParameterSpec;
+import java.util.EnumSet;
+import java.util.Set;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
 import org.bouncycastle.pkcs.jcajce.JcaPKCS10CertificationRequestBuilder;
 import org.junit.jupiter.api.Test;
 
 class CsrCheckTest {
+    /** The default policy: EC P-256 and P-384. */
+    static final Set<KeyType> EC = EnumSet.of(KeyType.EC_P256, KeyType.EC_P384);
+
     static byte[] csr(KeyPair subject, KeyPair signer, String alg, String cn) throws Exception {
         return new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=" + cn), subject.getPublic())
                 .build(new JcaContentSignerBuilder(alg).build(signer.getPrivate())).getEncoded();
@@ -21,7 +26,7 @@ class CsrCheckTest {
     @Test
     void acceptsP256AndKeepsAPrintableHostName() throws Exception {
         KeyPair kp = CertificateAuthority.newKeyPair(new SecureRandom());
-        CsrCheck.Accepted a = CsrCheck.check(csr(kp, kp, "SHA256withECDSA", "web-1.example.com"));
+        CsrCheck.Accepted a = CsrCheck.check(csr(kp, kp, "SHA256withECDSA", "web-1.example.com"), EC);
         assertEquals(kp.getPublic(), a.publicKey());
         assertEquals("web-1.example.com", a.requestedName());
     }
@@ -29,27 +34,44 @@ class CsrCheckTest {
     @Test
     void rejectionsSayWhatIsWrong() throws Exception {
         assertEquals("empty CSR: send a base64 PKCS#10 certification request",
-                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check(new byte[0])).getMessage());
+                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check(new byte[0], EC)).getMessage());
         assertEquals("body is not a DER PKCS#10 certification request",
-                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check("hello".getBytes())).getMessage());
+                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check("hello".getBytes(), EC)).getMessage());
         assertEquals("CSR is 9000 bytes; at most 8192 are accepted",
-                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check(new byte[9000])).getMessage());
+                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check(new byte[9000], EC)).getMessage());
 
         KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
         rsa.initialize(2048);
         KeyPair r = rsa.generateKeyPair();
-        assertEquals("CSR key is RSA; Outpost certifies EC P-256 keys only", assertThrows(CsrCheck.BadCsrException.class,
-                () -> CsrCheck.check(csr(r, r, "SHA256withRSA", "h"))).getMessage());
+        assertEquals("CSR key is RSA of 2048 bits; this gateway certifies EC P-256 or EC P-384 keys (see "
+                + "/.well-known/est/csrattrs)", assertThrows(CsrCheck.BadCsrException.class,
+                () -> CsrCheck.check(csr(r, r, "SHA256withRSA", "h"), EC)).getMessage());
+        assertEquals("CSR key is RSA of 2048 bits; this gateway certifies EC P-256 or RSA of 3072 to 8192 bits keys "
+                + "(see /.well-known/est/csrattrs)", assertThrows(CsrCheck.BadCsrException.class,
+                () -> CsrCheck.check(csr(r, r, "SHA256withRSA", "h"), EnumSet.of(KeyType.EC_P256, KeyType.RSA)))
+                .getMessage());
 
         KeyPairGenerator p384 = KeyPairGenerator.getInstance("EC");
         p384.initialize(new ECGenParameterSpec("secp384r1"));
         KeyPair big = p384.generateKeyPair();
-        assertEquals("CSR key is on an unsupported curve; use EC P-256 (secp256r1)", assertThrows(CsrCheck.BadCsrException.class,
-                () -> CsrCheck.check(csr(big, big, "SHA256withECDSA", "h"))).getMessage());
+        assertEquals(big.getPublic(), CsrCheck.check(csr(big, big, "SHA384withECDSA", "h"), EC).publicKey());
+        assertEquals("CSR key is EC P-384; this gateway certifies EC P-256 keys (see /.well-known/est/csrattrs)",
+                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check(csr(big, big, "SHA256withECDSA",
+                        "h"), EnumSet.of(KeyType.EC_P256))).getMessage());
+        // secp256k1: 256 bits like P-256, another curve (the JDK no longer makes such keys; Bouncy Castle does)
+        KeyPairGenerator k1 = KeyPairGenerator.getInstance("EC", new org.bouncycastle.jce.provider.BouncyCastleProvider());
+        k1.initialize(new ECGenParameterSpec("secp256k1"));
+        KeyPair bitcoin = k1.generateKeyPair();
+        assertEquals("CSR key is EC on another curve than P-256 and P-384; this gateway certifies EC P-256 or EC P-384 "
+                + "keys (see /.well-known/est/csrattrs)", assertThrows(CsrCheck.BadCsrException.class,
+                () -> CsrCheck.check(new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=h"), bitcoin.getPublic())
+                        .build(new JcaContentSignerBuilder("SHA256withECDSA").setProvider(
+                                new org.bouncycastle.jce.provider.BouncyCastleProvider()).build(bitcoin.getPrivate()))
+                        .getEncoded(), EC)).getMessage());
 
         KeyPair a = CertificateAuthority.newKeyPair(new SecureRandom());
         KeyPair b = CertificateAuthority.newKeyPair(new SecureRandom());
         assertEquals("CSR signature does not verify with its own public key", assertThrows(CsrCheck.BadCsrException.class,
-                () -> CsrCheck.check(csr(a, b, "SHA256withECDSA", "h"))).getMessage());
+                () -> CsrCheck.check(csr(a, b, "SHA256withECDSA", "h"), EC)).getMessage());
     }
 }

@@ -22,6 +22,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.time.ZoneOffset;
+import java.util.HexFormat;
 import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.junit.jupiter.api.BeforeEach;
@@ -66,12 +67,12 @@ class AdminCommandsTest {
         SecureRandom random = new SecureRandom();
         CertificateAuthority ca = CertificateAuthority.generate("t", Duration.ofDays(1), CLOCK, random);
         AtomicReference<AgentIdentity> id = new AtomicReference<>();
+        java.security.PublicKey key = CertificateAuthority.newKeyPair(random).getPublic();
         try (Database db = Database.open(dir.resolve("state.db"))) {
             new Enrollments(db, TokenHasher.loadOrCreate(dir.resolve("token-pepper"), random), CLOCK, random)
-                    .enroll(tokenId, secret, host, "192.0.2.7", i -> {
+                    .enroll(tokenId, secret, host, "192.0.2.7", key, i -> {
                         id.set(i);
-                        return ca.issueAgent(CertificateAuthority.newKeyPair(random).getPublic(), i, "outpost.local",
-                                Duration.ofHours(24));
+                        return ca.issueAgent(key, i, "outpost.local", Duration.ofHours(24));
                     });
         }
         return id.get();
@@ -153,12 +154,16 @@ class AdminCommandsTest {
 
         String head;
         try (Database db = Database.open(dir.resolve("state.db"))) {
-            head = AuditLog.all(db).get(4).hashPrefix();
+            head = HexFormat.of().formatHex(AuditLog.all(db).get(4).hash());
         }
+        assertEquals(64, head.length(), "the whole 256-bit hash");
         assertEquals(0, run("audit", "verify", "--dir", dir.toString()));
         assertEquals("audit log intact: 5 entries, head " + head + "\n", stdout());
 
-        assertEquals(0, run("audit", "verify", "--dir", dir.toString(), "--head", head));
+        assertEquals(0, run("audit", "verify", "--dir", dir.toString(), "--head", head.toUpperCase()));
+        assertEquals(1, run("audit", "verify", "--dir", dir.toString(), "--head", head.substring(0, 16)));
+        assertEquals("--head \"" + head.substring(0, 16) + "\" is not a SHA-256 hash of 64 hex digits; use the whole "
+                + "head that `audit verify` printed\n", stdout());
         try (Connection c = DriverManager.getConnection("jdbc:sqlite:" + dir.resolve("state.db"));
                 Statement s = c.createStatement()) {
             s.execute("DROP TRIGGER audit_no_delete");
@@ -181,7 +186,7 @@ class AdminCommandsTest {
         assertEquals(64, run("audit", "list", "--dir", dir.toString(), "--kind", "agent.revok"));
         assertTrue(err.toString().startsWith("outpost-gateway: --kind \"agent.revok\" is not an audit entry kind; "
                 + "use one of token.create, token.revoke, agent.enroll, agent.renew, agent.lock, agent.revoke, "
-                + "auth.burst\n"), err.toString());
+                + "auth.burst, key.reuse, ca.stage, ca.switch, ca.retire, ca.abort\n"), err.toString());
     }
 
     @Test

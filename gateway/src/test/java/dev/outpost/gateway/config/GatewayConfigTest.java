@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import dev.outpost.gateway.ca.KeyType;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -46,7 +47,7 @@ class GatewayConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = GatewayConfig.loader().environmentVariables();
-        assertEquals(73, variables.size());
+        assertEquals(75, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -85,14 +86,17 @@ class GatewayConfigTest {
     void readsEverySection() throws Exception {
         GatewayConfig c = GatewayConfig.load(write("est:\n  listen: 127.0.0.1:0\ningest:\n  listen: \"[::1]:0\"\n"
                 + "  max_body_bytes: 1024\n  max_decoded_bytes: 2048\nca:\n  trust_domain: acme.example\n"
-                + "  agent_cert_validity: 5m\nserver_cert:\n  hostnames: [gw.example.com]\ntokens:\n"
+                + "  agent_cert_validity: 5m\n  key_types: [ec-p256, RSA]\n  same_key_renewal: allow\nserver_cert:\n"
+                + "  hostnames: [gw.example.com]\ntokens:\n"
                 + "  default_uses: 50\n  default_expiry: 7d\nsink:\n  type: FILE\n  file:\n    dir: /srv/metrics\n"
                 + "    max_file_bytes: 1048576\n    max_files: 3\nlog:\n  level: warn\n"), Map.of());
         assertEquals(new GatewayConfig(new EstConfig(new InetSocketAddress("127.0.0.1", 0), 5,
                 java.time.Duration.ofSeconds(10), EstConnectionsConfig.defaults()),
                 new IngestConfig(new InetSocketAddress("::1", 0), 1024, 2048, IngestConfig.DEFAULT_MAX_INFLIGHT_BYTES,
                         null, null, null, null),
-                new CaConfig("acme.example", Duration.ofMinutes(5), Duration.ofDays(7)), new ServerCertConfig(List.of("gw.example.com")),
+                new CaConfig("acme.example", Duration.ofMinutes(5), Duration.ofDays(7),
+                        List.of(KeyType.EC_P256, KeyType.RSA), SameKeyRenewal.ALLOW),
+                new ServerCertConfig(List.of("gw.example.com")),
                 new TokensConfig(50, Duration.ofDays(7)),
                 new SinkConfig(SinkType.FILE, new FileSinkConfig(Path.of("/srv/metrics"), 1L << 20,
                         FileSinkConfig.DEFAULT_MAX_FILE_AGE, FileSinkConfig.DEFAULT_MAX_TOTAL_BYTES, 0,
@@ -159,6 +163,21 @@ class GatewayConfigTest {
                         + "67108864 (64 MiB), e.g. 4194304 (4 MiB)",
                 "FILE:4: ca.agent_cert_validity: \"60d\" is out of range; use a duration between 10s and 30d, e.g. \"1d\""),
                 errors("ingest:\n  max_body_bytes: 100\nca:\n  agent_cert_validity: 60d\n", Map.of()));
+    }
+
+    @Test
+    void keyTypesAreNamedAndMustIncludeTheAgentsOwn() throws Exception {
+        String e = errors("ca:\n  key_types: [rsa, ec-p384]\n  same_key_renewal: maybe\n", Map.of());
+        assertTrue(e.contains(":2: ca.key_types: [rsa, ec-p384] leaves out ec-p256, the key type of Outpost's own "
+                + "agent; list it, e.g. [ec-p256, ec-p384]"), e);
+        assertTrue(e.contains(":3: ca.same_key_renewal: \"maybe\" is not one of refuse, allow"), e);
+        ConfigException bad = assertThrows(ConfigException.class, () -> GatewayConfig.defaults(Map.of(
+                "OUTPOST_GATEWAY_CA_KEY_TYPES", "ec-p256,dsa")));
+        assertTrue(bad.getMessage().contains("\"dsa\" is not a key type; use ec-p256, ec-p384, rsa"), bad.getMessage());
+        assertEquals(List.of(KeyType.EC_P256, KeyType.RSA), GatewayConfig.defaults(Map.of(
+                "OUTPOST_GATEWAY_CA_KEY_TYPES", "ec-p256,rsa")).ca().keyTypes());
+        assertEquals(SameKeyRenewal.REFUSE, GatewayConfig.defaults().ca().sameKeyRenewal());
+        assertEquals(List.of(KeyType.EC_P256, KeyType.EC_P384), GatewayConfig.defaults().ca().keyTypes());
     }
 
     @Test

@@ -5,8 +5,13 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.outpost.gateway.ca.Authorities;
 import dev.outpost.gateway.ca.CertificateAuthority;
+import dev.outpost.gateway.ca.KeyType;
+import dev.outpost.gateway.config.CaConfig;
+import dev.outpost.gateway.config.SameKeyRenewal;
 import dev.outpost.gateway.http.BoundedAggregator;
+import dev.outpost.gateway.http.CanonicalHeaderNames;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.store.AuditEntry;
 import dev.outpost.gateway.store.AuditEvent;
@@ -68,16 +73,24 @@ class EstHandlerTest {
         db.close();
     }
 
+    /** The {@code ca} section the handler works with; tests change it before their first exchange. */
+    CaConfig policy = CaConfig.defaults();
+
+    Issuance issuance() {
+        return new Issuance(() -> Authorities.single(ca), policy);
+    }
+
     String exchange(String request) {
         return exchange(request.getBytes(StandardCharsets.ISO_8859_1));
     }
 
     String exchange(byte[] request) {
-        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
+        EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192), new CanonicalHeaderNames(),
                 new BoundedAggregator(16 * 1024, LoggerFactory.getLogger("test"), "EST"),
-                new EstHandler(ca, enrollments, new Responses(Clock.systemUTC()), "outpost.local", Duration.ofHours(24),
-                        limiter, new Reenroll(ca, new Renewals(db, renewalClock), new Responses(renewalClock),
-                                "outpost.local", Duration.ofHours(24), Duration.ofDays(7), renewalClock), ctx -> peer));
+                new EstHandler(issuance(), enrollments, new Responses(Clock.systemUTC()), limiter,
+                        new Reenroll(issuance(), new Renewals(db, renewalClock,
+                                policy.sameKeyRenewal() == SameKeyRenewal.ALLOW), new Responses(renewalClock),
+                                renewalClock), ctx -> peer));
         ch.writeInbound(Unpooled.wrappedBuffer(request));
         StringBuilder out = new StringBuilder();
         for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
@@ -122,9 +135,9 @@ class EstHandlerTest {
     void cacertsIsABase64Pkcs7WithTheCa() throws Exception {
         String r = exchange("GET /.well-known/est/cacerts HTTP/1.1\r\nHost: gw\r\n\r\n");
         assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
-        assertTrue(r.contains("content-type: application/pkcs7-mime; smime-type=certs-only\r\n"), r);
-        assertTrue(r.contains("content-transfer-encoding: base64\r\n"), r);
-        assertTrue(r.contains("date: "), "Date header for clock-skew checks");
+        assertTrue(r.contains("Content-Type: application/pkcs7-mime; smime-type=certs-only\r\n"), r);
+        assertTrue(r.contains("Content-Transfer-Encoding: base64\r\n"), r);
+        assertTrue(r.contains("Date: "), "Date header for clock-skew checks");
         assertEquals(List.of(ca.certificate()), certs(r));
         // RFC 7030 section 3.2.2: an optional CA label
         assertEquals(List.of(ca.certificate()), certs(exchange("GET /.well-known/est/outpost/cacerts HTTP/1.1\r\n\r\n")));
@@ -144,7 +157,9 @@ class EstHandlerTest {
     void noCredentialsGetABasicChallenge() throws Exception {
         String r = exchange(enrollRequest(null, csr(), "application/pkcs10"));
         assertTrue(r.startsWith("HTTP/1.1 401 Unauthorized\r\n"), r);
-        assertTrue(r.contains("www-authenticate: Basic realm=\"outpost-est\", charset=\"UTF-8\"\r\n"), r);
+        assertTrue(r.contains("WWW-Authenticate: Basic realm=\"outpost-est\", charset=\"UTF-8\"\r\n"), r);
+        assertTrue(r.contains("Content-Length: 0\r\n") && body(r).isEmpty(), "a challenge without a body, which "
+                + "Bouncy Castle's EST client needs: " + r);
     }
 
     @Test
@@ -178,7 +193,7 @@ class EstHandlerTest {
         assertTrue(exchange("GET /.well-known/est/serverkeygen HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 Not Found"));
         assertTrue(exchange("GET /etc/passwd HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 Not Found"));
         String r = exchange("DELETE /.well-known/est/cacerts HTTP/1.1\r\n\r\n");
-        assertTrue(r.startsWith("HTTP/1.1 405 Method Not Allowed") && r.contains("allow: GET"), r);
+        assertTrue(r.startsWith("HTTP/1.1 405 Method Not Allowed") && r.contains("Allow: GET"), r);
         assertTrue(exchange("GARBAGE\r\n\r\n").startsWith("HTTP/1.1 400 Bad Request"));
     }
 
@@ -196,7 +211,7 @@ class EstHandlerTest {
         }
         String limited = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
         assertTrue(limited.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), limited);
-        assertTrue(limited.contains("retry-after: 10\r\n"), limited);
+        assertTrue(limited.contains("Retry-After: 10\r\n"), limited);
         assertEquals("too many failed enrollment attempts with this token or from this address; retry in 10 s\n",
                 body(limited));
         List<String> bursts = AuditLog.all(db).stream().filter(e -> e.event().kind().equals(AuditEvent.AUTH_BURST))
@@ -206,7 +221,7 @@ class EstHandlerTest {
                 + "authentication: token " + t.id() + " at embedded is limited"), bursts);
 
         fake.advance(Duration.ofSeconds(4));
-        assertTrue(exchange(enrollRequest(basic(t), csr(), "application/pkcs10")).contains("retry-after: 6\r\n"));
+        assertTrue(exchange(enrollRequest(basic(t), csr(), "application/pkcs10")).contains("Retry-After: 6\r\n"));
         fake.advance(Duration.ofSeconds(6));
         String ok = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
         assertTrue(ok.startsWith("HTTP/1.1 200 OK\r\n"), ok);
@@ -304,5 +319,98 @@ class EstHandlerTest {
         String inGrace = exchange(reenrollRequest(csrFor(next)));
         assertTrue(inGrace.startsWith("HTTP/1.1 200 OK\r\n"), inGrace);
         assertEquals(next.getPublic(), certs(inGrace).get(0).getPublicKey());
+    }
+
+    static String csrFor(KeyPair kp, String signature) throws Exception {
+        byte[] der = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=device-7"), kp.getPublic())
+                .build(new JcaContentSignerBuilder(signature).build(kp.getPrivate())).getEncoded();
+        return Base64.getMimeEncoder().encodeToString(der);
+    }
+
+    static KeyPair keyPair(String algorithm, java.security.spec.AlgorithmParameterSpec spec) throws Exception {
+        java.security.KeyPairGenerator g = java.security.KeyPairGenerator.getInstance(algorithm);
+        g.initialize(spec);
+        return g.generateKeyPair();
+    }
+
+    @Test
+    void theBasicUserIsTheTokenIdWithOrWithoutItsPrefix() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 2, Duration.ofHours(1));
+        assertTrue(exchange(enrollRequest(basic("opt_" + t.id(), t.secret()), csr(), "application/pkcs10"))
+                .startsWith("HTTP/1.1 200 OK\r\n"), "opt_<id> as printed by token create");
+        assertTrue(exchange(enrollRequest(basic(t.id(), t.secret()), csr(), "application/pkcs10"))
+                .startsWith("HTTP/1.1 200 OK\r\n"), "<id> alone");
+    }
+
+    @Test
+    void csrattrsTellsClientsWhichKeysToGenerate() throws Exception {
+        String r = exchange("GET /.well-known/est/csrattrs HTTP/1.1\r\nHost: gw\r\n\r\n");
+        assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+        assertTrue(r.contains("Content-Type: application/csrattrs\r\n"), r);
+        assertTrue(r.contains("Content-Transfer-Encoding: base64\r\n"), r);
+        var attrs = org.bouncycastle.asn1.est.CsrAttrs.getInstance(Base64.getMimeDecoder().decode(body(r)));
+        assertEquals("[1.2.840.10045.4.3.2, [1.2.840.10045.2.1, [1.3.132.0.34, 1.2.840.10045.3.1.7]]]",
+                java.util.Arrays.toString(java.util.Arrays.stream(attrs.getAttrOrOIDs())
+                        .map(a -> a.isOid() ? a.getOid().getId() : a.getAttribute().getAttrType().getId() + ", "
+                                + a.getAttribute().getAttrValues())
+                        .map(x -> x.contains(",") ? "[" + x + "]" : x).toArray()),
+                "ecdsa-with-SHA256, and an EC public key on P-384 or P-256 (a DER set sorts them)");
+        policy = new CaConfig(null, null, null, List.of(KeyType.EC_P256, KeyType.RSA), null);
+        var withRsa = org.bouncycastle.asn1.est.CsrAttrs.getInstance(Base64.getMimeDecoder().decode(body(exchange(
+                "GET /.well-known/est/csrattrs HTTP/1.1\r\nHost: gw\r\n\r\n"))));
+        assertEquals("1.2.840.113549.1.1.1 [3072]", withRsa.getAttrOrOIDs()[2].getAttribute().getAttrType().getId()
+                + " " + withRsa.getAttrOrOIDs()[2].getAttribute().getAttrValues(), "rsaEncryption of 3072 bits at least");
+    }
+
+    @Test
+    void keyTypesFollowThePolicyAndARefusalNamesTheAcceptedOnes() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 10, Duration.ofHours(1));
+        KeyPair p384 = keyPair("EC", new java.security.spec.ECGenParameterSpec("secp384r1"));
+        String ok = exchange(enrollRequest(basic(t), csrFor(p384, "SHA384withECDSA"), "application/pkcs10"));
+        assertTrue(ok.startsWith("HTTP/1.1 200 OK\r\n"), ok);
+        assertEquals(p384.getPublic(), certs(ok).get(0).getPublicKey());
+
+        KeyPair rsa = keyPair("RSA", new java.security.spec.RSAKeyGenParameterSpec(3072,
+                java.security.spec.RSAKeyGenParameterSpec.F4));
+        String refused = exchange(enrollRequest(basic(t), csrFor(rsa, "SHA256withRSA"), "application/pkcs10"));
+        assertTrue(refused.startsWith("HTTP/1.1 400 Bad Request\r\n"), refused);
+        assertEquals("CSR key is RSA of 3072 bits; this gateway certifies EC P-256 or EC P-384 keys (see "
+                + "/.well-known/est/csrattrs)\n", body(refused));
+        KeyPair p521 = keyPair("EC", new java.security.spec.ECGenParameterSpec("secp521r1"));
+        assertEquals("CSR key is EC on another curve than P-256 and P-384; this gateway certifies EC P-256 or EC P-384 "
+                + "keys (see /.well-known/est/csrattrs)\n", body(exchange(enrollRequest(basic(t),
+                        csrFor(p521, "SHA512withECDSA"), "application/pkcs10"))));
+        KeyPair p256 = CertificateAuthority.newKeyPair(random);
+        assertEquals("CSR is signed with algorithm 1.2.840.10045.4.1; sign it with SHA-256 or stronger (e.g. "
+                + "ecdsa-with-SHA256, sha256WithRSAEncryption)\n", body(exchange(enrollRequest(basic(t),
+                        csrFor(p256, "SHA1withECDSA"), "application/pkcs10"))));
+
+        policy = new CaConfig(null, null, null, List.of(KeyType.EC_P256, KeyType.RSA), null);
+        String rsaOk = exchange(enrollRequest(basic(t), csrFor(rsa, "SHA256withRSA"), "application/pkcs10"));
+        assertTrue(rsaOk.startsWith("HTTP/1.1 200 OK\r\n"), rsaOk);
+        assertEquals(rsa.getPublic(), certs(rsaOk).get(0).getPublicKey());
+        KeyPair small = keyPair("RSA", new java.security.spec.RSAKeyGenParameterSpec(2048,
+                java.security.spec.RSAKeyGenParameterSpec.F4));
+        assertEquals("CSR key is RSA of 2048 bits; this gateway certifies EC P-256 or RSA of 3072 to 8192 bits keys "
+                + "(see /.well-known/est/csrattrs)\n", body(exchange(enrollRequest(basic(t),
+                        csrFor(small, "SHA256withRSA"), "application/pkcs10"))));
+    }
+
+    @Test
+    void sameKeyRenewalIsAPerGatewayChoice() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        KeyPair kp = CertificateAuthority.newKeyPair(random);
+        peer = certs(exchange(enrollRequest(basic(t), csrFor(kp), "application/pkcs10"))).get(0);
+        String refused = exchange(reenrollRequest(csrFor(kp)));
+        assertTrue(refused.startsWith("HTTP/1.1 400 Bad Request\r\n"), refused);
+        assertEquals("renewal needs a new key pair: the CSR carries the key of the certificate it renews (this gateway "
+                + "refuses same-key renewal: ca.same_key_renewal is refuse)\n", body(refused));
+
+        policy = new CaConfig(null, null, null, null, SameKeyRenewal.ALLOW);
+        String renewed = exchange(reenrollRequest(csrFor(kp)));
+        assertTrue(renewed.startsWith("HTTP/1.1 200 OK\r\n"), renewed);
+        X509Certificate next = certs(renewed).get(0);
+        assertEquals(kp.getPublic(), next.getPublicKey());
+        assertFalse(next.getSerialNumber().equals(peer.getSerialNumber()));
     }
 }

@@ -26,7 +26,7 @@ class GraceTrustManagerTest {
             new AgentIdentity("acme", "a-0123456789abcdef"), "outpost.local", Duration.ofHours(24));
 
     GraceTrustManager at(Instant now) {
-        return new GraceTrustManager(ca.certificate(), Clock.fixed(now, ZoneOffset.UTC));
+        return new GraceTrustManager(() -> java.util.List.of(ca.certificate()), Clock.fixed(now, ZoneOffset.UTC));
     }
 
     @Test

@@ -81,7 +81,7 @@ class IngestOverTlsTest {
                 pipeline.stats, IngestLimitsConfig.defaults(), 1 << 20, clock);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
                 new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
-                        ca.certificate()), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20)),
+                        List.of(ca.certificate())), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20)),
                 null, held -> new IngestHandler(services, held), LoggerFactory.getLogger("test"), clock);
     }
 

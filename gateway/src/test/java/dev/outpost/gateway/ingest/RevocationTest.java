@@ -26,7 +26,6 @@ import io.netty.channel.embedded.EmbeddedChannel;
 import io.netty.handler.codec.http.HttpServerCodec;
 import java.io.ByteArrayOutputStream;
 import java.nio.file.Path;
-import java.security.KeyPair;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.time.Instant;
@@ -55,7 +54,6 @@ class RevocationTest {
     CachedDenyList gate;
     IngestConnections connections;
     CertificateAuthority ca;
-    KeyPair key;
 
     @BeforeEach
     void setUp() throws Exception {
@@ -66,7 +64,6 @@ class RevocationTest {
         gate = new CachedDenyList(agents::denied, clock, Duration.ofSeconds(1));
         connections = new IngestConnections(gate, clock);
         ca = CertificateAuthority.generate("t", Duration.ofDays(365), clock, random);
-        key = CertificateAuthority.newKeyPair(random);
     }
 
     @AfterEach
@@ -77,9 +74,10 @@ class RevocationTest {
     AgentIdentity enroll(String org, String host) throws Exception {
         EnrollmentToken t = enrollments.createToken(org, 1, Duration.ofHours(1));
         AtomicReference<AgentIdentity> id = new AtomicReference<>();
-        enrollments.enroll(t.id(), t.secret(), host, id2 -> {
+        java.security.PublicKey own = CertificateAuthority.newKeyPair(random).getPublic();
+        enrollments.enroll(t.id(), t.secret(), host, "192.0.2.7", own, id2 -> {
             id.set(id2);
-            return ca.issueAgent(key.getPublic(), id2, "outpost.local", Duration.ofHours(24));
+            return ca.issueAgent(own, id2, "outpost.local", Duration.ofHours(24));
         });
         return id.get();
     }

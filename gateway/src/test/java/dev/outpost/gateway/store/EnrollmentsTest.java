@@ -14,6 +14,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.KeyPair;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -50,11 +51,21 @@ class EnrollmentsTest {
         db.close();
     }
 
-    Function<AgentIdentity, X509Certificate> issuer() {
+    Function<AgentIdentity, X509Certificate> issuer(PublicKey key) {
         return id -> {
             issued.add(id);
-            return ca.issueAgent(agentKey.getPublic(), id, "outpost.local", Duration.ofHours(24));
+            return ca.issueAgent(key, id, "outpost.local", Duration.ofHours(24));
         };
+    }
+
+    /** Enrolls with {@code key}, as the EST handler does. */
+    Issued enroll(String tokenId, String secret, String host, PublicKey key) throws Exception {
+        return enrollments.enroll(tokenId, secret, host, "192.0.2.7", key, issuer(key));
+    }
+
+    /** Enrolls with a new key; returns the certificate. */
+    X509Certificate enroll(String tokenId, String secret, String host) throws Exception {
+        return enroll(tokenId, secret, host, CertificateAuthority.newKeyPair(random).getPublic()).certificate();
     }
 
     @Test
@@ -78,7 +89,7 @@ class EnrollmentsTest {
     @Test
     void theSecretAppearsNowhereInTheStateAfterCreateEnrollRevokeAndABurstNotEvenInTheAuditLog() throws Exception {
         EnrollmentToken t = enrollments.createToken("acme", 2, Duration.ofHours(1));
-        enrollments.enroll(t.id(), t.secret(), "web-1", "192.0.2.7", issuer());
+        enroll(t.id(), t.secret(), "web-1");
         enrollments.recordBurst(t.id(), "192.0.2.7", "burst of failed authentication: token " + t.id() + " is limited");
         assertTrue(new TokenAdmin(db, clock).revoke(t.id()));
         assertTrue(new AgentRegistry(db, clock).revoke(issued.get(0).agentId()));
@@ -104,10 +115,10 @@ class EnrollmentsTest {
     @Test
     void aOneUseTokenEnrollsOnceThenSaysItIsUsedUp() throws Exception {
         EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
-        X509Certificate cert = enrollments.enroll(t.id(), t.secret(), "web-1", issuer());
+        X509Certificate cert = enroll(t.id(), t.secret(), "web-1");
         assertEquals("O=acme", cert.getSubjectX500Principal().getName().replaceAll("CN=[^,]+,", ""));
         Enrollments.RefusedException e = assertThrows(Enrollments.RefusedException.class,
-                () -> enrollments.enroll(t.id(), t.secret(), "web-2", issuer()));
+                () -> enroll(t.id(), t.secret(), "web-2"));
         assertEquals("token " + t + " is used up (1 of 1 uses); create a new one with "
                 + "`outpost-gateway token create --uses N`", e.getMessage());
         assertEquals(1, issued.size());
@@ -117,23 +128,23 @@ class EnrollmentsTest {
     void fleetTokenEnrollsManyHostsWithDistinctIds() throws Exception {
         EnrollmentToken t = enrollments.createToken("fleet", 3, Duration.ofHours(1));
         for (int i = 0; i < 3; i++) {
-            enrollments.enroll(t.id(), t.secret(), "host-" + i, issuer());
+            enroll(t.id(), t.secret(), "host-" + i);
         }
         assertEquals(3, issued.stream().map(AgentIdentity::agentId).distinct().count());
-        assertThrows(Enrollments.RefusedException.class, () -> enrollments.enroll(t.id(), t.secret(), "h", issuer()));
+        assertThrows(Enrollments.RefusedException.class, () -> enroll(t.id(), t.secret(), "h"));
     }
 
     @Test
     void unknownIdAndWrongSecretGetTheSameAnswer() throws Exception {
         EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
         String wrong = assertThrows(Enrollments.RefusedException.class,
-                () -> enrollments.enroll(t.id(), "0".repeat(48), "h", issuer())).getMessage();
+                () -> enroll(t.id(), "0".repeat(48), "h")).getMessage();
         String unknown = assertThrows(Enrollments.RefusedException.class,
-                () -> enrollments.enroll("000000000000", t.secret(), "h", issuer())).getMessage();
+                () -> enroll("000000000000", t.secret(), "h")).getMessage();
         assertEquals("unknown enrollment token or wrong secret", wrong);
         assertEquals(wrong, unknown);
         // the token is still usable: failed attempts do not consume it
-        enrollments.enroll(t.id(), t.secret(), "h", issuer());
+        enroll(t.id(), t.secret(), "h");
     }
 
     @Test
@@ -142,16 +153,54 @@ class EnrollmentsTest {
         clock.advance(Duration.ofHours(1));
         assertEquals("token " + t + " expired at 2026-11-22T11:00:00Z; create a new one with `outpost-gateway token create`",
                 assertThrows(Enrollments.RefusedException.class,
-                        () -> enrollments.enroll(t.id(), t.secret(), "h", issuer())).getMessage());
+                        () -> enroll(t.id(), t.secret(), "h")).getMessage());
     }
 
     @Test
     void aFailedIssueConsumesNoUse() throws Exception {
         EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
-        assertThrows(IllegalStateException.class, () -> enrollments.enroll(t.id(), t.secret(), "h", id -> {
-            throw new IllegalStateException("signer down");
-        }));
-        enrollments.enroll(t.id(), t.secret(), "h", issuer());
+        assertThrows(IllegalStateException.class, () -> enrollments.enroll(t.id(), t.secret(), "h", "192.0.2.7",
+                agentKey.getPublic(), id -> {
+                    throw new IllegalStateException("signer down");
+                }));
+        enroll(t.id(), t.secret(), "h");
+    }
+
+    @Test
+    void theSameRequestAgainGetsTheCertificateAlreadyIssuedAndConsumesNoUse() throws Exception {
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        Issued first = enroll(t.id(), t.secret(), "web-1", agentKey.getPublic());
+        assertFalse(first.retried());
+        clock.advance(Duration.ofMinutes(30));
+        Issued again = enroll(t.id(), t.secret(), "web-1", agentKey.getPublic());
+        assertTrue(again.retried(), "the answer to the first try was lost; this is the same request");
+        assertEquals(first.certificate(), again.certificate());
+        assertEquals(1, new AgentRegistry(db, clock).list().size());
+        assertEquals(List.of("token.create", "agent.enroll"),
+                AuditLog.all(db).stream().map(e -> e.event().kind()).toList());
+        assertThrows(Enrollments.RefusedException.class, () -> enroll(t.id(), t.secret(), "web-2"),
+                "a new key is a new host: the one use is gone");
+    }
+
+    @Test
+    void aKeyCertifiedForOneAgentIsRefusedForAnotherUntilThatOneIsRevoked() throws Exception {
+        EnrollmentToken acme = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        AgentIdentity holder = dev.outpost.gateway.ca.PeerIdentity.of(
+                enroll(acme.id(), acme.secret(), "web-1", agentKey.getPublic()).certificate());
+        EnrollmentToken globex = enrollments.createToken("globex", 1, Duration.ofHours(1));
+        Enrollments.RefusedException e = assertThrows(Enrollments.RefusedException.class,
+                () -> enroll(globex.id(), globex.secret(), "copy", agentKey.getPublic()));
+        assertEquals(400, e.status());
+        assertEquals("this public key is already certified for agent " + holder.agentId() + "; generate a new key "
+                + "pair for this host (or revoke " + holder.agentId() + " first)", e.getMessage());
+        AuditEntry reuse = AuditLog.all(db).get(AuditLog.all(db).size() - 1);
+        assertEquals(AuditEvent.KEY_REUSE, reuse.event().kind());
+        assertEquals("globex", reuse.event().org());
+        assertEquals(holder.agentId(), reuse.event().agent());
+
+        assertTrue(new AgentRegistry(db, clock).revoke(holder.agentId()));
+        Issued again = enroll(globex.id(), globex.secret(), "web-1", agentKey.getPublic());
+        assertFalse(again.retried(), "the refused try consumed no use, and a revoked agent's key is free");
     }
 
     @Test

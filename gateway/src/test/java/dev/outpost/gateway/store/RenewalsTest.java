@@ -10,6 +10,7 @@ import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.PeerIdentity;
 import dev.outpost.wire.EnrollmentToken;
 import java.nio.file.Path;
+import java.security.PublicKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Duration;
@@ -40,7 +41,8 @@ class RenewalsTest {
         Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.resolve("pepper"), random), clock,
                 random);
         EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
-        first = enrollments.enroll(t.id(), t.secret(), "web-1", issuer());
+        PublicKey key = CertificateAuthority.newKeyPair(random).getPublic();
+        first = enrollments.enroll(t.id(), t.secret(), "web-1", "192.0.2.1", key, issuer(key)).certificate();
         id = PeerIdentity.of(first);
         renewals = new Renewals(db, clock);
     }
@@ -50,13 +52,17 @@ class RenewalsTest {
         db.close();
     }
 
-    Function<AgentIdentity, X509Certificate> issuer() {
-        return i -> ca.issueAgent(CertificateAuthority.newKeyPair(random).getPublic(), i, "outpost.local",
-                Duration.ofHours(24));
+    Function<AgentIdentity, X509Certificate> issuer(PublicKey key) {
+        return i -> ca.issueAgent(key, i, "outpost.local", Duration.ofHours(24));
     }
 
+    /** A renewal from {@code from} with a new key. */
     X509Certificate renew(X509Certificate from) throws Exception {
-        return renewals.renew(id, from.getSerialNumber().toString(16), "192.0.2.1", "", issuer());
+        return renew(renewals, from, CertificateAuthority.newKeyPair(random).getPublic()).certificate();
+    }
+
+    Issued renew(Renewals r, X509Certificate from, PublicKey key) throws Exception {
+        return r.renew(id, from, key, "192.0.2.1", "", issuer(key));
     }
 
     String status() throws Exception {
@@ -100,6 +106,60 @@ class RenewalsTest {
         AuditEntry last = AuditLog.all(db).get(AuditLog.all(db).size() - 1);
         assertEquals(AuditEvent.AGENT_LOCK, last.event().kind());
         assertEquals(id.agentId(), last.event().agent());
+    }
+
+    @Test
+    void theSameRequestAgainFromThePreviousCertificateGetsTheCertificateIssuedForItAtAnyTime() throws Exception {
+        PublicKey next = CertificateAuthority.newKeyPair(random).getPublic();
+        X509Certificate issued = renew(renewals, first, next).certificate(); // the answer never reached the agent
+        int entries = AuditLog.all(db).size();
+        clock.advance(Duration.ofHours(3));                                   // far beyond the overlap
+        Issued again = renew(renewals, first, next);
+        assertTrue(again.retried());
+        assertEquals(issued, again.certificate());
+        assertEquals(AgentRegistry.ACTIVE, status(), "the same request is not a copied key");
+        assertEquals(entries, AuditLog.all(db).size(), "nothing changed, nothing audited");
+        Renewals.RefusedException e = assertThrows(Renewals.RefusedException.class, () -> renew(first));
+        assertTrue(e.getMessage().contains("is locked"), "another key from the previous certificate: " + e.getMessage());
+    }
+
+    @Test
+    void renewalWithTheSameKeyIsRefusedUnlessTheGatewayAllowsIt() throws Exception {
+        Renewals.RefusedException e = assertThrows(Renewals.RefusedException.class,
+                () -> renew(renewals, first, first.getPublicKey()));
+        assertEquals(400, e.status());
+        assertEquals("renewal needs a new key pair: the CSR carries the key of the certificate it renews (this "
+                + "gateway refuses same-key renewal: ca.same_key_renewal is refuse)", e.getMessage());
+        X509Certificate second = renew(first);
+        assertThrows(Renewals.RefusedException.class, () -> renew(renewals, second, first.getPublicKey()),
+                "nor an earlier key of its own");
+        assertEquals(AgentRegistry.ACTIVE, status());
+
+        Renewals sameKey = new Renewals(db, clock, true);
+        X509Certificate third = renew(sameKey, second, second.getPublicKey()).certificate();
+        X509Certificate fourth = renew(sameKey, third, third.getPublicKey()).certificate();
+        assertEquals(second.getPublicKey(), fourth.getPublicKey());
+        assertThrows(Renewals.RefusedException.class, () -> renew(sameKey, second, second.getPublicKey()),
+                "the lineage lock still catches a copy renewing from an older certificate");
+        assertEquals(AgentRegistry.LOCKED, status());
+    }
+
+    @Test
+    void aKeyCertifiedForAnotherAgentIsRefusedAndAudited() throws Exception {
+        Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.resolve("pepper"), random), clock,
+                random);
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        PublicKey other = CertificateAuthority.newKeyPair(random).getPublic();
+        enrollments.enroll(t.id(), t.secret(), "db-1", "192.0.2.2", other, issuer(other));
+        Renewals.RefusedException e = assertThrows(Renewals.RefusedException.class,
+                () -> renew(renewals, first, other));
+        assertEquals(400, e.status());
+        assertEquals("this public key is already certified for another agent; generate a new key pair",
+                e.getMessage());
+        AuditEntry last = AuditLog.all(db).get(AuditLog.all(db).size() - 1);
+        assertEquals(AuditEvent.KEY_REUSE, last.event().kind());
+        assertEquals(id.agentId(), last.event().agent());
+        assertEquals(AgentRegistry.ACTIVE, status());
     }
 
     @Test
