@@ -119,6 +119,11 @@ final class Gateway implements AutoCloseable {
      * beside {@code value}) and the batch's {@code resource}. Orgs in name order, each org's files in order.
      */
     List<String> sinkLines() throws Exception {
+        return sinkLines(true);
+    }
+
+    /** As {@link #sinkLines()}, with each row's {@code resource} only when {@code withResource}. */
+    List<String> sinkLines(boolean withResource) throws Exception {
         ObjectMapper json = new ObjectMapper();
         List<String> out = new ArrayList<>();
         JsonNode resource = json.createObjectNode();
@@ -139,7 +144,9 @@ final class Gateway implements AutoCloseable {
                 if (p.has("count")) {
                     row.set("count", p.get("count"));
                 }
-                row.set("resource", resource);
+                if (withResource) {
+                    row.set("resource", resource);
+                }
                 out.add(json.writeValueAsString(row));
             }
         }

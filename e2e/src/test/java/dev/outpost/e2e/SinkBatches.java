@@ -19,7 +19,7 @@ final class SinkBatches {
         SinkBatches b = new SinkBatches();
         ObjectMapper json = new ObjectMapper();
         Map<Long, Set<String>> series = new HashMap<>();
-        for (String line : gateway.sinkLines()) {
+        for (String line : gateway.sinkLines(false)) {
             JsonNode n = json.readTree(line);
             if (!n.path("agent").asText().equals(agentId)) {
                 continue;
