@@ -1,17 +1,19 @@
 #!/usr/bin/env bash
 # test.sh: runs every test — unit tests, both programs end to end on loopback, the chaos test, the checks
-# of the packages and units with the distributions' own tools, and the packages under a real systemd in a
-# Debian 12 container (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh
-# (two clean builds of the working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm,
-# lintian, rpmlint, shellcheck, systemd-nspawn, debootstrap, git) are installed from Debian's apt first
-# when missing, as root or through sudo.
+# of the packages and units with the distributions' own tools, the release command (scripts/release.sh)
+# with a throwaway key, and the packages under a real systemd in Debian 12 and 13 containers
+# (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh (two clean builds of the
+# working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm, lintian, rpmlint, shellcheck,
+# systemd-nspawn, debootstrap, git; for the releases gpg, apt-ftparchive, createrepo_c and dnf) are installed
+# from Debian's apt first when missing, as root or through sudo.
 # Extra arguments go to Maven, e.g. ./test.sh -pl agent; with any, the reproducibility check is left out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
 missing=()
 for tool in systemd-analyze:systemd dpkg-deb:dpkg rpm:rpm lintian:lintian rpmlint:rpmlint shellcheck:shellcheck \
-    systemd-nspawn:systemd-container debootstrap:debootstrap git:git; do
+    systemd-nspawn:systemd-container debootstrap:debootstrap git:git \
+    gpg:gnupg gpgv:gpgv apt-ftparchive:apt-utils createrepo_c:createrepo-c dnf:dnf; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 # debootstrap checks the Debian archive's signatures with it.
