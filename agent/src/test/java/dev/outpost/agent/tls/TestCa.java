@@ -12,6 +12,8 @@ import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.Extension;
+import org.bouncycastle.asn1.x509.GeneralName;
+import org.bouncycastle.asn1.x509.GeneralNames;
 import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
 import org.bouncycastle.cert.jcajce.JcaX509v3CertificateBuilder;
 import org.bouncycastle.operator.jcajce.JcaContentSignerBuilder;
@@ -42,6 +44,17 @@ public final class TestCa {
         return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(cert,
                 BigInteger.valueOf(serial++), Date.from(notBefore), Date.from(notAfter),
                 new X500Name("O=" + org + ",CN=" + agent), pub)
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
+    }
+
+    /** A server certificate for {@code pub} naming the IP address {@code ip}, valid from now on for a day. */
+    public X509Certificate issueServer(PublicKey pub, String ip) throws Exception {
+        Instant now = Instant.now();
+        return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(cert,
+                BigInteger.valueOf(serial++), Date.from(now.minusSeconds(300)), Date.from(now.plusSeconds(86400)),
+                new X500Name("O=Outpost,CN=" + ip), pub)
+                .addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(new GeneralName(GeneralName.iPAddress, ip)))
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
     }
 
