@@ -142,11 +142,12 @@ chmod 0644 "$out/outpost-archive-keyring.gpg" "$out/outpost-archive-keyring.asc"
 verify() { gpgv --keyring "$out/outpost-archive-keyring.gpg" "$@" >/dev/null 2>&1; }
 
 # 1. The .debs go into the pool as they are; their SBOMs beside them.
-install -d "$out/deb/pool/main/o" "$out/deb/dists/$suite/main/binary-all" "$out/sbom"
+install -d "$out/deb/pool/main" "$out/deb/dists/$suite/main/binary-all" "$out/sbom"
 for deb in "${debs[@]}"; do
     name=$(dpkg-deb --field "$deb" Package 2>/dev/null) || die 66 "$deb is not a .deb dpkg-deb can read"
     version=$(dpkg-deb --field "$deb" Version)
-    dest=$out/deb/pool/main/o/$name/$(basename "$deb")
+    # Debian's pool layout: pool/COMPONENT/INITIAL/PACKAGE/.
+    dest=$out/deb/pool/main/${name:0:1}/$name/$(basename "$deb")
     if [ -f "$dest" ]; then
         cmp -s "$deb" "$dest" || die 65 "$dest is published with other contents; a version is never replaced: build a new version"
         say "$(basename "$deb") is published already"

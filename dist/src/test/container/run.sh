@@ -129,7 +129,8 @@ while [ "$nspawn" = 133 ] && [ "$boots" -lt 3 ] && [ $((SECONDS - started)) -lt 
     boots=$((boots + 1))
     printf '%s: boot %s of %s in %s (at most %ss in all)\n' "$prog" "$boots" "$suite" "$root" "$limit"
     set +e
-    # Debian 13's systemd boots on the unified cgroup hierarchy only; this asks for it on hybrid hosts too.
+    # Debian 13's systemd boots on the unified cgroup hierarchy only; this asks for it on hybrid hosts too. bpf()
+    # and CAP_BPF let a systemd built with its BPF framework enforce SocketBindAllow= in the container, as on a host.
     SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 timeout --kill-after=30 $((limit - (SECONDS - started))) systemd-nspawn --quiet --register=no --keep-unit \
         --system-call-filter=bpf --capability=CAP_BPF,CAP_NET_ADMIN \
         --boot --private-network --console=read-only --machine="outpost-test-$$" -D "$root" >>"$work/boot.log" 2>&1

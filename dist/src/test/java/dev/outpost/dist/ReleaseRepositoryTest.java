@@ -14,6 +14,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -47,8 +48,14 @@ class ReleaseRepositoryTest {
     }
 
     @AfterAll
-    static void stopAgent() {
+    static void stopAgents() throws IOException {
         gpg.close();
+        // dnf starts a gpg-agent of its own for each repository keyring it checks repomd.xml with.
+        try (Stream<Path> walk = Files.walk(tmp)) {
+            for (Path pubring : walk.filter(p -> p.getFileName().toString().equals("pubring")).toList()) {
+                Command.run("gpgconf", "--homedir", pubring.toString(), "--kill", "gpg-agent");
+            }
+        }
     }
 
     @Test
