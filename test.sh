@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # test.sh: runs every test — unit tests, both programs end to end on loopback (also into a real Prometheus and
 # VictoriaMetrics, which the tests start themselves), the chaos test, the alerting rules (promtool), the checks
-# of the packages and units with the distributions' own tools, and the packages under a real systemd in a
-# Debian 12 container (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh
-# (two clean builds of the working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm,
-# lintian, rpmlint, shellcheck, systemd-nspawn, debootstrap, git, prometheus with promtool, victoria-metrics, and
-# curl and openssl for the EST test that follows RFC 7030's examples) are installed from Debian's apt first when
-# missing, as root or through sudo; no service is started.
+# of the packages and units with the distributions' own tools, the release command (scripts/release.sh)
+# with a throwaway key, and the packages under a real systemd in Debian 12 and 13 containers
+# (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh (two clean builds of the
+# working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm, lintian, rpmlint, shellcheck,
+# systemd-nspawn, debootstrap, git; prometheus with promtool and victoria-metrics; curl and openssl for the EST
+# test that follows RFC 7030's examples; for the releases gpg, apt-ftparchive, createrepo_c and dnf) are
+# installed from Debian's apt first when missing, as root or through sudo; no service is started.
 # Extra arguments go to Maven, e.g. ./test.sh -pl agent; with any, the reproducibility check is left out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"
@@ -14,7 +15,8 @@ cd "$(dirname "${BASH_SOURCE[0]}")"
 missing=()
 for tool in systemd-analyze:systemd dpkg-deb:dpkg rpm:rpm lintian:lintian rpmlint:rpmlint shellcheck:shellcheck \
     systemd-nspawn:systemd-container debootstrap:debootstrap git:git prometheus:prometheus promtool:prometheus \
-    victoria-metrics:victoria-metrics curl:curl openssl:openssl; do
+    victoria-metrics:victoria-metrics curl:curl openssl:openssl \
+    gpg:gnupg gpgv:gpgv apt-ftparchive:apt-utils createrepo_c:createrepo-c dnf:dnf; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 # debootstrap checks the Debian archive's signatures with it.

@@ -2,7 +2,8 @@
 # install.sh: installs and enrolls the Outpost agent on this host, non-interactively and idempotently.
 #
 # Usage:
-#   install.sh --server URL --ca-pin PIN --token-file FILE [--package FILE] [--no-start] [--reenroll]
+#   install.sh --server URL --ca-pin PIN --token-file FILE [--package FILE | --repo URL --key FILE]
+#              [--no-start] [--reenroll]
 #   install.sh --uninstall [--purge]
 #
 #   --server URL       the gateway's EST URL, e.g. https://gateway.example.com:8443
@@ -10,17 +11,24 @@
 #   --token-file FILE  a file holding the enrollment token (outpost-gateway token create); not needed
 #                      when this host is enrolled already
 #   --package FILE     install this .deb or .rpm; without it, outpost-agent from the package manager
+#   --repo URL         add Outpost's signed repository (where scripts/release.sh's directory is served, e.g.
+#                      https://packages.example.com/outpost) to apt or dnf/yum and install from it, so that
+#                      the host's package updates bring new versions; needs --key
+#   --key FILE         the repository's public key (outpost-archive-keyring.asc or .gpg): apt checks the
+#                      repository with it alone (signed-by), dnf/yum with gpgcheck=1 and repo_gpgcheck=1
 #   --no-start         configure and enroll, but do not enable or start the service
 #   --reenroll         enroll again with the token from --token-file although enrolled (a revoked agent, or a
 #                      certificate that expired beyond the gateway's renewal grace): stops the service,
 #                      enrolls with a new key, starts it again; queued data is sent under the new identity
-#   --uninstall        stop, disable and remove the package; --purge also deletes its state and token
+#   --uninstall        stop, disable and remove the package; --purge also deletes its state and token, and the
+#                      repository and key that --repo added
 #
 # Run it again with the same arguments and it changes nothing (except with --reenroll, which enrolls again
 # every time). It prints one line per step: what it did, or that it was done already.
 # Exit status (sysexits.h, as the agent): 0 done; 64 usage error; 66 the package or token file is
-# missing; 69 the gateway is unreachable; 70 the package manager or systemd failed; 77 the pin does not
-# match the gateway's CA or the token was refused; 78 the configuration is invalid.
+# missing, or the key file is no OpenPGP public key; 69 the gateway or the repository is unreachable; 70 the
+# package manager or systemd failed; 77 the pin does not match the gateway's CA, the token was refused, or
+# the repository's signature does not verify with --key; 78 the configuration is invalid.
 set -euo pipefail
 
 prog=install.sh
@@ -39,13 +47,15 @@ die() {
 }
 usage() { die 64 "$1 (see $prog --help)"; }
 
-server="" pin="" token_file="" package="" start=1 uninstall="" purge="" reenroll=""
+server="" pin="" token_file="" package="" repo="" key="" start=1 uninstall="" purge="" reenroll=""
 while [ $# -gt 0 ]; do
     case $1 in
         --server) [ $# -ge 2 ] || usage "--server needs a URL"; server=$2; shift 2 ;;
         --ca-pin) [ $# -ge 2 ] || usage "--ca-pin needs a pin"; pin=$2; shift 2 ;;
         --token-file) [ $# -ge 2 ] || usage "--token-file needs a file"; token_file=$2; shift 2 ;;
         --package) [ $# -ge 2 ] || usage "--package needs a file"; package=$2; shift 2 ;;
+        --repo) [ $# -ge 2 ] || usage "--repo needs a URL"; repo=${2%/}; shift 2 ;;
+        --key) [ $# -ge 2 ] || usage "--key needs a file"; key=$2; shift 2 ;;
         --no-start) start=; shift ;;
         --reenroll) reenroll=1; shift ;;
         --uninstall) uninstall=1; shift ;;
@@ -64,6 +74,100 @@ package_manager() {
     elif have yum; then echo yum
     else die 70 "no apt-get, dnf or yum on this host; install the package by hand"
     fi
+}
+
+# The repository --repo adds, where a sysadmin would put it: the key apart, named by the entry (signed-by).
+apt_keyrings=/etc/apt/keyrings
+apt_sources=/etc/apt/sources.list.d/outpost.sources
+rpm_key=/etc/pki/rpm-gpg/RPM-GPG-KEY-outpost
+rpm_repo=/etc/yum.repos.d/outpost.repo
+
+# key_kind FILE: asc for an armored OpenPGP public key, gpg for a binary one, nothing (status 1) otherwise.
+key_kind() {
+    case $(od -An -tx1 -N1 "$1" | tr -d ' \n') in
+        98 | 99 | 9a | c6) echo gpg; return 0 ;;
+    esac
+    grep -q -- '-----BEGIN PGP PRIVATE KEY BLOCK-----' "$1" && return 1
+    grep -q -- '^-----BEGIN PGP PUBLIC KEY BLOCK-----' "$1" && echo asc
+}
+
+# repo_entry KEYRING: the apt or dnf/yum entry of the repository, checked with the key in KEYRING.
+repo_entry() {
+    case $pm in
+        apt) printf '%s\n' "# Outpost, added by install.sh --repo; install.sh --uninstall --purge removes it." \
+            "Types: deb" "URIs: $repo/deb" "Suites: stable" "Components: main" "Signed-By: $1" ;;
+        *) printf '%s\n' "# Outpost, added by install.sh --repo; install.sh --uninstall --purge removes it." \
+            "[outpost]" "name=Outpost" "baseurl=$repo/rpm" "enabled=1" "gpgcheck=1" "repo_gpgcheck=1" \
+            "gpgkey=file://$1" ;;
+    esac
+}
+
+# fetch_repo ENTRY_FILE: fetches the indices of the repository in ENTRY_FILE alone. A signature that does not
+# verify, an unreachable server or a broken index ends the script here, with 77, 69 or 70.
+fetch_repo() {
+    local out rc problems
+    set +e
+    case $pm in
+        apt) out=$(apt-get update -q -o Dir::Etc::sourcelist="$1" -o Dir::Etc::sourceparts=- \
+            -o APT::Get::List-Cleanup=0 2>&1) ;;
+        *) out=$("$pm" -y -q --setopt=reposdir="$(dirname "$1")" --disablerepo='*' --enablerepo=outpost \
+            --setopt=outpost.skip_if_unavailable=False makecache 2>&1) ;;
+    esac
+    rc=$?
+    set -e
+    # apt only warns (status 0) when a signature fails and keeps the indices it had.
+    problems=$(printf '%s\n' "$out" | grep -E '^(E|W): |^Error|GPG|[Ss]ignature' | grep -v 'unsandboxed' || true)
+    [ "$rc" -ne 0 ] || [ -n "$problems" ] || return 0
+    [ -n "$problems" ] || problems=$(printf '%s\n' "$out" | tail -n 5)
+    [ -z "${check_dir:-}" ] || rm -rf "$check_dir"
+    case $problems in
+        *NO_PUBKEY* | *"Missing key"* | *BADSIG* | *EXPKEYSIG* | *"not signed"* | *"signatures were invalid"* \
+            | *"verification error"* | *"couldn't be verified"* | *"GPG check FAILED"* | *"Bad GPG signature"*)
+            die 77 "the repository $repo does not verify with the key in $key: $problems" ;;
+        *"Could not connect"* | *"Could not resolve"* | *"Temporary failure resolving"* | *"Connection failed"* \
+            | *"timed out"* | *"Curl error"*)
+            die 69 "the repository $repo is unreachable: $problems" ;;
+        *) die 70 "fetching the indices of the repository $repo failed: $problems" ;;
+    esac
+}
+
+# configure_repo: adds the repository and its key unless both are there already. A new or changed entry is
+# fetched first from a scratch copy, so that a wrong key or URL leaves the host as it was.
+configure_repo() {
+    local entry_file=$rpm_repo keyring=$rpm_key
+    if [ "$pm" = apt ]; then
+        keyring=$apt_keyrings/outpost-archive-keyring.$key_type
+        entry_file=$apt_sources
+    fi
+    if cmp -s "$key" "$keyring" && [ "$(cat "$entry_file" 2>/dev/null)" = "$(repo_entry "$keyring")" ]; then
+        say "$entry_file already has the repository $repo, signed by the key in $keyring"
+        return
+    fi
+    check_dir=$(mktemp -d)
+    chmod 0755 "$check_dir" # apt reads the key as its sandbox user _apt
+    install -m 0644 "$key" "$check_dir/key.$key_type"
+    repo_entry "$check_dir/key.$key_type" >"$check_dir/$(basename "$entry_file")"
+    fetch_repo "$check_dir/$(basename "$entry_file")"
+    rm -rf "$check_dir"
+    install -d -m 0755 "$(dirname "$keyring")" "$(dirname "$entry_file")"
+    rm -f "$apt_keyrings/outpost-archive-keyring.asc" "$apt_keyrings/outpost-archive-keyring.gpg"
+    install -m 0644 -o root -g root "$key" "$keyring"
+    repo_entry "$keyring" >"$entry_file"
+    chmod 0644 "$entry_file"
+    repo_fetched=1
+    say "added the repository $repo to $entry_file, signed by the key in $keyring"
+}
+
+remove_repo() {
+    local removed=()
+    for f in "$apt_sources" "$apt_keyrings/outpost-archive-keyring.asc" "$apt_keyrings/outpost-archive-keyring.gpg" \
+        "$rpm_repo" "$rpm_key"; do
+        if [ -e "$f" ]; then
+            rm -f "$f"
+            removed+=("$f")
+        fi
+    done
+    [ ${#removed[@]} -eq 0 ] || say "removed the Outpost repository and its key (${removed[*]})"
 }
 
 uninstall() {
@@ -99,6 +203,7 @@ uninstall() {
             fi
             ;;
     esac
+    [ -z "$purge" ] || remove_repo
     exit 0
 }
 
@@ -110,8 +215,17 @@ case $server in https://?*) ;; *) usage "--server \"$server\" must be an https:/
 [ -n "$pin" ] || usage "--ca-pin is required"
 printf '%s' "$pin" | grep -Eq '^sha256:[0-9a-f]{64}$' \
     || usage "--ca-pin \"$pin\" is not a pin; it is sha256: and 64 lowercase hex digits (outpost-gateway pin prints it)"
+[ -z "$package" ] || [ -z "$repo" ] || usage "--package and --repo exclude each other"
+[ -z "$repo" ] || [ -n "$key" ] || usage "--repo needs --key FILE, the repository's public key (outpost-archive-keyring.asc)"
+[ -z "$key" ] || [ -n "$repo" ] || usage "--key goes with --repo URL"
 if [ -n "$package" ] && [ ! -f "$package" ]; then
     die 66 "package file $package does not exist; build it with mvn -B -DskipTests package (dist/target/packages/)"
+fi
+if [ -n "$repo" ]; then
+    case $repo in https://?* | http://?* | file:/?*) ;; *) usage "--repo \"$repo\" must be an https://, http:// or file:/ URL" ;; esac
+    { [ -f "$key" ] && [ -r "$key" ]; } || die 66 "key file $key does not exist or is not readable"
+    key_type=$(key_kind "$key") \
+        || die 66 "$key is no OpenPGP public key; pass the repository's outpost-archive-keyring.asc (or .gpg), never a secret key"
 fi
 [ -z "$reenroll" ] || [ -n "$token_file" ] || usage "--reenroll needs --token-file with a new token"
 if [ -n "$token_file" ] && [ ! -r "$token_file" ]; then
@@ -119,7 +233,7 @@ if [ -n "$token_file" ] && [ ! -r "$token_file" ]; then
 fi
 [ "$(id -u)" -eq 0 ] || die 77 "run as root (it installs a package and a service)"
 
-# 1. The package, unless that very version is installed already.
+# 1. The repository (--repo), then the package unless that very version is installed already.
 pm=$(package_manager)
 installed_version() {
     case $pm in
@@ -129,6 +243,11 @@ installed_version() {
 }
 # An upgrade keeps the admin's (and this script's) agent.yaml instead of asking about the conffile.
 apt_opts=(-y -q -o Dpkg::Options::=--force-confdef -o Dpkg::Options::=--force-confold)
+repo_fetched=""
+if [ -n "$repo" ]; then
+    [ "$pm" = apt ] || [ "$key_type" = asc ] || die 66 "$pm needs the armored key; pass outpost-archive-keyring.asc"
+    configure_repo
+fi
 have_version=$(installed_version)
 if [ -n "$package" ]; then
     case $package in /*) ;; *) package=$PWD/$package ;; esac
@@ -149,11 +268,14 @@ if [ -n "$package" ]; then
 elif [ -n "$have_version" ]; then
     say "outpost-agent $have_version is installed already (upgrades come with the host's package updates)"
 else
+    if [ -n "$repo" ] && [ -z "$repo_fetched" ]; then
+        if [ "$pm" = apt ]; then fetch_repo "$apt_sources"; else fetch_repo "$rpm_repo"; fi
+    fi
     case $pm in
         apt) apt-get install "${apt_opts[@]}" outpost-agent >/dev/null || die 70 "apt-get install outpost-agent failed (is the Outpost repository configured?)" ;;
         *) "$pm" install -y -q outpost-agent >/dev/null || die 70 "$pm install outpost-agent failed (is the Outpost repository configured?)" ;;
     esac
-    say "installed outpost-agent $(installed_version) from the package manager"
+    say "installed outpost-agent $(installed_version) from ${repo:-the package manager}"
 fi
 
 # 2. The configuration: server in agent.yaml (the rest of the file as the admin left it), pin beside it.

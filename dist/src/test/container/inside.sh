@@ -4,11 +4,13 @@
 # container's private loopback. One line per check: "ok: ..." or, at the first failure, "FAIL: ..."
 # followed by the units' journals in /outpost/results/journal.txt and exit 1.
 #
-# First boot: the gateway package; the agent through installer/install.sh (twice: the second run
-# changes nothing), its metrics at the gateway, no listening socket and listen() refused; the unit
-# without its token file; an upgrade; revocation and install.sh --reenroll; remove and purge; the Ansible example, twice. Then it seeds
-# cloud-init (NoCloud) with the cloud-init example and reboots (run.sh boots the container again);
-# second boot: what cloud-init did with it.
+# First boot: the gateway package; the agent through installer/install.sh --package (twice: the second
+# run changes nothing) on the distribution's default JRE, its metrics at the gateway, no listening socket
+# and listen() refused; the unit without its token file; the signed repository (install.sh --repo, served
+# over HTTP on loopback): a tampered Packages file, a repository signed by another key and a tampered
+# package refused, then the upgrade from it; revocation and install.sh --reenroll; remove and purge; a fresh
+# install from the repository (twice); the Ansible example, twice. Then it seeds cloud-init (NoCloud) with
+# the cloud-init example and reboots (run.sh boots the container again); second boot: what cloud-init did.
 set -euo pipefail
 export LC_ALL=C.UTF-8 DEBIAN_FRONTEND=noninteractive SYSTEMD_PAGER="" SYSTEMD_COLORS=0
 
@@ -18,12 +20,18 @@ gateway_deb=/outpost/packages/outpost-gateway_${version}_all.deb
 install_sh=/outpost/installer/install.sh
 examples=/outpost/installer/examples
 results=/outpost/results
+release=/outpost/release
+repo_key=$release/outpost-archive-keyring.asc
+repo_url=http://127.0.0.1:8080/outpost
+apt_sources=/etc/apt/sources.list.d/outpost.sources
+apt_keyring=/etc/apt/keyrings/outpost-archive-keyring.asc
+upgrade_version=$version+1
 metrics=/var/lib/outpost-gateway/metrics
 host=$(hostname)
 server=https://localhost:8443
 cd /root
 
-step() { printf '\n== %s\n' "$*"; }
+step() { printf '\n== %s (at %ss)\n' "$*" "$SECONDS"; }
 ok() { printf 'ok: %s\n' "$*"; }
 fail() {
     printf 'FAIL: %s\n' "$*"
@@ -57,9 +65,17 @@ wait_until() {
     fail "$what: not within ${limit}s"
 }
 main_pid() { systemctl show -p MainPID --value "$1"; }
+# run_install ARGS...: install.sh with ARGS; its output (also shown, indented) in $out, its exit status in $rc.
+run_install() {
+    set +e
+    out=$(bash "$install_sh" "$@" 2>&1)
+    rc=$?
+    set -e
+    printf '%s\n' "$out" | sed 's/^/  | /'
+}
 journal_of_run() { journalctl --no-pager -o cat _SYSTEMD_INVOCATION_ID="$(systemctl show -p InvocationID --value "$1")"; }
 # Data points of one agent and host at the gateway; batches() counts that agent's distinct batches.
-points() { cat "$metrics"/*.ndjson 2>/dev/null | grep -F "\"agent\":\"$1\"" | grep -F "\"host\":\"$host\"" || true; }
+points() { zcat -f "$metrics"/*/metrics-*.ndjson* 2>/dev/null | grep -F "\"agent\":\"$1\"" | grep -F "\"host\":\"$host\"" || true; }
 batches() { points "$1" | grep -o '"batch":"[^"]*"' | sort -u | wc -l; }
 # grep -c reads to the end: with -q, the writer upstream could die of SIGPIPE.
 has_metric() { points "$1" | grep -Fc "\"metric\":\"$2\"" >/dev/null; }
@@ -122,11 +138,8 @@ agent_install_sh() {
     printf '[Service]\nExecStartPost=-/usr/local/bin/outpost-probe-listen 9999\n' \
         >/etc/systemd/system/outpost-agent.service.d/50-test-probe.conf
     install_args=(--package "$agent_deb" --server "$server" --ca-pin "$pin" --token-file /root/token)
-    set +e
-    first=$(bash "$install_sh" "${install_args[@]}" 2>&1)
-    rc=$?
-    set -e
-    printf '%s\n' "$first" | sed 's/^/  | /'
+    run_install "${install_args[@]}"
+    first=$out
     expect "install.sh exit status" 0 "$rc"
     agent=$(printf '%s\n' "$first" | sed -n 's/^install.sh: enrolled as \(a-[0-9a-f]*\) (org acme).*/\1/p')
     [ -n "$agent" ] || fail "install.sh did not say \"enrolled as a-... (org acme)\""
@@ -147,11 +160,8 @@ agent_install_sh() {
     agent_pid=$(main_pid outpost-agent)
     fingerprint() { sha256sum /etc/outpost/* /var/lib/outpost-agent/agent.crt /var/lib/outpost-agent/agent.key; }
     before=$(fingerprint)
-    set +e
-    second=$(bash "$install_sh" "${install_args[@]}" 2>&1)
-    rc=$?
-    set -e
-    printf '%s\n' "$second" | sed 's/^/  | /'
+    run_install "${install_args[@]}"
+    second=$out
     expect "second install.sh exit status" 0 "$rc"
     expect "second install.sh changes nothing" "$(lines "install.sh: outpost-agent $version is installed already" \
         "install.sh: /etc/outpost/agent.yaml already has server: $server" \
@@ -181,6 +191,14 @@ agent_metrics_no_listener() {
         has_metric "$agent" "$metric" || fail "no $metric from $agent at the gateway"
     done
     ok "memory, filesystem, network, TCP connections, process counts and uptime reported (the unit's ProtectProc leaves /proc readable)"
+    # The distribution's default JRE, the one default-jre-headless brings: Debian 12's is 17, Debian 13's 21.
+    local java_major java_exe
+    case $(cut -d. -f1 /etc/debian_version) in 12) java_major=17 ;; 13) java_major=21 ;; *) java_major=unknown ;; esac
+    java_exe=$(readlink -f "/proc/$agent_pid/exe")
+    case $java_exe in
+        /usr/lib/jvm/java-$java_major-openjdk-*/bin/java) ok "the agent runs on Debian $(cat /etc/debian_version)'s default JRE: $java_exe" ;;
+        *) fail "the agent runs on $java_exe, not on Debian $(cat /etc/debian_version)'s default JRE (java-$java_major-openjdk)" ;;
+    esac
     expect "agent process's listening sockets (ss, this whole network namespace)" "" "$(listening "$agent_pid")"
     [ -n "$(listening "$gateway_pid")" ] || fail "ss shows no listening socket of the gateway either: the check is blind"
     ok "the same ss shows the gateway's listening sockets"
@@ -205,21 +223,129 @@ agent_without_token_file() {
     wait_until 60 "new batches from the restarted agent" more_batches_than "$agent" "$seen"
 }
 
-agent_upgrade() {
-    step "agent: upgrade keeps the admin's choices and restarts the unit"
-    upgrade_version=$version+1
-    rm -rf /root/upgrade
-    dpkg-deb -R "$agent_deb" /root/upgrade
-    sed -i "s/^Version: .*/Version: $upgrade_version/" /root/upgrade/DEBIAN/control
-    dpkg-deb -Zgzip -b /root/upgrade "/root/outpost-agent_${upgrade_version}_all.deb" >/dev/null
+# The release directory served at $repo_url by python3's http.server on loopback; serve DIR switches it.
+serve() { ln -sfn "$1" /srv/www/outpost; }
+candidate() { apt-cache policy outpost-agent | sed -n 's/^  Candidate: //p'; }
+installed() { dpkg-query -W -f '${Status} ${Version}' outpost-agent 2>/dev/null | sed -n 's/^install ok installed //p'; }
+# apt_update LOG: apt-get update of the Outpost repository alone (this container has no other); apt's status.
+apt_update() {
+    local rc=0
+    apt-get update -q -o Dir::Etc::sourcelist="$apt_sources" -o Dir::Etc::sourceparts=- -o APT::Get::List-Cleanup=0 \
+        </dev/null >"$1" 2>&1 || rc=$?
+    grep -E '^(E|W|Err):' "$1" | sed 's/^/  | /' || true
+    return "$rc"
+}
+# refused WHAT LOG PATTERN...: the apt command that wrote LOG said one of the patterns.
+refused() {
+    local what=$1 log=$2 p
+    shift 2
+    for p in "$@"; do
+        if grep -Fq -- "$p" "$log"; then
+            ok "$what refused: $p"
+            return 0
+        fi
+    done
+    fail "$what: apt failed without saying any of: $*: $(tail -n 5 "$log")"
+}
+# tampered_copy NAME: prints the path of a fresh copy of release v2 to tamper with.
+tampered_copy() {
+    rm -rf "/srv/$1"
+    cp -a "$release/v2" "/srv/$1"
+    printf '/srv/%s' "$1"
+}
+
+repo_server() {
+    install -d /srv/www
+    serve "$release/v1"
+    cat >/etc/systemd/system/outpost-test-repo.service <<'UNIT'
+[Unit]
+Description=Outpost container test: the release directory over HTTP on 127.0.0.1:8080
+[Service]
+ExecStart=/usr/bin/python3 -m http.server 8080 --bind 127.0.0.1 --directory /srv/www
+[Install]
+WantedBy=multi-user.target
+UNIT
+    systemctl enable --now outpost-test-repo.service 2>/dev/null
+    wait_until 30 "release v1 served at $repo_url" curl -fs -o /dev/null "$repo_url/deb/dists/stable/InRelease"
+}
+
+agent_repository() {
+    step "agent: the signed repository (install.sh --repo); tampering refused"
+    repo_server
+    agent_pid=$(main_pid outpost-agent)
+    expect "install.sh --repo on a host with the agent" "$(lines \
+        "install.sh: added the repository $repo_url to $apt_sources, signed by the key in $apt_keyring" \
+        "install.sh: outpost-agent $version is installed already (upgrades come with the host's package updates)" \
+        "install.sh: /etc/outpost/agent.yaml already has server: $server" \
+        "install.sh: already enrolled (certificate in /var/lib/outpost-agent)" \
+        "install.sh: outpost-agent.service is enabled and running already")" \
+        "$(bash "$install_sh" --repo "$repo_url" --key "$repo_key" --server "$server" --ca-pin "$pin" 2>&1)"
+    expect "the deb822 entry install.sh wrote" "$(lines \
+        "# Outpost, added by install.sh --repo; install.sh --uninstall --purge removes it." "Types: deb" \
+        "URIs: $repo_url/deb" "Suites: stable" "Components: main" "Signed-By: $apt_keyring")" "$(cat "$apt_sources")"
+    expect "the repository's keyring, apart from the system's" "644 root:root" "$(mode_owner "$apt_keyring")"
+    cmp -s "$repo_key" "$apt_keyring" || fail "$apt_keyring is not the release's key"
+    expect "candidate from the repository, release v1" "$version" "$(candidate)"
+    expect "agent not restarted by adding the repository" "$agent_pid" "$(main_pid outpost-agent)"
+
+    # An attacker on the way changes Packages (plain and compressed, by name and by hash).
+    local t genuine f deb
+    t=$(tampered_copy tampered-packages)
+    for f in Packages Packages.gz; do
+        genuine=$(sha256sum "$t/deb/dists/stable/main/binary-all/$f" | cut -d' ' -f1)
+        if [ "$f" = Packages ]; then
+            sed -i 's/^SHA256: .*/SHA256: 0000000000000000000000000000000000000000000000000000000000000000/' \
+                "$t/deb/dists/stable/main/binary-all/Packages"
+        else
+            gzip -9 -n -c "$t/deb/dists/stable/main/binary-all/Packages" >"$t/deb/dists/stable/main/binary-all/Packages.gz"
+        fi
+        cp "$t/deb/dists/stable/main/binary-all/$f" "$t/deb/dists/stable/main/binary-all/by-hash/SHA256/$genuine"
+    done
+    serve "$t"
+    if apt_update apt-tampered-packages.log; then fail "apt-get update accepted a tampered Packages file"; fi
+    refused "a tampered Packages file" apt-tampered-packages.log "Hash Sum mismatch" "File has unexpected size"
+    expect "candidate after the tampered Packages file" "$version" "$(candidate)"
+
+    # The attacker controls the server but not the release key: the repository signed with another key.
+    # apt keeps the indices it had and warns (exit status 0): the candidate is what tells.
+    serve "$release/forged"
+    apt_update apt-forged.log || true
+    refused "a repository signed by another key" apt-forged.log "NO_PUBKEY" "Missing key" "is not signed"
+    expect "candidate after the forged repository" "$version" "$(candidate)"
+
+    # Genuine indices, but the upgrade's .deb in the pool replaced by a trojaned one of the same name.
+    t=$(tampered_copy tampered-deb)
+    deb=$t/deb/pool/main/o/outpost-agent/outpost-agent_${upgrade_version}_all.deb
+    rm -rf /root/trojan
+    dpkg-deb -R "$deb" /root/trojan
+    sed -i '2i touch /root/trojan-ran' /root/trojan/DEBIAN/postinst
+    dpkg-deb -Zgzip -b /root/trojan "$deb" >/dev/null
+    serve "$t"
+    apt_update apt-tampered-deb.log || fail "apt-get update of genuine indices failed: $(tail -n 5 apt-tampered-deb.log)"
+    expect "candidate with genuine indices, release v2" "$upgrade_version" "$(candidate)"
+    if apt-get install -y -q outpost-agent </dev/null >apt-install-tampered.log 2>&1; then
+        fail "apt-get installed a tampered package"
+    fi
+    refused "a tampered package" apt-install-tampered.log "Hash Sum mismatch" "File has unexpected size"
+    expect "installed after the tampered package" "$version" "$(installed)"
+    [ ! -e /root/trojan-ran ] || fail "the tampered package's postinst ran"
+    [ ! -e /root/forged-ran ] || fail "the forged package's postinst ran"
+    expect "agent untouched by the refused package" "$agent_pid" "$(main_pid outpost-agent)"
+
+    step "agent: upgrade from the repository keeps the admin's choices and restarts the unit"
+    serve "$release/v2"
     systemctl disable outpost-agent 2>/dev/null
     expect "admin disabled the agent" disabled "$(systemctl is-enabled outpost-agent || true)"
-    agent_pid=$(main_pid outpost-agent)
     seen=$(batches "$agent")
-    yaml_before=$(sha256sum /etc/outpost/agent.yaml)
-    apt-get install -y -q "/root/outpost-agent_${upgrade_version}_all.deb" </dev/null >upgrade.log 2>&1 \
-        || fail "upgrade: $(tail -n 5 upgrade.log)"
-    expect "package after the upgrade" "install ok installed $upgrade_version" "$(dpkg-query -W -f '${Status} ${Version}' outpost-agent)"
+    config_before=$(sha256sum /etc/outpost/agent.yaml /etc/outpost/agent.env)
+    apt_update apt-v2.log || fail "apt-get update of release v2: $(tail -n 5 apt-v2.log)"
+    expect "candidate from the repository, release v2" "$upgrade_version" "$(candidate)"
+    # As unattended-upgrades would: non-interactive, the conffile left as the admin has it.
+    apt-get upgrade -y -q </dev/null >apt-upgrade.log 2>&1 || fail "apt-get upgrade: $(tail -n 5 apt-upgrade.log)"
+    expect "package after the upgrade" "$upgrade_version" "$(installed)"
+    apt-cache policy outpost-agent | grep -Fq "500 $repo_url/deb stable/main all Packages" \
+        || fail "apt-cache policy does not show the repository: $(apt-cache policy outpost-agent)"
+    ok "apt-cache policy: $upgrade_version from $repo_url/deb stable/main"
     expect "still disabled after the upgrade" disabled "$(systemctl is-enabled outpost-agent || true)"
     expect "still active after the upgrade" active "$(systemctl is-active outpost-agent)"
     new_pid=$(main_pid outpost-agent)
@@ -227,10 +353,50 @@ agent_upgrade() {
         fail "the upgrade did not restart the agent (MainPID $agent_pid, now $new_pid)"
     fi
     ok "the upgrade restarted the agent (MainPID $agent_pid, now $new_pid)"
-    expect "agent.yaml (a changed conffile) kept, without a prompt" "$yaml_before" "$(sha256sum /etc/outpost/agent.yaml)"
+    expect "agent.yaml and agent.env (install.sh's server and pin) kept, without a prompt" "$config_before" \
+        "$(sha256sum /etc/outpost/agent.yaml /etc/outpost/agent.env)"
     expect "same identity after the upgrade" "$agent" "$(agent_id_of_cert)"
     wait_until 60 "new batches after the upgrade" more_batches_than "$agent" "$seen"
     systemctl enable outpost-agent 2>/dev/null
+}
+
+agent_from_repository() {
+    step "agent: a fresh host installed from the signed repository (install.sh --repo, twice)"
+    new_token /root/token3
+    run_install --repo "$repo_url" --key "$release/other-keyring.asc" --server "$server" --ca-pin "$pin" \
+        --token-file /root/token3
+    expect "install.sh --repo with another key: exit status" 77 "$rc"
+    case $out in
+        "install.sh: the repository $repo_url does not verify with the key in $release/other-keyring.asc: "*) ;;
+        *) fail "install.sh --repo with another key said: $out" ;;
+    esac
+    if [ -e "$apt_sources" ] || [ -e "$apt_keyring" ] || [ -n "$(installed)" ]; then
+        fail "install.sh --repo with another key left the repository or the package behind"
+    fi
+    ok "install.sh --repo with another key refused, nothing left behind"
+    repo_args=(--repo "$repo_url" --key "$repo_key" --server "$server" --ca-pin "$pin" --token-file /root/token3)
+    run_install "${repo_args[@]}"
+    expect "install.sh --repo exit status" 0 "$rc"
+    expect "install.sh --repo steps" "$(lines \
+        "install.sh: added the repository $repo_url to $apt_sources, signed by the key in $apt_keyring" \
+        "install.sh: installed outpost-agent $upgrade_version from $repo_url" \
+        "install.sh: set server: $server in /etc/outpost/agent.yaml" \
+        "install.sh: wrote the CA pin to /etc/outpost/agent.env" \
+        "install.sh: placed the enrollment token in /etc/outpost/enrollment-token (0600)" \
+        "install.sh: enabled and started outpost-agent.service")" \
+        "$(printf '%s\n' "$out" | grep '^install.sh: ' | grep -v 'enrolled as')"
+    agent=$(agent_id_of_cert)
+    wait_until 90 "metrics of $agent (installed from the repository) at the gateway" has_metric "$agent" system.cpu.time
+    expect "second install.sh --repo changes nothing" "$(lines \
+        "install.sh: $apt_sources already has the repository $repo_url, signed by the key in $apt_keyring" \
+        "install.sh: outpost-agent $upgrade_version is installed already (upgrades come with the host's package updates)" \
+        "install.sh: /etc/outpost/agent.yaml already has server: $server" \
+        "install.sh: already enrolled (certificate in /var/lib/outpost-agent)" \
+        "install.sh: outpost-agent.service is enabled and running already")" "$(bash "$install_sh" "${repo_args[@]}" 2>&1)"
+    bash "$install_sh" --uninstall --purge >purge-repo.log 2>&1 || fail "purge after the install from the repository"
+    grep -Fqx "install.sh: removed the Outpost repository and its key ($apt_sources $apt_keyring)" purge-repo.log \
+        || fail "--purge did not remove the repository: $(cat purge-repo.log)"
+    ok "--purge removed the repository and its key"
 }
 
 unit_failed() { [ "$(systemctl is-active "$1" || true)" = failed ]; }
@@ -248,11 +414,7 @@ agent_revoke_reenroll() {
     expect "restarts after exit 78" 0 "$(systemctl show -p NRestarts --value outpost-agent)"
     expect "still failed" failed "$(systemctl is-active outpost-agent || true)"
     new_token /root/token2
-    set +e
-    out=$(bash "$install_sh" --server "$server" --ca-pin "$pin" --token-file /root/token2 --reenroll 2>&1)
-    rc=$?
-    set -e
-    printf '%s\n' "$out" | sed 's/^/  | /'
+    run_install --server "$server" --ca-pin "$pin" --token-file /root/token2 --reenroll
     expect "install.sh --reenroll exit status" 0 "$rc"
     again=$(printf '%s\n' "$out" | sed -n 's/^install.sh: enrolled as \(a-[0-9a-f]*\) (org acme).*/\1/p')
     if [ -z "$again" ] || [ "$again" = "$agent" ]; then
@@ -289,7 +451,8 @@ agent_remove_purge() {
     getent passwd outpost-agent >/dev/null || fail "the system user went with remove"
     ok "system user outpost-agent kept"
 
-    expect "purge" "install.sh: purged outpost-agent (state in /var/lib/outpost-agent and the token removed)" \
+    expect "purge" "$(lines "install.sh: purged outpost-agent (state in /var/lib/outpost-agent and the token removed)" \
+        "install.sh: removed the Outpost repository and its key ($apt_sources $apt_keyring)")" \
         "$(bash "$install_sh" --uninstall --purge 2>&1)"
     expect "package after purge" "" "$(dpkg-query -W -f '${Status}' outpost-agent 2>/dev/null | grep -v 'not-installed' || true)"
     for gone in /var/lib/outpost-agent /etc/outpost/agent.yaml /etc/outpost/agent.env /etc/outpost/enrollment-token \
@@ -334,26 +497,23 @@ cloud_init_seed() {
     step "installer/examples/cloud-init.yaml: schema, seed, reboot"
     local schema
     schema=$(cloud-init schema --config-file "$examples/cloud-init.yaml" 2>&1) || fail "cloud-init schema: $schema"
-    expect "cloud-init schema" "Valid cloud-config: $examples/cloud-init.yaml" "$schema"
-    # A package repository on this host, as a fleet has one: without --package, install.sh installs by name.
-    install -d /srv/outpost-repo
-    cp "$agent_deb" /srv/outpost-repo/
-    {
-        dpkg-deb --field "$agent_deb"
-        printf 'Filename: ./%s\nSize: %s\nSHA256: %s\n\n' "$(basename "$agent_deb")" "$(stat -c %s "$agent_deb")" \
-            "$(sha256sum "$agent_deb" | cut -d' ' -f1)"
-    } >/srv/outpost-repo/Packages
-    echo 'deb [trusted=yes] file:/srv/outpost-repo ./' >/etc/apt/sources.list.d/outpost.list
-    apt-get update -q -o Dir::Etc::sourcelist=sources.list.d/outpost.list -o Dir::Etc::sourceparts=- \
-        -o APT::Get::List-Cleanup=0 >apt-update.log 2>&1 || fail "apt-get update: $(tail -n 5 apt-update.log)"
-    # The example as user data, its three values filled in and install.sh from this tree instead of GitHub.
+    # Debian 12's cloud-init says "Valid cloud-config: FILE", Debian 13's "Valid schema FILE".
+    case $schema in
+        "Valid cloud-config: $examples/cloud-init.yaml" | "Valid schema $examples/cloud-init.yaml") ok "cloud-init schema: $schema" ;;
+        *) fail "cloud-init schema: $schema" ;;
+    esac
+    # The example as user data: its values filled in, the key pasted, the signed repository served here
+    # (release v2, over HTTP on loopback) and install.sh from this tree instead of GitHub.
     new_token /root/cloud-token
     install -d /var/lib/cloud/seed/nocloud
     sed -e "s|opt_REPLACE_WITH_TOKEN|$(cat /root/cloud-token)|" \
         -e "s|https://gateway.example.com:8443|$server|" \
         -e "s|sha256:REPLACE_WITH_64_HEX_FROM_outpost-gateway_pin|$pin|" \
+        -e "s|https://packages.example.com/outpost|$repo_url|" \
         -e "s|https://github.com/outpost-agent/outpost/raw/main/installer/install.sh|file://$install_sh|" \
-        "$examples/cloud-init.yaml" >/var/lib/cloud/seed/nocloud/user-data
+        "$examples/cloud-init.yaml" \
+        | awk -v key="$repo_key" '/REPLACE_WITH_THE_LINES_OF/ { while ((getline l < key) > 0) print "      " l; next } { print }' \
+            >/var/lib/cloud/seed/nocloud/user-data
     if grep -q REPLACE /var/lib/cloud/seed/nocloud/user-data; then fail "a placeholder is left in the user data"; fi
     printf 'instance-id: outpost-ct-1\nlocal-hostname: %s\n' "$host" >/var/lib/cloud/seed/nocloud/meta-data
     # Only the modules the example uses: a cloud image also runs locale, ssh, users and more, for which
@@ -366,13 +526,14 @@ cloud_init_modules: [write_files]
 cloud_config_modules: [runcmd]
 cloud_final_modules: [scripts_user]
 EOF
-    # Here the gateway runs on the same machine and starts during the same boot: runcmd waits for it.
+    # Here the gateway and the repository run on the same machine and start during the same boot: runcmd
+    # waits for them.
     install -d /etc/systemd/system/cloud-final.service.d
     cat >/etc/systemd/system/cloud-final.service.d/50-outpost-test.conf <<'EOF'
 [Unit]
-After=outpost-gateway.service
+After=outpost-gateway.service outpost-test-repo.service
 [Service]
-ExecStartPre=/bin/bash -c 'for i in $(seq 120); do (: </dev/tcp/127.0.0.1/8443) 2>/dev/null && exit 0; sleep 0.5; done; exit 1'
+ExecStartPre=/bin/bash -c 'for p in 8443 8080; do for i in $(seq 120); do (: </dev/tcp/127.0.0.1/$p) 2>/dev/null && break; [ $i -lt 120 ] || exit 1; sleep 0.5; done; done'
 EOF
     ok "seeded cloud-init with the example; rebooting"
 }
@@ -386,13 +547,14 @@ import json
 r = json.load(open("/run/cloud-init/result.json"))["v1"]
 print(r["datasource"].split(" ")[0], r["errors"])')"
     grep -F 'install.sh: ' /var/log/cloud-init-output.log | sed 's/^/  | /'
-    grep -Fq "install.sh: installed outpost-agent $version from the package manager" /var/log/cloud-init-output.log \
+    grep -Fq "install.sh: installed outpost-agent $upgrade_version from $repo_url" /var/log/cloud-init-output.log \
         || fail "runcmd did not install the package: $(tail -n 20 /var/log/cloud-init-output.log)"
     grep -Fq "install.sh: enabled and started outpost-agent.service" /var/log/cloud-init-output.log \
         || fail "runcmd did not start the agent: $(tail -n 20 /var/log/cloud-init-output.log)"
     ok "runcmd ran install.sh: installed from the repository, enrolled, started"
     [ ! -e /root/outpost-enrollment-token ] || fail "runcmd left the token in /root"
     ok "runcmd removed the token from /root"
+    expect "the repository cloud-init's install.sh added" "Signed-By: $apt_keyring" "$(grep '^Signed-By:' "$apt_sources")"
     expect "agent unit" active "$(systemctl is-active outpost-agent)"
     agent=$(agent_id_of_cert)
     wait_until 90 "metrics of $agent (enrolled by cloud-init) at the gateway" has_metric "$agent" system.cpu.time
@@ -404,9 +566,10 @@ if [ ! -e "$results/rebooting" ]; then
     agent_install_sh
     agent_metrics_no_listener
     agent_without_token_file
-    agent_upgrade
+    agent_repository
     agent_revoke_reenroll
     agent_remove_purge
+    agent_from_repository
     ansible_example
     cloud_init_seed
     touch "$results/rebooting"

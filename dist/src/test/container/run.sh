@@ -1,13 +1,17 @@
 #!/usr/bin/env bash
-# run.sh: boots Debian 12 under its own systemd in a container (systemd-nspawn, private network) and runs
-# inside.sh there against the packages just built: the gateway's .deb, the agent through
-# installer/install.sh, upgrade, remove and purge, then the Ansible and cloud-init examples.
+# run.sh: boots Debian 12 or 13 under its own systemd in a container (systemd-nspawn, private network) and
+# runs inside.sh there against the packages just built: the gateway's .deb, the agent through
+# installer/install.sh, then from a signed repository (tampering refused, upgrade), revocation, remove and
+# purge, a fresh install from the repository, then the Ansible and cloud-init examples. The repositories
+# are made here, on the host, by make-releases.sh (scripts/release.sh with a throwaway key); only their
+# public keys go into the container.
 #
 # Usage: run.sh PACKAGES_DIR REPO_DIR WORK_DIR
 #   PACKAGES_DIR  holds outpost-agent_VERSION_all.deb and outpost-gateway_VERSION_all.deb
 #   REPO_DIR      the source tree (its installer/ is what the container runs)
-#   WORK_DIR      scratch space; results/ (inside.log, journals) and boot.log are left there
+#   WORK_DIR      scratch space; results/ (inside.log, journals), releases/ and boot.log are left there
 # Environment:
+#   OUTPOST_TEST_SUITE       the Debian release to boot: bookworm (12, the default) or trixie (13)
 #   OUTPOST_DEB_VERSION      the packages' version (default 0.1.0~snapshot)
 #   OUTPOST_TEST_CACHE       where the debootstrapped root file system is kept between runs
 #                            (default /var/cache/outpost-test; a new include list makes a new one)
@@ -38,7 +42,8 @@ version=${OUTPOST_DEB_VERSION:-0.1.0~snapshot}
 cache=${OUTPOST_TEST_CACHE:-/var/cache/outpost-test}
 mirror=${OUTPOST_TEST_MIRROR:-http://deb.debian.org/debian}
 limit=${OUTPOST_TEST_TIMEOUT:-900}
-suite=bookworm
+suite=${OUTPOST_TEST_SUITE:-bookworm}
+case $suite in bookworm | trixie) ;; *) die 64 "OUTPOST_TEST_SUITE=$suite: bookworm or trixie" ;; esac
 # systemd to boot, a JRE for both programs, ss (iproute2), and the fleet tools whose examples are run.
 # python3-cffi-backend: debootstrap does not resolve the virtual package python3-cryptography needs.
 include=systemd,systemd-sysv,dbus,default-jre-headless,iproute2,ansible-core,python3-cffi-backend,cloud-init,curl,sudo
@@ -87,6 +92,9 @@ trap cleanup EXIT
 # status and powers the container off.
 install -d "$root/outpost/packages" "$root/outpost/test" "$root/outpost/results"
 cp "$packages/outpost-agent_${version}_all.deb" "$packages/outpost-gateway_${version}_all.deb" "$root/outpost/packages/"
+bash "$here/make-releases.sh" "$packages" "$repo" "$version" "$work/releases" >"$work/releases.log" 2>&1 \
+    || { cat "$work/releases.log" >&2; die 70 "make-releases.sh failed (log: $work/releases.log)"; }
+cp -a "$work/releases" "$root/outpost/release"
 cp -r "$repo/installer" "$root/outpost/installer"
 echo outpost-ct >"$root/etc/hostname"
 printf '127.0.1.1\toutpost-ct\n' >>"$root/etc/hosts"
@@ -121,7 +129,10 @@ while [ "$nspawn" = 133 ] && [ "$boots" -lt 3 ] && [ $((SECONDS - started)) -lt 
     boots=$((boots + 1))
     printf '%s: boot %s of %s in %s (at most %ss in all)\n' "$prog" "$boots" "$suite" "$root" "$limit"
     set +e
-    timeout --kill-after=30 $((limit - (SECONDS - started))) systemd-nspawn --quiet --register=no --keep-unit \
+    # Debian 13's systemd boots on the unified cgroup hierarchy only; this asks for it on hybrid hosts too. bpf()
+    # and CAP_BPF let a systemd built with its BPF framework enforce SocketBindAllow= in the container, as on a host.
+    SYSTEMD_NSPAWN_UNIFIED_HIERARCHY=1 timeout --kill-after=30 $((limit - (SECONDS - started))) systemd-nspawn --quiet --register=no --keep-unit \
+        --system-call-filter=bpf --capability=CAP_BPF,CAP_NET_ADMIN \
         --boot --private-network --console=read-only --machine="outpost-test-$$" -D "$root" >>"$work/boot.log" 2>&1
     nspawn=$?
     set -e

@@ -12,7 +12,8 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 
 /**
- * Runs one of the distribution's own tools (systemd-analyze, dpkg-deb, lintian, rpm, rpmlint, systemd-nspawn)
+ * Runs one of the distribution's own tools (systemd-analyze, dpkg-deb, lintian, rpm, rpmlint, systemd-nspawn, gpg,
+ * apt, dnf)
  * and returns its exit status and output, stdout and stderr merged. A missing tool fails the test with the package to
  * install, so that a green build always means the check ran.
  */
@@ -85,7 +86,9 @@ final class Command {
         }
         List<String> hint = new ArrayList<>(List.of("systemd-analyze:systemd", "systemd-sysusers:systemd",
                 "systemd-tmpfiles:systemd", "dpkg-deb:dpkg", "lintian:lintian", "rpm:rpm", "rpmlint:rpmlint",
-                "shellcheck:shellcheck", "systemd-nspawn:systemd-container", "debootstrap:debootstrap"));
+                "shellcheck:shellcheck", "systemd-nspawn:systemd-container", "debootstrap:debootstrap", "gpg:gnupg",
+                "gpgv:gpgv", "apt-ftparchive:apt-utils", "createrepo_c:createrepo-c", "rpmsign:rpm", "rpmkeys:rpm",
+                "dnf:dnf"));
         String pkg = hint.stream().filter(h -> h.startsWith(tool + ":")).map(h -> h.substring(tool.length() + 1))
                 .findFirst().orElse(tool);
         fail(tool + " is not installed; install it (Debian: apt-get install -y " + pkg + ", as ./test.sh does)");

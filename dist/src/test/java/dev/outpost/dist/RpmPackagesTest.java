@@ -41,6 +41,14 @@ class RpmPackagesTest {
     }
 
     @Test
+    void eachNamesItsSourceRpmSoThatRpmTakesItForABinaryPackage() {
+        for (String program : Packages.PROGRAMS) {
+            assertEquals(program + "-" + Packages.RPM_VERSION + ".src.rpm",
+                    Command.ok("rpm", "-qp", "--qf", "%{SOURCERPM}", Packages.rpm(program).toString()));
+        }
+    }
+
+    @Test
     void scriptletsFollowSystemdMacroSemantics() {
         for (String program : Packages.PROGRAMS) {
             String out = Command.ok("rpm", "-qpil", "--scripts", Packages.rpm(program).toString());

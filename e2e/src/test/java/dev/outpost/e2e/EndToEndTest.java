@@ -185,6 +185,17 @@ class EndToEndTest {
     }
 
     @Test
+    void theAgentConnectsToTheGatewaysTwoEndpointsOnly() {
+        List<Sockets.Socket> connected = agentSockets.stream().filter(s -> s.table().startsWith("tcp")).toList();
+        assertFalse(connected.isEmpty(), "the check must see the agent's connection to the gateway");
+        for (Sockets.Socket s : connected) {
+            assertTrue(s.remotePort() == gateway.estPort || s.remotePort() == gateway.ingestPort,
+                    "a connection to neither the EST port " + gateway.estPort + " nor the ingest port "
+                            + gateway.ingestPort + ": " + s);
+        }
+    }
+
+    @Test
     void sigtermStopsTheAgentCleanly() throws Exception {
         assertEquals(0, agentExit, "SIGTERM is a clean stop: exit 0");
         assertTrue(agent.err().contains("agent stopped;"), agent.err());
@@ -196,8 +207,11 @@ class EndToEndTest {
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state.resolve("agent.key"))));
         assertEquals("rwx------", PosixFilePermissions.toString(Files.getPosixFilePermissions(state)));
         String secret = token.substring(token.lastIndexOf('_') + 1);
-        String keyBody = Files.readString(state.resolve("agent.key")).lines()
-                .filter(l -> !l.startsWith("-----")).reduce("", String::concat);
+        String keyPem = Files.readString(state.resolve("agent.key"));
+        assertTrue(keyPem.startsWith("-----BEGIN PRIVATE KEY-----\n"), "a PKCS#8 key: " + keyPem.lines().findFirst());
+        String keyBody = keyPem.lines().filter(l -> !l.startsWith("-----")).reduce("", String::concat);
+        byte[] keyDer = java.util.Base64.getDecoder().decode(keyBody);
+        String secretPart = base64OfScalar(keyBody, keyDer);
         try (var files = Files.list(gateway.logs)) {
             for (Path log : files.toList()) {
                 String text = Files.readString(log);
@@ -205,16 +219,40 @@ class EndToEndTest {
                     continue; // `token create` prints the token once, by design
                 }
                 assertFalse(text.contains(secret), "token secret in " + log);
-                assertFalse(text.contains(keyBody.substring(0, 40)), "private key in " + log);
+                assertFalse(text.contains(secretPart), "private key in " + log);
             }
         }
-        // the gateway keeps no clear secret anywhere in its directory
+        // the gateway keeps no clear token secret anywhere in its directory, and nothing of the agent's private key
+        // (in PEM or DER), which never left the host
         try (var files = Files.walk(gateway.dir)) {
             for (Path f : files.filter(Files::isRegularFile).toList()) {
-                assertFalse(new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1)
-                        .contains(secret), "token secret stored in " + f);
+                String content = new String(Files.readAllBytes(f), java.nio.charset.StandardCharsets.ISO_8859_1);
+                assertFalse(content.contains(secret), "token secret stored in " + f);
+                assertFalse(content.contains(secretPart), "agent private key (PEM) in " + f);
+                assertFalse(content.contains(new String(keyDer, java.nio.charset.StandardCharsets.ISO_8859_1)),
+                        "agent private key (DER) in " + f);
             }
         }
+    }
+
+    /**
+     * 40 characters of the PEM body that encode the private scalar alone: the DER bytes around it are the same in
+     * every P-256 key (the gateway's own key has them too), so a search for them would find any key.
+     */
+    private static String base64OfScalar(String keyBody, byte[] der) throws Exception {
+        java.math.BigInteger s = ((java.security.interfaces.ECPrivateKey) java.security.KeyFactory.getInstance("EC")
+                .generatePrivate(new java.security.spec.PKCS8EncodedKeySpec(der))).getS();
+        byte[] scalar = new byte[32];
+        byte[] raw = s.toByteArray();
+        int n = Math.min(raw.length, 32);
+        System.arraycopy(raw, raw.length - n, scalar, 32 - n, n);
+        for (int at = 0; at + 32 <= der.length; at++) {
+            if (java.util.Arrays.equals(der, at, at + 32, scalar, 0, 32)) {
+                int aligned = (at + 2) / 3 * 3; // a base64 group starts here, at most 2 bytes into the scalar
+                return keyBody.substring(aligned / 3 * 4, aligned / 3 * 4 + 40);
+            }
+        }
+        throw new AssertionError("the private scalar is not in the key's DER");
     }
 
     @Test

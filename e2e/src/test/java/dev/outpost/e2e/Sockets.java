@@ -14,7 +14,13 @@ final class Sockets {
     private Sockets() {
     }
 
-    record Socket(String table, String local, String state, boolean listening) {
+    /** One socket: its table, local and remote address as /proc writes them (hex, ip:port), state, listening. */
+    record Socket(String table, String local, String remote, String state, boolean listening) {
+        /** The remote port, from {@code remote}'s hex (-1 for a Unix socket). */
+        int remotePort() {
+            int colon = remote.lastIndexOf(':');
+            return colon < 0 ? -1 : Integer.parseInt(remote.substring(colon + 1), 16);
+        }
     }
 
     /** Every socket the process holds, with whether it listens. */
@@ -40,7 +46,7 @@ final class Sockets {
                 String[] f = line.trim().split("\\s+");
                 if (inodes.contains(f[9])) {
                     boolean listening = table.startsWith("udp") || f[3].equals("0A");
-                    out.add(new Socket(table, f[1], f[3], listening));
+                    out.add(new Socket(table, f[1], f[2], f[3], listening));
                 }
             }
         }
@@ -49,7 +55,7 @@ final class Sockets {
             String[] f = line.trim().split("\\s+");
             if (f.length > 6 && inodes.contains(f[6])) {
                 boolean acceptConn = (Integer.parseInt(f[3], 16) & 0x10000) != 0;
-                out.add(new Socket("unix", f.length > 7 ? f[7] : "", f[5], acceptConn));
+                out.add(new Socket("unix", f.length > 7 ? f[7] : "", "", f[5], acceptConn));
             }
         }
         return out;

@@ -69,6 +69,17 @@ public final class TestCa {
         return new Credentials(kp.getPrivate(), c, List.of(cert));
     }
 
+    /** A server certificate for {@code pub} naming the IP address {@code ip}, valid from now on for a day. */
+    public X509Certificate issueServer(PublicKey pub, String ip) throws Exception {
+        Instant now = Instant.now();
+        return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(cert,
+                BigInteger.valueOf(serial++), Date.from(now.minusSeconds(300)), Date.from(now.plusSeconds(86400)),
+                new X500Name("O=Outpost,CN=" + ip), pub)
+                .addExtension(Extension.subjectAlternativeName, false,
+                        new GeneralNames(new GeneralName(GeneralName.iPAddress, ip)))
+                .build(new JcaContentSignerBuilder("SHA256withECDSA").build(key.getPrivate())));
+    }
+
     /** Credentials with a new key, issued by this CA. */
     public Credentials credentials(String agent, String org, Instant notBefore, Instant notAfter) throws Exception {
         KeyPair kp = EcKeys.generate(new SecureRandom());

@@ -56,11 +56,15 @@ class IngestOverTlsTest {
     SSLContext client;
     final java.util.Map<String, String> denied = new java.util.concurrent.ConcurrentHashMap<>();
     final MutableClock sweepClock = new MutableClock(java.time.Instant.now());
+    /** The CA's clock: set back, it issues certificates that have expired by now. */
+    final MutableClock caClock = new MutableClock(java.time.Instant.now());
     IngestConnections connections;
 
     @BeforeEach
     void setUp() throws Exception {
-        ca = CertificateAuthority.generate("Test CA", Duration.ofDays(30), clock, random);
+        caClock.set(java.time.Instant.now().minus(Duration.ofDays(2)));
+        ca = CertificateAuthority.generate("Test CA", Duration.ofDays(30), caClock, random);
+        caClock.set(java.time.Instant.now());
         serverKey = CertificateAuthority.newKeyPair(random);
         server = ca.issueServer(serverKey.getPublic(), List.of("127.0.0.1"), Duration.ofDays(1));
         pipeline = new TestPipeline(dir, clock);
@@ -165,6 +169,18 @@ class IngestOverTlsTest {
             denied.put(A.agentId(), "revoked");
             assertEquals(1, connections.sweep());
         }));
+    }
+
+    @Test
+    void anExpiredClientCertificateFailsTheHandshakeAndNothingIsStored() throws Exception {
+        caClock.set(java.time.Instant.now().minus(Duration.ofHours(2)));
+        client = agentTls(A); // valid for 1 hour from 2 hours ago
+        caClock.set(java.time.Instant.now());
+        org.junit.jupiter.api.Assertions.assertThrows(javax.net.ssl.SSLException.class, () -> exchange(1, false,
+                Wire.post("a-3f9a0c1b2d4e5f60:1")));
+        assertEquals(List.of(), Wire.stored(dir.resolve("metrics")));
+        client = agentTls(A);
+        assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:1")).get(0).status());
     }
 
     @Test
