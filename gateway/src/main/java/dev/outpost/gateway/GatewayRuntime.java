@@ -2,12 +2,14 @@ package dev.outpost.gateway;
 
 import dev.outpost.gateway.ca.CaFiles;
 import dev.outpost.gateway.ca.MasterKey;
+import dev.outpost.gateway.config.EstRateLimitsConfig;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.config.SameKeyRenewal;
 import dev.outpost.gateway.est.EstHandler;
 import dev.outpost.gateway.est.Issuance;
 import dev.outpost.gateway.est.Reenroll;
 import dev.outpost.gateway.http.GraceTrustManager;
+import dev.outpost.gateway.est.EstRateLimiter;
 import dev.outpost.gateway.est.FailedAuthLimiter;
 import dev.outpost.gateway.ingest.AgentGate;
 import dev.outpost.gateway.ingest.CachedDenyList;
@@ -22,6 +24,7 @@ import dev.outpost.gateway.ingest.IngestPipeline;
 import dev.outpost.gateway.ingest.IngestServices;
 import dev.outpost.gateway.ingest.IngestStats;
 import dev.outpost.gateway.ingest.Maintenance;
+import dev.outpost.gateway.ingest.LogLimiter;
 import dev.outpost.gateway.ingest.RateLimiter;
 import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.sink.Sinks;
@@ -133,9 +136,12 @@ public final class GatewayRuntime implements AutoCloseable {
                     config.ca().sameKeyRenewal() == SameKeyRenewal.ALLOW), responses, clock);
             FailedAuthLimiter limiter = new FailedAuthLimiter(config.est().failedAuthBurst(),
                     config.est().failedAuthRefill(), clock);
+            EstHandler.Limits estLimits = new EstHandler.Limits(new EstRateLimiter(config.est().rateLimits(), clock),
+                    stats, new LogLimiter(clock, java.time.Duration.ofMinutes(1), 10_000));
             est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls,
-                    new HttpsListener.Settings(config.est().connections(), 16 * 1024, null), blocking,
-                    held -> new EstHandler(issuance, enrollments, responses, limiter, reenroll), LOG, clock);
+                    new HttpsListener.Settings(config.est().connections(), EstRateLimitsConfig.MAX_BODY_BYTES, null),
+                    blocking, held -> new EstHandler(issuance, enrollments, responses, limiter, reenroll, estLimits),
+                    LOG, clock);
             AgentGate gate = new CachedDenyList(new AgentRegistry(db, clock)::denied, clock, DENY_LIST_MAX_AGE);
             IngestConnections connections = new IngestConnections(gate, clock,
                     config.ingest().limits().maxConnectionsPerAgent());

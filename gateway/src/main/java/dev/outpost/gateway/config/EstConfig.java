@@ -9,10 +9,10 @@ import java.time.Duration;
 /**
  * The {@code est} section: where the enrollment (EST, RFC 7030) listener accepts connections, and how many failed
  * authentications a token id or a source address may make ({@code failed_auth_burst}, regaining one every
- * {@code failed_auth_refill}) before it is answered 429, and its connection bounds.
+ * {@code failed_auth_refill}) before it is answered 429, its connection bounds and its request rates.
  */
 public record EstConfig(InetSocketAddress listen, int failedAuthBurst, Duration failedAuthRefill,
-        EstConnectionsConfig connections) {
+        EstConnectionsConfig connections, EstRateLimitsConfig rateLimits) {
     public static final InetSocketAddress DEFAULT_LISTEN = ListenAddresses.parse("0.0.0.0:8443");
     public static final int DEFAULT_FAILED_AUTH_BURST = 5;
     public static final Duration DEFAULT_FAILED_AUTH_REFILL = Duration.ofSeconds(10);
@@ -23,6 +23,7 @@ public record EstConfig(InetSocketAddress listen, int failedAuthBurst, Duration 
     public EstConfig {
         listen = listen == null ? DEFAULT_LISTEN : listen;
         connections = connections == null ? EstConnectionsConfig.defaults() : connections;
+        rateLimits = rateLimits == null ? EstRateLimitsConfig.defaults() : rateLimits;
         Violations v = new Violations();
         v.between("failed_auth_burst", failedAuthBurst, 1, 1000, DEFAULT_FAILED_AUTH_BURST);
         if (failedAuthRefill == null) {
@@ -39,12 +40,13 @@ public record EstConfig(InetSocketAddress listen, int failedAuthBurst, Duration 
     static EstConfig of(@JsonProperty("listen") InetSocketAddress listen,
             @JsonProperty("failed_auth_burst") Integer failedAuthBurst,
             @JsonProperty("failed_auth_refill") Duration failedAuthRefill,
-            @JsonProperty("connections") EstConnectionsConfig connections) {
+            @JsonProperty("connections") EstConnectionsConfig connections,
+            @JsonProperty("rate_limits") EstRateLimitsConfig rateLimits) {
         return new EstConfig(listen, failedAuthBurst == null ? DEFAULT_FAILED_AUTH_BURST : failedAuthBurst,
-                failedAuthRefill == null ? DEFAULT_FAILED_AUTH_REFILL : failedAuthRefill, connections);
+                failedAuthRefill == null ? DEFAULT_FAILED_AUTH_REFILL : failedAuthRefill, connections, rateLimits);
     }
 
     public static EstConfig defaults() {
-        return of(null, null, null, null);
+        return of(null, null, null, null, null);
     }
 }

@@ -5,6 +5,9 @@ import dev.outpost.gateway.ca.CsrCheck;
 import dev.outpost.gateway.ca.PeerIdentity;
 import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.Responses;
+import dev.outpost.gateway.ingest.IngestStats;
+import dev.outpost.gateway.ingest.LogLimiter;
+import dev.outpost.gateway.ingest.RateLimiter;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.Issued;
 import dev.outpost.wire.EnrollmentToken;
@@ -45,25 +48,52 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     private final FailedAuthLimiter limiter;
     private final Reenroll reenroll;
     private final Function<ChannelHandlerContext, X509Certificate> peer;
+    private final Limits limits;
+
+    /**
+     * The EST listener's rate limits, the counters {@code watch} shows (429s by org; by address as "est 429") and
+     * the limiter of their log lines, all shared by every EST connection.
+     */
+    public record Limits(EstRateLimiter rates, IngestStats stats, LogLimiter log) {
+        public Limits {
+            java.util.Objects.requireNonNull(rates, "rates");
+            java.util.Objects.requireNonNull(stats, "stats");
+            java.util.Objects.requireNonNull(log, "log");
+        }
+    }
+
+    /** Thrown from inside an enrollment's transaction (rolling it back) when the token's org is over its rate. */
+    private static final class OrgLimited extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+        final transient RateLimiter.Decision decision;
+        final String org;
+
+        OrgLimited(RateLimiter.Decision decision, String org) {
+            super(decision.exhausted(), null, false, false);
+            this.decision = decision;
+            this.org = org;
+        }
+    }
 
     /**
      * @param limiter shared by every EST connection: failed authentications per token id and source address
      */
     public EstHandler(Issuance issuance, Enrollments enrollments, Responses responses, FailedAuthLimiter limiter,
-            Reenroll reenroll) {
-        this(issuance, enrollments, responses, limiter, reenroll,
+            Reenroll reenroll, Limits limits) {
+        this(issuance, enrollments, responses, limiter, reenroll, limits,
                 ctx -> PeerIdentity.certificate(ctx.pipeline().get(SslHandler.class).engine().getSession()));
     }
 
     /** With the client certificate taken from {@code peer}: for tests that run without TLS. */
     EstHandler(Issuance issuance, Enrollments enrollments, Responses responses, FailedAuthLimiter limiter,
-            Reenroll reenroll, Function<ChannelHandlerContext, X509Certificate> peer) {
+            Reenroll reenroll, Limits limits, Function<ChannelHandlerContext, X509Certificate> peer) {
         this.issuance = java.util.Objects.requireNonNull(issuance, "issuance");
         this.enrollments = java.util.Objects.requireNonNull(enrollments, "enrollments");
         this.responses = java.util.Objects.requireNonNull(responses, "responses");
         this.limiter = java.util.Objects.requireNonNull(limiter, "limiter");
         this.reenroll = java.util.Objects.requireNonNull(reenroll, "reenroll");
         this.peer = java.util.Objects.requireNonNull(peer, "peer");
+        this.limits = java.util.Objects.requireNonNull(limits, "limits");
     }
 
     @Override
@@ -80,6 +110,11 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     private FullHttpResponse route(ChannelHandlerContext ctx, FullHttpRequest req) {
+        RateLimiter.Decision admitted = limits.rates().request(source(ctx));
+        if (!admitted.allowed()) {
+            limits.stats().refusedRequest("est 429");
+            return limited("address " + source(ctx), "address " + source(ctx), admitted);
+        }
         if (BoundedAggregator.tooLarge(req)) {
             return responses.text(HttpResponseStatus.REQUEST_ENTITY_TOO_LARGE, req.decoderResult().cause().getMessage());
         }
@@ -116,7 +151,7 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
                 if (!HttpMethod.POST.equals(req.method())) {
                     return methodNotAllowed("POST");
                 }
-                return reenroll.handle(source(ctx), req, peer.apply(ctx));
+                return renew(ctx, req);
             default:
                 return responses.text(HttpResponseStatus.NOT_FOUND, "no such EST operation: " + CsrBody.printable(op));
         }
@@ -150,7 +185,13 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
         CsrCheck.Accepted csr = parsed.csr();
         try {
             Issued issued = enrollments.enroll(tokenId, credentials[1], csr.requestedName(), source, csr.publicKey(),
-                    id -> issuance.issueAgent(csr.publicKey(), id));
+                    id -> {
+                        RateLimiter.Decision d = limits.rates().enrollment(id.org());
+                        if (!d.allowed()) {
+                            throw new OrgLimited(d, id.org());
+                        }
+                        return issuance.issueAgent(csr.publicKey(), id);
+                    });
             X509Certificate cert = issued.certificate();
             AgentIdentity agent = PeerIdentity.of(cert);
             LOG.info("{}: {} {} (org {}, host {}) serial {} valid until {}", what,
@@ -166,10 +207,40 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
             }
             auditBursts(limiter.fail(limitedId, source), limitedId, source, logId);
             return challenge(r);
+        } catch (OrgLimited e) {
+            limits.stats().limited(e.org);
+            return limited("org " + e.org, "org " + e.org, e.decision);
         } catch (java.sql.SQLException e) {
             LOG.error("{}: state database error", what, e);
             return responses.text(HttpResponseStatus.SERVICE_UNAVAILABLE, "enrollment is unavailable; try again later");
         }
+    }
+
+    private FullHttpResponse renew(ChannelHandlerContext ctx, FullHttpRequest req) {
+        X509Certificate cert = peer.apply(ctx);
+        AgentIdentity id = cert == null ? null : PeerIdentity.of(cert);
+        if (id != null) {
+            RateLimiter.Decision d = limits.rates().renewal(id);
+            if (!d.allowed()) {
+                limits.stats().limited(id.org());
+                return limited("org " + id.org(), "agent " + id.agentId() + " of org " + id.org(), d);
+            }
+        }
+        return reenroll.handle(source(ctx), req, cert);
+    }
+
+    /** 429 with Retry-After, logged at most once a minute per {@code logKey} (an org or an address). */
+    private FullHttpResponse limited(String logKey, String who, RateLimiter.Decision d) {
+        long suppressed = limits.log().allow("est limit " + logKey);
+        if (suppressed >= 0) {
+            LOG.warn("EST: {} is over its rate limit ({} ran out); answered 429 with Retry-After {}{}", who,
+                    d.exhausted(), d.retryAfterSeconds(),
+                    suppressed > 0 ? "; " + suppressed + " more such answers in the last minute" : "");
+        }
+        FullHttpResponse r = responses.text(HttpResponseStatus.TOO_MANY_REQUESTS, "rate limit: " + d.exhausted()
+                + " exhausted; retry in " + d.retryAfterSeconds() + " s");
+        r.headers().set(HttpHeaderNames.RETRY_AFTER, Long.toString(d.retryAfterSeconds()));
+        return r;
     }
 
     private static FullHttpResponse challenge(FullHttpResponse r) {

@@ -40,6 +40,11 @@ public final class IngestStats {
         count(refusedRequests, Integer.toString(status), 1);
     }
 
+    /** A request refused for a reason other than an ingest status, e.g. "est 429". */
+    public void refusedRequest(String reason) {
+        count(refusedRequests, reason, 1);
+    }
+
     public void refusedPoints(String reason, long points) {
         count(refusedPoints, reason, points);
     }

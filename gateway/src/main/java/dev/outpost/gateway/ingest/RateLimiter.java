@@ -4,22 +4,22 @@ import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.config.RateLimit;
 import dev.outpost.gateway.config.RateLimitsConfig;
 import java.time.Clock;
-import java.util.Map;
+import dev.outpost.gateway.http.KeyedBuckets;
+import dev.outpost.gateway.http.TokenBucket;
 import java.util.Objects;
-import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Fair sharing of the ingest listener: token buckets for requests, bytes and data points, one set per agent and
  * one per org, each holding {@code burst_seconds} of its rate. Requests and bytes are taken before a body is
  * decoded, data points once the scan has counted them. A request that finds any of its buckets short is refused
  * with the seconds until it would fit; what it took from other buckets stays taken. At most {@link #MAX_KEYS}
- * agents and orgs are tracked; full buckets (idle keys) are forgotten first.
+ * agents and orgs are tracked (see {@link KeyedBuckets}).
  */
 public final class RateLimiter {
     public static final int MAX_KEYS = 200_000;
     private final RateLimitsConfig config;
     private final Clock clock;
-    private final Map<String, Buckets> buckets = new ConcurrentHashMap<>();
+    private final KeyedBuckets<Buckets> buckets = new KeyedBuckets<>(MAX_KEYS, Buckets::idle);
 
     /** Allowed, or refused with the seconds to wait and what ran out ("agent requests", "org data points"). */
     public record Decision(boolean allowed, long retryAfterSeconds, String exhausted) {
@@ -50,7 +50,7 @@ public final class RateLimiter {
                 : d;
     }
 
-    private Decision take(Bucket b, long amount, long now, String what) {
+    private static Decision take(TokenBucket b, long amount, long now, String what) {
         if (b == null) {
             return Decision.ALLOWED;
         }
@@ -59,15 +59,13 @@ public final class RateLimiter {
                 : new Decision(false, Math.max(1, (waitMillis + 999) / 1000), what);
     }
 
+    /** Refused with the seconds until {@code b} would hold {@code amount}, or allowed; for other listeners' limits. */
+    public static Decision decide(TokenBucket b, long amount, long now, String what) {
+        return take(b, amount, now, what);
+    }
+
     private Buckets buckets(String key, RateLimit limit, long now) {
-        Buckets b = buckets.get(key);
-        if (b == null) {
-            if (buckets.size() >= MAX_KEYS) {
-                buckets.values().removeIf(x -> x.idle(now));
-            }
-            b = buckets.computeIfAbsent(key, k -> new Buckets(limit, config.burstSeconds(), now));
-        }
-        return b;
+        return buckets.get(key, t -> new Buckets(limit, config.burstSeconds(), t), now);
     }
 
     /** Keys tracked now. */
@@ -77,61 +75,18 @@ public final class RateLimiter {
 
     /** The three buckets of one agent or org; null where the rate is 0 (no limit). */
     private static final class Buckets {
-        final Bucket requests;
-        final Bucket bytes;
-        final Bucket points;
+        final TokenBucket requests;
+        final TokenBucket bytes;
+        final TokenBucket points;
 
         Buckets(RateLimit limit, int burstSeconds, long now) {
-            requests = Bucket.of(limit.requestsPerSecond(), burstSeconds, now);
-            bytes = Bucket.of(limit.bytesPerSecond(), burstSeconds, now);
-            points = Bucket.of(limit.pointsPerSecond(), burstSeconds, now);
+            requests = TokenBucket.of(limit.requestsPerSecond(), burstSeconds, now);
+            bytes = TokenBucket.of(limit.bytesPerSecond(), burstSeconds, now);
+            points = TokenBucket.of(limit.pointsPerSecond(), burstSeconds, now);
         }
 
         boolean idle(long now) {
-            return (requests == null || requests.full(now)) && (bytes == null || bytes.full(now))
-                    && (points == null || points.full(now));
-        }
-    }
-
-    /** One token bucket: {@code rate} per second, holding at most {@code capacity}. */
-    static final class Bucket {
-        private final double rate;
-        private final double capacity;
-        private double tokens;
-        private long updated;
-
-        private Bucket(long rate, int burstSeconds, long now) {
-            this.rate = rate;
-            this.capacity = (double) rate * burstSeconds;
-            this.tokens = capacity;
-            this.updated = now;
-        }
-
-        static Bucket of(long rate, int burstSeconds, long now) {
-            return rate == 0 ? null : new Bucket(rate, burstSeconds, now);
-        }
-
-        /** Takes {@code amount} and returns 0, or takes nothing and returns the milliseconds until it fits. */
-        synchronized long take(long amount, long now) {
-            refill(now);
-            double need = Math.min(amount, capacity);
-            if (tokens >= need) {
-                tokens -= need;
-                return 0;
-            }
-            return Math.max(1, (long) Math.ceil((need - tokens) * 1000 / rate));
-        }
-
-        synchronized boolean full(long now) {
-            refill(now);
-            return tokens >= capacity;
-        }
-
-        private void refill(long now) {
-            if (now > updated) {
-                tokens = Math.min(capacity, tokens + (now - updated) * rate / 1000);
-                updated = now;
-            }
+            return TokenBucket.idle(requests, now) && TokenBucket.idle(bytes, now) && TokenBucket.idle(points, now);
         }
     }
 }

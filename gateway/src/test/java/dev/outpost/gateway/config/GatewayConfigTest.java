@@ -47,7 +47,7 @@ class GatewayConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = GatewayConfig.loader().environmentVariables();
-        assertEquals(75, variables.size());
+        assertEquals(79, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -84,14 +84,15 @@ class GatewayConfigTest {
 
     @Test
     void readsEverySection() throws Exception {
-        GatewayConfig c = GatewayConfig.load(write("est:\n  listen: 127.0.0.1:0\ningest:\n  listen: \"[::1]:0\"\n"
+        GatewayConfig c = GatewayConfig.load(write("est:\n  listen: 127.0.0.1:0\n  rate_limits:\n    address_requests_per_second: 50\ningest:\n  listen: \"[::1]:0\"\n"
                 + "  max_body_bytes: 1024\n  max_decoded_bytes: 2048\nca:\n  trust_domain: acme.example\n"
                 + "  agent_cert_validity: 5m\n  key_types: [ec-p256, RSA]\n  same_key_renewal: allow\nserver_cert:\n"
                 + "  hostnames: [gw.example.com]\ntokens:\n"
                 + "  default_uses: 50\n  default_expiry: 7d\nsink:\n  type: FILE\n  file:\n    dir: /srv/metrics\n"
                 + "    max_file_bytes: 1048576\n    max_files: 3\nlog:\n  level: warn\n"), Map.of());
         assertEquals(new GatewayConfig(new EstConfig(new InetSocketAddress("127.0.0.1", 0), 5,
-                java.time.Duration.ofSeconds(10), EstConnectionsConfig.defaults()),
+                java.time.Duration.ofSeconds(10), EstConnectionsConfig.defaults(),
+                new EstRateLimitsConfig(10, 50, 1000, 1)),
                 new IngestConfig(new InetSocketAddress("::1", 0), 1024, 2048, IngestConfig.DEFAULT_MAX_INFLIGHT_BYTES,
                         null, null, null, null),
                 new CaConfig("acme.example", Duration.ofMinutes(5), Duration.ofDays(7),

@@ -9,6 +9,9 @@ import dev.outpost.gateway.ca.Authorities;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.KeyType;
 import dev.outpost.gateway.config.CaConfig;
+import dev.outpost.gateway.config.EstRateLimitsConfig;
+import dev.outpost.gateway.ingest.IngestStats;
+import dev.outpost.gateway.ingest.LogLimiter;
 import dev.outpost.gateway.config.SameKeyRenewal;
 import dev.outpost.gateway.http.BoundedAggregator;
 import dev.outpost.gateway.http.CanonicalHeaderNames;
@@ -84,13 +87,22 @@ class EstHandlerTest {
         return exchange(request.getBytes(StandardCharsets.ISO_8859_1));
     }
 
+    /** The EST rate limits; tests change them before their first exchange. */
+    EstRateLimitsConfig rates = EstRateLimitsConfig.defaults();
+    final IngestStats stats = new IngestStats();
+    EstHandler.Limits limits;
+
     String exchange(byte[] request) {
+        if (limits == null) {
+            limits = new EstHandler.Limits(new EstRateLimiter(rates, fake), stats,
+                    new LogLimiter(fake, Duration.ofMinutes(1), 100));
+        }
         EmbeddedChannel ch = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192), new CanonicalHeaderNames(),
                 new BoundedAggregator(16 * 1024, LoggerFactory.getLogger("test"), "EST"),
                 new EstHandler(issuance(), enrollments, new Responses(Clock.systemUTC()), limiter,
                         new Reenroll(issuance(), new Renewals(db, renewalClock,
                                 policy.sameKeyRenewal() == SameKeyRenewal.ALLOW), new Responses(renewalClock),
-                                renewalClock), ctx -> peer));
+                                renewalClock), limits, ctx -> peer));
         ch.writeInbound(Unpooled.wrappedBuffer(request));
         StringBuilder out = new StringBuilder();
         for (ByteBuf b = ch.readOutbound(); b != null; b = ch.readOutbound()) {
@@ -291,6 +303,58 @@ class EstHandlerTest {
         peer = again; // locked now: even the genuine current certificate is refused
         assertTrue(exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))))
                 .startsWith("HTTP/1.1 403 Forbidden\r\n"));
+    }
+
+    @Test
+    void oneAddressIsLimitedOnEveryRequestAndToldWhenToComeBack() {
+        rates = new EstRateLimitsConfig(1, 2, 0, 0);
+        String cacerts = "GET /.well-known/est/cacerts HTTP/1.1\r\nHost: gw\r\n\r\n";
+        assertTrue(exchange(cacerts).startsWith("HTTP/1.1 200 OK\r\n"));
+        assertTrue(exchange("GET /nothing HTTP/1.1\r\n\r\n").startsWith("HTTP/1.1 404 "), "a 404 takes a request too");
+        String r = exchange(cacerts);
+        assertTrue(r.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), r);
+        assertTrue(r.contains("\r\nRetry-After: 1\r\n"), r);
+        assertTrue(body(r).contains("rate limit: address requests exhausted"), r);
+        assertEquals(java.util.Map.of("est 429", 1L), stats.refusedRequests(), "counted for watch");
+        fake.advance(Duration.ofMillis(500));
+        assertTrue(exchange(cacerts).startsWith("HTTP/1.1 200 OK\r\n"), "one request back after half a second");
+    }
+
+    @Test
+    void anOrgOverItsEnrollmentRateGets429AndItsTokenUseIsNotSpentWhileAnotherOrgEnrolls() throws Exception {
+        rates = new EstRateLimitsConfig(1, 0, 1, 0);
+        EnrollmentToken acme = enrollments.createToken("acme", 2, Duration.ofHours(1));
+        EnrollmentToken other = enrollments.createToken("other", 1, Duration.ofHours(1));
+        assertTrue(exchange(enrollRequest(basic(acme), csr(), "application/pkcs10")).startsWith("HTTP/1.1 200 OK"));
+        String r = exchange(enrollRequest(basic(acme), csr(), "application/pkcs10"));
+        assertTrue(r.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), r);
+        assertTrue(r.contains("\r\nRetry-After: 1\r\n"), r);
+        assertTrue(body(r).contains("org requests exhausted"), r);
+        assertTrue(exchange(enrollRequest(basic(other), csr(), "application/pkcs10")).startsWith("HTTP/1.1 200 OK"),
+                "another org has its own bucket");
+        assertEquals(java.util.Map.of("acme", 1L), stats.limitedByOrg());
+        fake.advance(Duration.ofSeconds(1));
+        String again = exchange(enrollRequest(basic(acme), csr(), "application/pkcs10"));
+        assertTrue(again.startsWith("HTTP/1.1 200 OK\r\n"), "the refused attempt did not use the token up: " + again);
+    }
+
+    @Test
+    void oneAgentRenewingInALoopIsLimitedAndSoIsItsOrg() throws Exception {
+        rates = new EstRateLimitsConfig(2, 0, 0, 1);
+        EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
+        peer = certs(exchange(enrollRequest(basic(t), csr(), "application/pkcs10"))).get(0);
+        for (int i = 0; i < 2; i++) {
+            String r = exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))));
+            assertTrue(r.startsWith("HTTP/1.1 200 OK\r\n"), r);
+            peer = certs(r).get(0);
+        }
+        String r = exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))));
+        assertTrue(r.startsWith("HTTP/1.1 429 Too Many Requests\r\n"), r);
+        assertTrue(body(r).contains("agent requests exhausted"), r);
+        assertEquals(java.util.Map.of("acme", 1L), stats.limitedByOrg());
+        fake.advance(Duration.ofSeconds(1));
+        assertTrue(exchange(reenrollRequest(csrFor(CertificateAuthority.newKeyPair(random))))
+                .startsWith("HTTP/1.1 200 OK\r\n"));
     }
 
     @Test
