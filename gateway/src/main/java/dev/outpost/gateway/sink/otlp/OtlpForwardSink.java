@@ -2,24 +2,20 @@ package dev.outpost.gateway.sink.otlp;
 
 import com.google.protobuf.InvalidProtocolBufferException;
 import dev.outpost.gateway.config.OtlpSinkConfig;
-import dev.outpost.gateway.ingest.LogLimiter;
 import dev.outpost.gateway.ingest.StampedBatch;
 import dev.outpost.gateway.sink.Delivery;
-import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.sink.SinkUnavailableException;
 import dev.outpost.gateway.sink.remote.RemoteClient;
-import dev.outpost.gateway.sink.remote.Streams;
+import dev.outpost.gateway.sink.remote.RemoteSink;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Objects;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -31,20 +27,15 @@ import org.slf4j.LoggerFactory;
  * agents retry, after the receiver's {@code Retry-After}); any other refusal (400 and the rest) is not: its data
  * points are counted as refused. A partial success the receiver reports counts its rejected points the same way.
  */
-public final class OtlpForwardSink implements MetricSink {
+public final class OtlpForwardSink extends RemoteSink {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.sink");
     private static final Map<String, String> HEADERS = Map.of("Content-Type", "application/x-protobuf",
             "Content-Encoding", "gzip");
     private final OtlpSinkConfig config;
-    private final RemoteClient client;
-    private final Streams streams;
-    private final LogLimiter logLimiter;
 
     public OtlpForwardSink(OtlpSinkConfig config, Clock clock, String userAgent) throws IOException {
-        this.config = Objects.requireNonNull(config, "config");
-        this.streams = new Streams(4, config.timeout());
-        this.client = new RemoteClient(config, clock, streams.executor(), userAgent);
-        this.logLimiter = new LogLimiter(clock, Duration.ofMinutes(1), 100);
+        super(config, 4, config.timeout(), clock, userAgent);
+        this.config = config;
     }
 
     @Override
@@ -143,20 +134,5 @@ public final class OtlpForwardSink implements MetricSink {
             throw new SinkUnavailableException("error", "gzip failed: " + e.getMessage(), null, e);
         }
         return out.toByteArray();
-    }
-
-    @Override
-    public java.util.Optional<String> probe() {
-        return client.probe();
-    }
-
-    @Override
-    public long undo(Position start) {
-        return 0;
-    }
-
-    @Override
-    public void close() {
-        streams.close();
     }
 }

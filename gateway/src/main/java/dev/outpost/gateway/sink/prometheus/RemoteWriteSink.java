@@ -4,21 +4,18 @@ import com.google.protobuf.CodedOutputStream;
 import dev.outpost.gateway.config.PrometheusRemoteWriteConfig;
 import dev.outpost.gateway.ingest.StampedBatch;
 import dev.outpost.gateway.sink.Delivery;
-import dev.outpost.gateway.sink.MetricSink;
 import dev.outpost.gateway.sink.SinkUnavailableException;
 import dev.outpost.gateway.sink.remote.RemoteClient;
-import dev.outpost.gateway.sink.remote.Streams;
+import dev.outpost.gateway.sink.remote.RemoteSink;
 import io.airlift.compress.snappy.SnappyCompressor;
 import java.io.IOException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.Objects;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.slf4j.Logger;
@@ -37,25 +34,20 @@ import org.slf4j.LoggerFactory;
  * halves and sends each again, down to single samples, so that everything else lands and exactly the refused
  * samples are counted; at most {@link #MAX_SPLITS} extra requests per delivery.
  */
-public final class RemoteWriteSink implements MetricSink {
+public final class RemoteWriteSink extends RemoteSink {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.sink");
     static final int MAX_SPLITS = 256;
     static final int MAX_REQUEST_BYTES = 16 << 20;
     private static final Map<String, String> HEADERS = Map.of("Content-Type", "application/x-protobuf",
             "Content-Encoding", "snappy", "X-Prometheus-Remote-Write-Version", "0.1.0");
     private final PrometheusRemoteWriteConfig config;
-    private final RemoteClient client;
     private final RemoteWriteTranslator translator;
-    private final Streams streams;
     private final ThreadLocal<SnappyCompressor> snappy = ThreadLocal.withInitial(SnappyCompressor::new);
-    private final dev.outpost.gateway.ingest.LogLimiter logLimiter;
 
     public RemoteWriteSink(PrometheusRemoteWriteConfig config, Clock clock, String userAgent) throws IOException {
-        this.config = Objects.requireNonNull(config, "config");
-        this.streams = new Streams(config.maxConcurrentRequests() + 1, config.timeout());
-        this.client = new RemoteClient(config, clock, streams.executor(), userAgent);
+        super(config, config.maxConcurrentRequests() + 1, config.timeout(), clock, userAgent);
+        this.config = config;
         this.translator = new RemoteWriteTranslator(config.resourceLabels());
-        this.logLimiter = new dev.outpost.gateway.ingest.LogLimiter(clock, Duration.ofMinutes(1), 100);
     }
 
     @Override
@@ -206,20 +198,5 @@ public final class RemoteWriteSink implements MetricSink {
         byte[] out = new byte[c.maxCompressedLength(raw.length)];
         int n = c.compress(raw, 0, raw.length, out, 0, out.length);
         return java.util.Arrays.copyOf(out, n);
-    }
-
-    @Override
-    public java.util.Optional<String> probe() {
-        return client.probe();
-    }
-
-    @Override
-    public long undo(Position start) {
-        return 0;
-    }
-
-    @Override
-    public void close() {
-        streams.close();
     }
 }
