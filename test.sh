@@ -5,7 +5,8 @@
 # with a throwaway key, and the packages under a real systemd in Debian 12 and 13 containers
 # (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh (two clean builds of the
 # working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm, lintian, rpmlint, shellcheck,
-# systemd-nspawn, debootstrap, git; prometheus with promtool and victoria-metrics; curl and openssl for the EST
+# systemd-nspawn, debootstrap, git; prometheus with promtool and victoria-metrics; postgresql (its binaries: the
+# tests run their own server as an unprivileged user); curl and openssl for the EST
 # test that follows RFC 7030's examples; for the releases gpg, apt-ftparchive, createrepo_c and dnf) are
 # installed from Debian's apt first when missing, as root or through sudo; no service is started.
 # Extra arguments go to Maven, e.g. ./test.sh -pl agent; with any, the reproducibility check is left out.
@@ -21,6 +22,8 @@ for tool in systemd-analyze:systemd dpkg-deb:dpkg rpm:rpm lintian:lintian rpmlin
 done
 # debootstrap checks the Debian archive's signatures with it.
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
+# The PostgreSQL state store's tests start their own server from these binaries (not on PATH).
+compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null || missing+=(postgresql)
 if [ ${#missing[@]} -gt 0 ]; then
     sudo=
     if [ "$(id -u)" -ne 0 ]; then

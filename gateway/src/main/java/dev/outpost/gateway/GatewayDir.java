@@ -41,4 +41,27 @@ public record GatewayDir(Path root) {
     public Path serverKey() {
         return root.resolve("server").resolve("server.key");
     }
+
+    /** This gateway's name among those sharing one database: it owns the sink writes it leaves in progress. */
+    public Path instanceIdFile() {
+        return root.resolve("gateway-id");
+    }
+
+    /** The id in {@link #instanceIdFile()}, created (random) at the first call. */
+    public String instanceId(java.security.SecureRandom random) throws java.io.IOException {
+        Path file = instanceIdFile();
+        if (java.nio.file.Files.exists(file)) {
+            String id = java.nio.file.Files.readString(file).strip();
+            if (id.matches("[0-9a-f]{16}")) {
+                return id;
+            }
+            throw new java.io.IOException(file + ": \"" + id + "\" is not a gateway id (16 hex digits); delete the "
+                    + "file to have a new one made, once no sink write of this gateway is left in progress");
+        }
+        byte[] b = new byte[8];
+        random.nextBytes(b);
+        String id = java.util.HexFormat.of().formatHex(b);
+        java.nio.file.Files.writeString(file, id + "\n");
+        return id;
+    }
 }

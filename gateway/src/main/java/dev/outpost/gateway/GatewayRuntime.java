@@ -95,7 +95,7 @@ public final class GatewayRuntime implements AutoCloseable {
             throws IOException, InterruptedException {
         SecureRandom random = new SecureRandom();
         MasterKey master = MasterKey.load(MasterKey.location(dir.root(), env), random);
-        Database db = Database.open(dir.database());
+        Database db = StateStores.open(dir, config.state(), true);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gw-accept"),
                 NioIoHandler.newFactory());
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gw-io"),
@@ -113,7 +113,8 @@ public final class GatewayRuntime implements AutoCloseable {
             Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), random), clock, random);
             sink = Sinks.create(config.sink(), dir.root(), clock, version());
             IngestStats stats = new IngestStats();
-            Watermarks watermarks = new Watermarks(db, clock);
+            Watermarks watermarks = db.dialect() == Database.Dialect.SQLITE ? new Watermarks(db, clock)
+                    : new Watermarks(db, clock, dir.instanceId(random));
             var queue = config.ingest().queue();
             pipeline = new IngestPipeline(sink, watermarks, clock, new IngestPipeline.Limits(queue.maxBatches(),
                     queue.maxBytes(), queue.maxGroupBatches(), MAX_GROUP_POINTS), stats, random);
@@ -173,6 +174,7 @@ public final class GatewayRuntime implements AutoCloseable {
                     dev.outpost.wire.CaPin.of(cas.get().issuer().certificate()), config.serverCert().hostnames(),
                     server.notAfter(), ServerCertificate.renewAt(server));
             LOG.info("sink: {}", describe(config));
+            LOG.info("state: {}", StateStores.describe(dir, config.state()));
             MetricSink probed = sink;
             blocking.execute(() -> probed.probe().ifPresent(problem -> LOG.warn("sink: the {} store {}; serving "
                     + "anyway: agents are answered 503 with Retry-After and keep their batches until it can be "

@@ -1,5 +1,6 @@
 package dev.outpost.gateway.cli;
 
+import dev.outpost.wire.config.ConfigException;
 import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.store.AgentRegistry;
 import dev.outpost.gateway.store.Database;
@@ -30,7 +31,7 @@ final class AgentCommand {
         this.clock = clock;
     }
 
-    int run(List<String> argv) throws Args.UsageException, IOException, SQLException {
+    int run(List<String> argv) throws Args.UsageException, IOException, SQLException, ConfigException {
         String sub = argv.isEmpty() ? "" : argv.get(0);
         List<String> rest = argv.isEmpty() ? argv : argv.subList(1, argv.size());
         return switch (sub) {
@@ -40,8 +41,8 @@ final class AgentCommand {
         };
     }
 
-    private int list(Args a) throws IOException, SQLException {
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
+    private int list(Args a) throws IOException, SQLException, ConfigException {
+        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env)) {
             out.printf(FORMAT, "AGENT", "ORG", "HOST", "STATUS", "SERIAL", "CERT EXPIRES", "ENROLLED");
             for (AgentRegistry.Row r : new AgentRegistry(db, clock).list()) {
                 out.printf(FORMAT, r.id(), r.org(), r.hostname(), r.status(), r.serial(), r.notAfter(), r.enrolledAt());
@@ -50,10 +51,10 @@ final class AgentCommand {
         return ExitCodes.OK;
     }
 
-    private int revoke(Args a) throws Args.UsageException, IOException, SQLException {
+    private int revoke(Args a) throws Args.UsageException, IOException, SQLException, ConfigException {
         boolean byOrg = RevokeCommand.byOrg(a, USAGE);
         String id = byOrg ? null : a.positional().get(0);
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
+        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env)) {
             return RevokeCommand.run(a, byOrg, new AgentRegistry(db, clock), "agent", id, id,
                     "its next request is refused and its open connections close", out, err);
         }

@@ -1,5 +1,6 @@
 package dev.outpost.gateway.cli;
 
+import dev.outpost.wire.config.ConfigException;
 import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.store.AuditEvent;
 import dev.outpost.gateway.store.AuditLog;
@@ -33,7 +34,7 @@ final class AuditCommand {
         this.clock = clock;
     }
 
-    int run(List<String> argv) throws Args.UsageException, IOException, SQLException {
+    int run(List<String> argv) throws Args.UsageException, IOException, SQLException, ConfigException {
         String sub = argv.isEmpty() ? "" : argv.get(0);
         List<String> rest = argv.isEmpty() ? argv : argv.subList(1, argv.size());
         return switch (sub) {
@@ -43,7 +44,7 @@ final class AuditCommand {
         };
     }
 
-    private int verify(Args a) throws IOException, SQLException {
+    private int verify(Args a) throws IOException, SQLException, ConfigException {
         try (Database db = open(a)) {
             AuditVerifier verifier = new AuditVerifier((after, hash) -> AuditLog.seqOfLaterHash(db, after, hash));
             Optional<String> problem = a.get("head", null) == null ? Optional.empty()
@@ -63,7 +64,7 @@ final class AuditCommand {
         }
     }
 
-    private int list(Args a) throws Args.UsageException, IOException, SQLException {
+    private int list(Args a) throws Args.UsageException, IOException, SQLException, ConfigException {
         String org = a.get("org", null);
         String agent = a.get("agent", null);
         String kind = a.get("kind", null);
@@ -86,8 +87,8 @@ final class AuditCommand {
         return ExitCodes.OK;
     }
 
-    private Database open(Args a) throws IOException, SQLException {
-        return StateDb.open(GatewayDir.resolve(a.get("dir", null), env));
+    private Database open(Args a) throws IOException, SQLException, ConfigException {
+        return StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env);
     }
 
     /** An ISO-8601 instant ({@code 2026-11-22T10:00:00Z}) or a duration meaning that long ago ({@code 1h}). */

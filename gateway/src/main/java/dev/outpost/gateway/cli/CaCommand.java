@@ -65,7 +65,7 @@ final class CaCommand {
         GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
         GatewayConfig config = GatewayCli.loadConfig(dir, a.get("config", null), env);
         Duration wait = duration(a, "wait", DEFAULT_WAIT, Duration.ofHours(1));
-        try (Database db = StateDb.open(dir)) {
+        try (Database db = StateDb.open(dir, env)) {
             RolloverRecord record = new RolloverRecord(db, clock);
             return switch (sub) {
                 case "status" -> status(dir, config, record);

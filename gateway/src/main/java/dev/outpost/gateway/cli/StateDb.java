@@ -1,22 +1,23 @@
 package dev.outpost.gateway.cli;
 
 import dev.outpost.gateway.GatewayDir;
+import dev.outpost.gateway.StateStores;
 import dev.outpost.gateway.store.Database;
+import dev.outpost.wire.config.ConfigException;
 import java.io.IOException;
-import java.nio.file.Files;
 import java.time.Instant;
+import java.util.Map;
 
-/** Opens an existing {@code state.db} for the admin commands, which must not create an empty one by mistake. */
+/**
+ * Opens the state store the gateway's config names ({@code state.type}) for the admin commands: an existing
+ * {@code state.db} (never an empty one by mistake), or the shared PostgreSQL database.
+ */
 final class StateDb {
     private StateDb() {
     }
 
-    static Database open(GatewayDir dir) throws IOException {
-        if (!Files.exists(dir.database())) {
-            throw new IOException(dir.database() + ": no such file; run `outpost-gateway init --dir " + dir.root()
-                    + "` first, or pass the gateway's --dir");
-        }
-        return Database.open(dir.database());
+    static Database open(GatewayDir dir, Map<String, String> env) throws IOException, ConfigException {
+        return StateStores.open(dir, GatewayCli.loadConfig(dir, null, env).state(), false);
     }
 
     /** An instant for a table cell, or "-" when there is none. */

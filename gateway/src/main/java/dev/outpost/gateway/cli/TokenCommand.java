@@ -56,8 +56,8 @@ final class TokenCommand {
         };
     }
 
-    private int list(Args a) throws IOException, SQLException {
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
+    private int list(Args a) throws IOException, SQLException, ConfigException {
+        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env)) {
             out.printf(FORMAT, "TOKEN", "ORG", "USES LEFT", "EXPIRES", "LAST USED", "REVOKED");
             for (TokenAdmin.Row r : new TokenAdmin(db, clock).list()) {
                 out.printf(FORMAT, "opt_" + r.id(), r.org(), r.usesLeft() + "/" + r.maxUses(), r.expiresAt(),
@@ -67,10 +67,10 @@ final class TokenCommand {
         return ExitCodes.OK;
     }
 
-    private int revoke(Args a) throws Args.UsageException, IOException, SQLException {
+    private int revoke(Args a) throws Args.UsageException, IOException, SQLException, ConfigException {
         boolean byOrg = RevokeCommand.byOrg(a, USAGE);
         String id = byOrg ? null : tokenId(a.positional().get(0));
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env))) {
+        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env)) {
             return RevokeCommand.run(a, byOrg, new TokenAdmin(db, clock), "token", id, "opt_" + id,
                     "it can enroll no more hosts", out, err);
         }
@@ -103,7 +103,7 @@ final class TokenCommand {
         }
         var caCert = Pem.readCertificates(new CaFiles(dir.root()).certificateFile()).get(0);
         EnrollmentToken token;
-        try (Database db = Database.open(dir.database())) {
+        try (Database db = StateDb.open(dir, env)) {
             Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), new SecureRandom()),
                     clock, new SecureRandom());
             try {

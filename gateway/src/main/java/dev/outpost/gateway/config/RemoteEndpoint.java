@@ -138,6 +138,10 @@ public interface RemoteEndpoint {
     }
 
     /** A secret file must exist, be readable and (if {@code secret}) not be readable by others. */
+    static void checkReadable(Violations v, String key, Path named, boolean secret) {
+        readable(v, key, named, secret);
+    }
+
     private static void readable(Violations v, String key, Path named, boolean secret) {
         if (named == null) {
             return;

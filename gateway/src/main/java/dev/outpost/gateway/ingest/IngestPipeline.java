@@ -295,10 +295,12 @@ public final class IngestPipeline implements AutoCloseable {
             watermarks.commit(pending, raised);
         } catch (SinkUnavailableException e) {
             undoOrKeep(pending);
+            watermarks.release();
             failure(group, fates, e.reason(), e.getMessage(), e.retryAfter(), started);
             return;
         } catch (IOException e) {
             undoOrKeep(pending);
+            watermarks.release();
             failure(group, fates, "state", e.getMessage(), null, started);
             return;
         }

@@ -1,165 +1,177 @@
 package dev.outpost.gateway.store;
 
+import com.zaxxer.hikari.HikariConfig;
+import com.zaxxer.hikari.HikariDataSource;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.sql.Connection;
 import java.sql.DriverManager;
+import java.sql.PreparedStatement;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.time.Duration;
+import java.util.Objects;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
- * The gateway's embedded SQLite database ({@code state.db}): one connection, serialised by this object, WAL
- * journal, created {@code 0600} because it holds token HMACs. Schema changes are applied in order at open.
+ * The gateway's state database: an embedded SQLite file ({@code state.db}: one connection, WAL journal, created
+ * {@code 0600} because it holds token HMACs), or PostgreSQL shared by several gateways (a bounded HikariCP pool).
+ * The same logical schema ({@link Schema}) is migrated at open, in one transaction.
+ *
+ * <p>State changes ({@link #inTransaction(Work)}: tokens, agents, lineage, revocations, the CA rollover, the audit
+ * chain) are serialised fleet-wide: SQLite's write lock, PostgreSQL's transaction-level advisory lock
+ * {@link #STATE_LOCK} taken first in every such transaction, so N gateways behave as one (a token's last use is
+ * consumed once, the lineage lock holds, the audit chain is appended in one order). They are group-committed
+ * ({@link GroupCommit}): the changes of many concurrent callers share one transaction and one fsync, each in a
+ * savepoint of its own, and each caller is answered only once that transaction is durable.
  */
 public final class Database implements AutoCloseable {
-    private static final String[] SCHEMA = {
-        """
-        CREATE TABLE IF NOT EXISTS tokens (
-          id TEXT PRIMARY KEY,
-          org TEXT NOT NULL,
-          secret_hmac BLOB NOT NULL,
-          max_uses INTEGER NOT NULL,
-          uses INTEGER NOT NULL DEFAULT 0,
-          created_at INTEGER NOT NULL,
-          expires_at INTEGER NOT NULL,
-          last_used_at INTEGER,
-          revoked_at INTEGER)
-        """,
-        """
-        CREATE TABLE IF NOT EXISTS agents (
-          id TEXT PRIMARY KEY,
-          org TEXT NOT NULL,
-          hostname TEXT NOT NULL,
-          token_id TEXT NOT NULL,
-          serial TEXT NOT NULL,
-          not_after INTEGER NOT NULL,
-          enrolled_at INTEGER NOT NULL,
-          status TEXT NOT NULL DEFAULT 'active')
-        """,
-        // Ingest reloads the revoked and locked agents every second (CachedDenyList): keep that a short scan.
-        "CREATE INDEX IF NOT EXISTS agents_status ON agents(status)",
-        // The highest batch sequence stored per agent: a batch at or below it is a retry (Watermarks).
-        """
-        CREATE TABLE IF NOT EXISTS ingest_watermarks (
-          agent_id TEXT PRIMARY KEY,
-          seq INTEGER NOT NULL,
-          updated_at INTEGER NOT NULL)
-        """,
-        // A sink write in progress; a row left at start-up is a write cut short, undone before serving.
-        """
-        CREATE TABLE IF NOT EXISTS ingest_pending (
-          id INTEGER PRIMARY KEY,
-          agent_id TEXT,
-          seq INTEGER,
-          sink_location TEXT NOT NULL,
-          sink_offset INTEGER NOT NULL,
-          created_at INTEGER NOT NULL)
-        """,
-        // Append-only, hash-chained audit log (AuditLog); the triggers make the store refuse edits and deletes.
-        """
-        CREATE TABLE IF NOT EXISTS audit (
-          seq INTEGER PRIMARY KEY,
-          time INTEGER NOT NULL,
-          kind TEXT NOT NULL,
-          org TEXT,
-          agent TEXT,
-          token TEXT,
-          source TEXT,
-          detail TEXT NOT NULL,
-          prev_hash BLOB NOT NULL,
-          hash BLOB NOT NULL)
-        """,
-        // A CA rollover in progress (RolloverRecord): at most one row; none when there is no rollover. The operator's
-        // commands set intents (a request, an earlier switch or retirement); the gateway carries out the steps.
-        """
-        CREATE TABLE IF NOT EXISTS ca_rollover (
-          id INTEGER PRIMARY KEY CHECK (id = 1),
-          phase TEXT NOT NULL,
-          requested_at INTEGER NOT NULL,
-          switch_after INTEGER NOT NULL,
-          staged_at INTEGER,
-          switch_at INTEGER,
-          switch_by TEXT,
-          switched_at INTEGER,
-          retire_at INTEGER,
-          retire_by TEXT,
-          next_pin TEXT,
-          previous_pin TEXT)
-        """,
-        """
-        CREATE TRIGGER IF NOT EXISTS audit_no_update BEFORE UPDATE ON audit
-        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END
-        """,
-        """
-        CREATE TRIGGER IF NOT EXISTS audit_no_delete BEFORE DELETE ON audit
-        BEGIN SELECT RAISE(ABORT, 'the audit log is append-only'); END
-        """,
-    };
-    private final Connection connection;
+    /** PostgreSQL advisory lock key serialising state changes; the value spells "outpost1". */
+    static final long STATE_LOCK = 0x6f7574706f737431L;
+    /** PostgreSQL advisory lock key serialising schema migrations of gateways that start together. */
+    static final long MIGRATION_LOCK = STATE_LOCK + 1;
 
-    private Database(Connection connection) {
-        this.connection = connection;
+    /** The SQL dialect of the store, for the few statements that differ. */
+    public enum Dialect {
+        SQLITE, POSTGRESQL
     }
 
-    /** Opens (creating if needed) the database file. */
+    private final Dialect dialect;
+    /** SQLite: the one connection, used under {@link #sqliteLock}. Null for PostgreSQL. */
+    private final Connection sqlite;
+    private final ReentrantLock sqliteLock = new ReentrantLock();
+    /** PostgreSQL: the pool. Null for SQLite. */
+    private final HikariDataSource pool;
+    private final String where;
+    private final GroupCommit group;
+
+    private Database(Dialect dialect, Connection sqlite, HikariDataSource pool, String where) {
+        this.dialect = dialect;
+        this.sqlite = sqlite;
+        this.pool = pool;
+        this.where = where;
+        this.group = new GroupCommit(this);
+    }
+
+    /** Opens (creating if needed) the SQLite database file. */
     public static Database open(Path file) throws IOException {
+        Connection c = null;
         try {
             if (!Files.exists(file)) {
                 Files.createFile(file, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
             }
-            Connection c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
+            c = DriverManager.getConnection("jdbc:sqlite:" + file.toAbsolutePath());
             try (Statement s = c.createStatement()) {
                 s.execute("PRAGMA journal_mode=WAL");
                 s.execute("PRAGMA synchronous=FULL");
                 s.execute("PRAGMA foreign_keys=ON");
                 s.execute("PRAGMA busy_timeout=5000");
-                for (String ddl : SCHEMA) {
-                    s.execute(ddl);
+                s.execute("BEGIN IMMEDIATE");
+                try {
+                    Schema.migrate(c, Dialect.SQLITE, file.toString());
+                    s.execute("COMMIT");
+                } catch (SQLException | Schema.NewerSchemaException | RuntimeException e) {
+                    s.execute("ROLLBACK");
+                    throw e;
                 }
-                addMissingColumns(s);
             }
-            return new Database(c);
+            return new Database(Dialect.SQLITE, c, null, file.toString());
+        } catch (Schema.NewerSchemaException e) {
+            closeQuietly(c);
+            throw new IOException(e.getMessage(), e);
         } catch (SQLException e) {
+            closeQuietly(c);
             throw new IOException(file + ": cannot open the state database: " + e.getMessage(), e);
         }
     }
 
-    /** Columns added after a table was first created: {table, column, type}. Added when missing at open. */
-    private static final String[][] ADDED_COLUMNS = {
-        // Certificate lineage (Renewals): the serial before the current one, and when it was replaced.
-        {"agents", "prev_serial", "TEXT"},
-        {"agents", "renewed_at", "INTEGER"},
-        // The newest data point time stored per agent: a batch below the watermark with newer data is new
-        // (sequences reused by a state directory restored from a snapshot). NULL: dedupe by sequence alone.
-        {"ingest_watermarks", "newest_nanos", "INTEGER"},
-        // Certified keys (CertifiedKeys): SHA-256 of the current and previous certificate's key, and the current
-        // certificate itself, returned again to a retry of the request that produced it.
-        {"agents", "key_sha256", "TEXT"},
-        {"agents", "prev_key_sha256", "TEXT"},
-        {"agents", "cert", "BLOB"},
-    };
-    /** Indexes on added columns, created after them. */
-    private static final String[] ADDED_INDEXES = {
-        "CREATE INDEX IF NOT EXISTS agents_key ON agents(key_sha256)",
-        "CREATE INDEX IF NOT EXISTS agents_prev_key ON agents(prev_key_sha256)",
-    };
+    /** How to reach a PostgreSQL state database. The password is never logged. */
+    public record PostgresqlTarget(String url, String user, String password, int poolSize, Duration connectTimeout) {
+        public PostgresqlTarget {
+            Objects.requireNonNull(url, "url");
+            Objects.requireNonNull(user, "user");
+            Objects.requireNonNull(password, "password");
+        }
 
-    private static void addMissingColumns(Statement s) throws SQLException {
-        for (String[] col : ADDED_COLUMNS) {
-            boolean present = false;
-            try (java.sql.ResultSet rs = s.executeQuery("SELECT 1 FROM pragma_table_info('" + col[0]
-                    + "') WHERE name = '" + col[1] + "'")) {
-                present = rs.next();
+        @Override
+        public String toString() {
+            return url + " as " + user;
+        }
+    }
+
+    /** Connects to PostgreSQL and migrates its schema; fails (nothing left open) if it cannot. */
+    public static Database open(PostgresqlTarget target) throws IOException {
+        HikariConfig hc = new HikariConfig();
+        hc.setPoolName("outpost-state");
+        hc.setJdbcUrl(target.url());
+        hc.setUsername(target.user());
+        hc.setPassword(target.password());
+        hc.setMaximumPoolSize(target.poolSize());
+        hc.setMinimumIdle(Math.min(2, target.poolSize()));
+        hc.setConnectionTimeout(Math.max(250, target.connectTimeout().toMillis()));
+        hc.setInitializationFailTimeout(Math.max(1, target.connectTimeout().toMillis()));
+        hc.addDataSourceProperty("ApplicationName", "outpost-gateway");
+        hc.addDataSourceProperty("connectTimeout", Math.max(1, target.connectTimeout().toSeconds()));
+        // A gateway whose database stops answering fails requests (503) rather than hangs on a dead socket.
+        hc.addDataSourceProperty("socketTimeout", 60);
+        hc.addDataSourceProperty("tcpKeepAlive", true);
+        HikariDataSource pool;
+        try {
+            pool = new HikariDataSource(hc);
+        } catch (RuntimeException e) {
+            throw new IOException(target + ": cannot connect to the PostgreSQL state database: " + rootMessage(e)
+                    + "; check state.postgresql.url, the user, its password file and that PostgreSQL accepts "
+                    + "connections from this host", e);
+        }
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            try (Statement s = c.createStatement()) {
+                s.execute("SELECT pg_advisory_xact_lock(" + MIGRATION_LOCK + ")");
+                Schema.migrate(c, Dialect.POSTGRESQL, target.url());
+                c.commit();
+            } catch (SQLException | Schema.NewerSchemaException | RuntimeException e) {
+                c.rollback();
+                throw e;
             }
-            if (!present) {
-                s.execute("ALTER TABLE " + col[0] + " ADD COLUMN " + col[1] + " " + col[2]);
+        } catch (Schema.NewerSchemaException e) {
+            pool.close();
+            throw new IOException(e.getMessage(), e);
+        } catch (SQLException e) {
+            pool.close();
+            throw new IOException(target + ": cannot migrate the PostgreSQL state database: " + e.getMessage()
+                    + " (the role needs CREATE on the schema for the first start; see the README's grants)", e);
+        }
+        return new Database(Dialect.POSTGRESQL, null, pool, target.url());
+    }
+
+    private static String rootMessage(Throwable e) {
+        Throwable t = e;
+        while (t.getCause() != null && t.getCause() != t) {
+            t = t.getCause();
+        }
+        return t.getMessage() == null ? t.toString() : t.getMessage();
+    }
+
+    private static void closeQuietly(Connection c) {
+        if (c != null) {
+            try {
+                c.close();
+            } catch (SQLException ignored) {
+                // already failing
             }
         }
-        for (String ddl : ADDED_INDEXES) {
-            s.execute(ddl);
-        }
+    }
+
+    /** Which store this is. */
+    public Dialect dialect() {
+        return dialect;
+    }
+
+    /** Where this store is (a file or a JDBC URL without credentials), for messages. */
+    public String where() {
+        return where;
     }
 
     /** Work done inside one transaction. */
@@ -170,13 +182,17 @@ public final class Database implements AutoCloseable {
 
     /** How much a committed transaction survives. */
     public enum Durability {
-        /** {@code synchronous=FULL}: the commit survives power loss (tokens, enrollments). */
+        /**
+         * SQLite {@code synchronous=FULL}, PostgreSQL {@code synchronous_commit=on}: the commit survives power loss
+         * (tokens, enrollments). These transactions are state changes: serialised fleet-wide and group-committed.
+         */
         POWER_LOSS("FULL"),
         /**
-         * {@code synchronous=NORMAL}: in WAL mode the commit survives a crash or {@code kill -9} of the gateway
-         * (it is in the OS page cache), but power loss may take back the last commits. Used for the per-batch
-         * watermark writes: the sink is fsynced before its watermark is written, so power loss can make a retried
-         * batch be stored twice (or leave a cut one in the sink), never lose one.
+         * SQLite {@code synchronous=NORMAL}: in WAL mode the commit survives a crash or {@code kill -9} of the gateway
+         * (it is in the OS page cache), but power loss may take back the last commits; PostgreSQL
+         * {@code synchronous_commit=off}: the server has the commit, its crash may take back the last few. Used for
+         * the per-batch watermark writes: the sink is fsynced before its watermark is written, so losing the last
+         * commits can make a retried batch be stored twice (or leave a cut one in the sink), never lose one.
          */
         PROCESS_CRASH("NORMAL");
 
@@ -187,42 +203,124 @@ public final class Database implements AutoCloseable {
         }
     }
 
-    /** Runs {@code work} in a write transaction: committed if it returns, rolled back if it throws. */
+    /**
+     * Runs {@code work} as a state change: committed (durably) if it returns, rolled back if it throws; serialised
+     * with every other gateway's state changes and group-committed with this gateway's concurrent ones.
+     */
     public <T, E extends Exception> T inTransaction(Work<T, E> work) throws SQLException, E {
-        return inTransaction(Durability.POWER_LOSS, work);
+        return group.run(work);
     }
 
     /** Runs {@code work} in a write transaction committed with the given durability. */
-    public synchronized <T, E extends Exception> T inTransaction(Durability durability, Work<T, E> work)
-            throws SQLException, E {
-        try (Statement s = connection.createStatement()) {
-            s.execute("PRAGMA synchronous=" + durability.pragma);
-            s.execute("BEGIN IMMEDIATE");
+    public <T, E extends Exception> T inTransaction(Durability durability, Work<T, E> work) throws SQLException, E {
+        if (durability == Durability.POWER_LOSS) {
+            return inTransaction(work);
         }
-        boolean done = false;
-        try {
-            T result = work.run(connection);
-            try (Statement s = connection.createStatement()) {
-                s.execute("COMMIT");
-            }
-            done = true;
-            return result;
-        } finally {
-            if (!done) {
-                try (Statement s = connection.createStatement()) {
-                    s.execute("ROLLBACK");
+        return transaction(durability, false, work);
+    }
+
+    /** One transaction of its own on a connection of its own; {@code serialised} takes {@link #STATE_LOCK}. */
+    <T, E extends Exception> T transaction(Durability durability, boolean serialised, Work<T, E> work)
+            throws SQLException, E {
+        if (dialect == Dialect.SQLITE) {
+            sqliteLock.lock();
+            try {
+                try (Statement s = sqlite.createStatement()) {
+                    s.execute("PRAGMA synchronous=" + durability.pragma);
+                    s.execute("BEGIN IMMEDIATE");
                 }
+                boolean done = false;
+                try {
+                    T result = work.run(sqlite);
+                    try (Statement s = sqlite.createStatement()) {
+                        s.execute("COMMIT");
+                    }
+                    done = true;
+                    return result;
+                } finally {
+                    if (!done) {
+                        try (Statement s = sqlite.createStatement()) {
+                            s.execute("ROLLBACK");
+                        }
+                    }
+                }
+            } finally {
+                sqliteLock.unlock();
+            }
+        }
+        try (Connection c = pool.getConnection()) {
+            c.setAutoCommit(false);
+            boolean done = false;
+            try {
+                try (Statement s = c.createStatement()) {
+                    s.execute("SET LOCAL synchronous_commit = " + (durability == Durability.POWER_LOSS ? "on" : "off"));
+                    if (serialised) {
+                        s.execute("SELECT pg_advisory_xact_lock(" + STATE_LOCK + ")");
+                    }
+                }
+                T result = work.run(c);
+                c.commit();
+                done = true;
+                return result;
+            } finally {
+                if (!done) {
+                    rollbackQuietly(c);
+                }
+                c.setAutoCommit(true);
             }
         }
     }
 
-    /** Runs a read. */
-    public synchronized <T, E extends Exception> T read(Work<T, E> work) throws SQLException, E {
-        return work.run(connection);
+    private static void rollbackQuietly(Connection c) {
+        try {
+            c.rollback();
+        } catch (SQLException ignored) {
+            // the connection is broken; the pool discards it
+        }
+    }
+
+    /** Runs a read (autocommit; on PostgreSQL on a pooled connection of its own). */
+    public <T, E extends Exception> T read(Work<T, E> work) throws SQLException, E {
+        if (dialect == Dialect.SQLITE) {
+            sqliteLock.lock();
+            try {
+                return work.run(sqlite);
+            } finally {
+                sqliteLock.unlock();
+            }
+        }
+        try (Connection c = pool.getConnection()) {
+            return work.run(c);
+        }
+    }
+
+    /**
+     * A PostgreSQL connection held by the caller until it closes it (session-level advisory locks); null for SQLite,
+     * where one gateway owns the file and needs none.
+     */
+    Connection session() throws SQLException {
+        return dialect == Dialect.SQLITE ? null : pool.getConnection();
+    }
+
+    /** Sets {@code args} on {@code ps} in order. */
+    static void bind(PreparedStatement ps, Object... args) throws SQLException {
+        for (int i = 0; i < args.length; i++) {
+            ps.setObject(i + 1, args[i]);
+        }
     }
 
     @Override
-    public synchronized void close() throws SQLException {
-        connection.close();
+    public void close() throws SQLException {
+        group.close();
+        if (dialect == Dialect.SQLITE) {
+            sqliteLock.lock();
+            try {
+                sqlite.close();
+            } finally {
+                sqliteLock.unlock();
+            }
+        } else {
+            pool.close();
+        }
     }
 }

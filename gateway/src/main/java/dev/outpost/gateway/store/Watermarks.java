@@ -19,19 +19,37 @@ import java.util.Objects;
 
 /**
  * The ingest side of the state database: per agent, the highest batch sequence stored and the newest data point
- * time stored (its mark), and the sink writes in progress (PENDING), so that a retried batch is stored once, also
- * across gateway restarts. Every operation takes a whole group of batches: one read and two short transactions
- * per group, whatever its size.
+ * time stored (its mark), and the sink writes in progress (PENDING, each owned by the gateway writing it), so that
+ * a retried batch is stored once, also across gateway restarts. Every operation takes a whole group of batches: one
+ * read and two short transactions per group, whatever its size.
+ *
+ * <p>With several gateways on PostgreSQL, {@link #of} also takes a session-level advisory lock per agent of the
+ * group (in a fixed order, so two gateways cannot deadlock) and holds it until the group's {@link #commit},
+ * {@link #abandon} or {@link #release}: a retried batch that reaches two gateways at once is stored by the first,
+ * and recognised as stored by the second, which waits at most {@link #LOCK_WAIT} (else it fails the group: 503,
+ * the agent retries). A gateway that dies loses its session, and with it its locks, at once.
  */
 public final class Watermarks {
     /** Rows for at most this many agents are read in one statement. */
     private static final int IN_CHUNK = 500;
+    /** How long a group waits for agents another gateway is storing batches of. */
+    public static final java.time.Duration LOCK_WAIT = java.time.Duration.ofSeconds(5);
     private final Database db;
     private final Clock clock;
+    private final String owner;
+    /** PostgreSQL: the session holding this gateway's agent locks, or null (SQLite, or none opened yet). */
+    private Connection session;
 
+    /** The watermarks of a gateway that shares its database with no other (its writes are owned by "local"). */
     public Watermarks(Database db, Clock clock) {
+        this(db, clock, "local");
+    }
+
+    /** @param owner names this gateway's sink writes in progress: the ones it undoes at start */
+    public Watermarks(Database db, Clock clock, String owner) {
         this.db = Objects.requireNonNull(db, "db");
         this.clock = Objects.requireNonNull(clock, "clock");
+        this.owner = Objects.requireNonNull(owner, "owner");
     }
 
     /**
@@ -68,8 +86,10 @@ public final class Watermarks {
         if (agentIds.isEmpty()) {
             return out;
         }
-        List<String> ids = List.copyOf(agentIds);
+        List<String> ids = new ArrayList<>(agentIds);
+        java.util.Collections.sort(ids);
         try {
+            lock(ids);
             db.read(c -> {
                 for (int from = 0; from < ids.size(); from += IN_CHUNK) {
                     List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
@@ -91,9 +111,68 @@ public final class Watermarks {
                 return null;
             });
         } catch (SQLException e) {
+            release();
             throw failure("read the watermarks of " + ids.size() + " agents", e);
         }
         return out;
+    }
+
+    /** Takes the agent locks of a group (PostgreSQL), releasing those of the group before. */
+    private synchronized void lock(List<String> sortedIds) throws SQLException {
+        if (db.dialect() != Database.Dialect.POSTGRESQL) {
+            return;
+        }
+        if (session == null) {
+            session = db.session();
+            try (Statement s = session.createStatement()) {
+                s.execute("SET lock_timeout = '" + LOCK_WAIT.toMillis() + "ms'");
+            }
+        }
+        unlockAll();
+        long[] keys = new long[sortedIds.size()];
+        for (int i = 0; i < keys.length; i++) {
+            keys[i] = lockKey(sortedIds.get(i));
+        }
+        java.util.Arrays.sort(keys);
+        try (PreparedStatement ps = session.prepareStatement(
+                "SELECT count(pg_advisory_lock(k)) FROM (SELECT DISTINCT k FROM unnest(?) AS t(k) ORDER BY k) s")) {
+            ps.setArray(1, session.createArrayOf("bigint", java.util.Arrays.stream(keys).boxed().toArray()));
+            ps.executeQuery().close();
+        } catch (SQLException e) {
+            unlockAll();
+            throw new SQLException("another gateway is storing batches of these agents and did not finish within "
+                    + LOCK_WAIT.toSeconds() + " s (" + e.getMessage() + ")", e);
+        }
+    }
+
+    /** Releases the agent locks the last group took (PostgreSQL); nothing to do for SQLite. */
+    public synchronized void release() {
+        if (session != null) {
+            unlockAll();
+        }
+    }
+
+    private void unlockAll() {
+        try (Statement s = session.createStatement()) {
+            s.execute("SELECT pg_advisory_unlock_all()");
+        } catch (SQLException e) {
+            // The session is broken: its locks went with it. Open a new one for the next group.
+            try {
+                session.close();
+            } catch (SQLException ignored) {
+                // already broken
+            }
+            session = null;
+        }
+    }
+
+    /** A 64-bit key per agent, in a range of its own (the state lock's key is another). */
+    static long lockKey(String agentId) {
+        long h = 0xcbf29ce484222325L;
+        for (byte b : ("outpost.ingest." + agentId).getBytes(java.nio.charset.StandardCharsets.UTF_8)) {
+            h = (h ^ (b & 0xff)) * 0x100000001b3L;
+        }
+        return h;
     }
 
     /** Records writes about to start at {@code starts}; durable against a crash of the gateway when this returns. */
@@ -105,11 +184,12 @@ public final class Watermarks {
             return db.inTransaction(Durability.PROCESS_CRASH, c -> {
                 List<Pending> out = new ArrayList<>(starts.size());
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO ingest_pending (sink_location, "
-                        + "sink_offset, created_at) VALUES (?, ?, ?)", Statement.RETURN_GENERATED_KEYS)) {
+                        + "sink_offset, created_at, gateway) VALUES (?, ?, ?, ?)", new String[] {"id"})) {
                     for (Position start : starts) {
                         ps.setString(1, start.location());
                         ps.setLong(2, start.offset());
                         ps.setLong(3, clock.millis());
+                        ps.setString(4, owner);
                         ps.executeUpdate();
                         try (ResultSet keys = ps.getGeneratedKeys()) {
                             keys.next();
@@ -127,14 +207,17 @@ public final class Watermarks {
     /** The writes are durable in the sink: raises the agents' marks and clears PENDING, atomically. */
     public void commit(List<Pending> pending, Map<String, Mark> marks) throws IOException {
         if (pending.isEmpty() && marks.isEmpty()) {
+            release();
             return;
         }
         try {
             db.inTransaction(Durability.PROCESS_CRASH, c -> {
+                String greatest = db.dialect() == Database.Dialect.SQLITE ? "max" : "GREATEST";
                 try (PreparedStatement ps = c.prepareStatement("INSERT INTO ingest_watermarks (agent_id, seq, "
                         + "newest_nanos, updated_at) VALUES (?, ?, ?, ?) ON CONFLICT (agent_id) DO UPDATE SET "
-                        + "seq = max(seq, excluded.seq), newest_nanos = CASE WHEN newest_nanos IS NULL THEN "
-                        + "excluded.newest_nanos ELSE max(newest_nanos, excluded.newest_nanos) END, "
+                        + "seq = " + greatest + "(ingest_watermarks.seq, excluded.seq), newest_nanos = CASE WHEN "
+                        + "ingest_watermarks.newest_nanos IS NULL THEN excluded.newest_nanos ELSE " + greatest
+                        + "(ingest_watermarks.newest_nanos, excluded.newest_nanos) END, "
                         + "updated_at = excluded.updated_at")) {
                     for (Map.Entry<String, Mark> e : marks.entrySet()) {
                         ps.setString(1, e.getKey());
@@ -150,6 +233,8 @@ public final class Watermarks {
             });
         } catch (SQLException e) {
             throw failure("commit the watermarks of " + marks.size() + " agents", e);
+        } finally {
+            release();
         }
     }
 
@@ -162,16 +247,20 @@ public final class Watermarks {
             });
         } catch (SQLException e) {
             throw failure("clear sink writes in progress", e);
+        } finally {
+            release();
         }
     }
 
-    /** Every write left in progress, oldest first. */
+    /** Every write this gateway left in progress, oldest first (rows from before owners were kept count too). */
     public List<Pending> pending() throws IOException {
         try {
             return db.read(c -> {
                 List<Pending> out = new ArrayList<>();
-                try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("SELECT id, sink_location, "
-                        + "sink_offset FROM ingest_pending ORDER BY id")) {
+                try (PreparedStatement ps = c.prepareStatement("SELECT id, sink_location, sink_offset FROM "
+                        + "ingest_pending WHERE gateway = ? OR gateway IS NULL ORDER BY id")) {
+                    ps.setString(1, owner);
+                    ResultSet rs = ps.executeQuery();
                     while (rs.next()) {
                         out.add(new Pending(rs.getLong(1), new Position(rs.getString(2), rs.getLong(3))));
                     }

@@ -47,7 +47,7 @@ class GatewayConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = GatewayConfig.loader().environmentVariables();
-        assertEquals(79, variables.size());
+        assertEquals(85, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -102,7 +102,7 @@ class GatewayConfigTest {
                 new SinkConfig(SinkType.FILE, new FileSinkConfig(Path.of("/srv/metrics"), 1L << 20,
                         FileSinkConfig.DEFAULT_MAX_FILE_AGE, FileSinkConfig.DEFAULT_MAX_TOTAL_BYTES, 0,
                         FileSinkConfig.DEFAULT_MAX_AGE, 3, FileSinkConfig.Compression.GZIP), null, null),
-                new LogConfig("warn")), c);
+                null, new LogConfig("warn")), c);
         assertEquals(Path.of("/srv/metrics"), c.sink().file().dirIn(dir));
         assertEquals(dir.resolve("metrics"), FileSinkConfig.defaults().dirIn(dir));
     }

@@ -1,0 +1,73 @@
+package dev.outpost.gateway.store;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.gateway.sink.MetricSink.Position;
+import java.sql.Connection;
+import java.sql.Statement;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The store contract on a real PostgreSQL server (TestPostgres): two stores, each with its own pool, stand for two
+ * gateways sharing one database. Plus what only a shared database has: ingest locks between gateways.
+ */
+class PostgresqlStoreContractTest extends StoreContract {
+    String database;
+
+    @Override
+    @BeforeEach
+    void openBoth() throws Exception {
+        database = TestPostgres.get().newDatabase();
+        super.openBoth();
+    }
+
+    @Override
+    Database open() throws Exception {
+        return TestPostgres.get().open(database);
+    }
+
+    @Override
+    void execute(String sql) throws Exception {
+        try (Connection c = TestPostgres.get().admin(database); Statement s = c.createStatement()) {
+            s.execute(sql);
+        }
+    }
+
+    @Test
+    void aBatchBeingStoredAtOneGatewayIsSeenAsStoredByTheOtherOnceItIs() throws Exception {
+        Watermarks atA = new Watermarks(a, clock, "gateway-a");
+        Watermarks atB = new Watermarks(b, clock, "gateway-b");
+        // A takes agent a-1's batch 3; B receives the same retried batch meanwhile and must wait for A's outcome.
+        assertEquals(Map.of(), atA.of(List.of("a-1")));
+        CompletableFuture<Map<String, Watermarks.Mark>> atBWaits = CompletableFuture.supplyAsync(() -> {
+            try {
+                return atB.of(List.of("a-1"));
+            } catch (java.io.IOException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(300);
+        assertTrue(!atBWaits.isDone(), "B read the mark while A was storing");
+        List<Watermarks.Pending> p = atA.begin(List.of(new Position("acme/f", 0)));
+        atA.commit(p, Map.of("a-1", new Watermarks.Mark(3, 99)));
+        assertEquals(Map.of("a-1", new Watermarks.Mark(3, 99)), atBWaits.get(10, TimeUnit.SECONDS));
+        atB.release();
+    }
+
+    @Test
+    void aGatewayThatDiesReleasesItsIngestLocksAtOnce() throws Exception {
+        Database c = open();
+        Watermarks atC = new Watermarks(c, clock, "gateway-c");
+        atC.of(List.of("a-9"));
+        c.close(); // the session ends, as when the process is killed
+        long started = System.nanoTime();
+        assertEquals(Map.of(), new Watermarks(b, clock, "gateway-b").of(List.of("a-9")));
+        assertTrue(System.nanoTime() - started < Watermarks.LOCK_WAIT.toNanos());
+    }
+}
