@@ -7,7 +7,8 @@
 # working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm, lintian, rpmlint, shellcheck,
 # systemd-nspawn, debootstrap, git; prometheus with promtool and victoria-metrics; postgresql (its binaries: the
 # tests run their own server as an unprivileged user); curl and openssl for the EST
-# test that follows RFC 7030's examples; for the releases gpg, apt-ftparchive, createrepo_c and dnf) are
+# test that follows RFC 7030's examples; nginx for the fleet benchmark; for the releases gpg, apt-ftparchive,
+# createrepo_c and dnf) are
 # installed from Debian's apt first when missing, as root or through sudo; no service is started.
 # Extra arguments go to Maven, e.g. ./test.sh -pl agent; with any, the reproducibility check is left out.
 set -euo pipefail
@@ -20,6 +21,8 @@ for tool in systemd-analyze:systemd dpkg-deb:dpkg rpm:rpm lintian:lintian rpmlin
     gpg:gnupg gpgv:gpgv apt-ftparchive:apt-utils createrepo_c:createrepo-c dnf:dnf; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
+# The fleet benchmark's test runs nginx (in /usr/sbin, which a user's PATH may lack) as its physical reference.
+command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ] || missing+=(nginx)
 # debootstrap checks the Debian archive's signatures with it.
 [ -e /usr/share/keyrings/debian-archive-keyring.gpg ] || missing+=(debian-archive-keyring)
 # The PostgreSQL state store's tests start their own server from these binaries (not on PATH).
