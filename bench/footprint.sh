@@ -1,31 +1,44 @@
 #!/usr/bin/env bash
-# footprint.sh: the agent's memory and CPU cost, measured side by side with a baseline, an idle JVM
-# started with exactly the same launcher and flags, so the difference is what the agent itself costs.
+# footprint.sh: the agent's memory and CPU cost, measured side by side in one window with what sysadmins
+# already run: Prometheus node_exporter (scraped by this script with curl at the agent's interval) and, when
+# apt has it, collectd (the agent's metric set, written with write_http).
 #
-# It builds the jars if needed, starts a throwaway gateway on loopback, enrolls an agent, starts the
-# agent and the baseline together, waits --warmup seconds, then measures a window of --window seconds:
-# RSS (VmRSS, median of samples) and CPU (utime+stime, plus that of reaped children such as forked
-# tools) from /proc, and the collection cycles in the window as the distinct batches the gateway stored.
-# Everything it starts is stopped on exit. Goals (shared/PERFORMANCE.md): RSS <= 48 MiB and no more
-# CPU per hour than node_exporter (3.4 s/hour); --check makes a missed goal exit 2.
+# It builds the jars if needed, installs prometheus-node-exporter (and collectd-core) from apt when missing,
+# starts a throwaway gateway on loopback, enrolls two agents, and starts with the packaged launcher and its
+# flags: the measured agent (time from start to its first batch stored), node_exporter on a free loopback
+# port, collectd, and a twin of the agent with -XX:NativeMemoryTracking=summary (its NMT summary is read with
+# jcmd at the end; NMT and attaching cost memory, so the measured agent runs without them). After --warmup
+# seconds it samples /proc for a window of --window seconds: RSS (VmRSS) and PSS (/proc/PID/smaps_rollup),
+# medians of the samples; CPU (utime+stime plus reaped children) per hour and per cycle; threads; and the
+# agent's CPU ticks per thread (/proc/PID/task/*/stat). Everything it starts is stopped on exit.
+# Goals (shared/PERFORMANCE.md): RSS <= 48 MiB and no more CPU per hour than node_exporter in the same
+# window; --check makes a missed goal exit 2.
 set -uo pipefail
 
 OL_PROG=footprint
-OL_STEPS=6
+OL_STEPS=7
 # shellcheck source-path=SCRIPTDIR source=../scripts/outpost-lib.sh
 . "$(dirname "${BASH_SOURCE[0]}")/../scripts/outpost-lib.sh"
 
 FP_GOAL_RSS_MIB=48
-FP_GOAL_CPU_S_PER_HOUR=3.4
 
 usage() {
     cat <<'USAGE'
-Usage: bench/footprint.sh [--interval DUR] [--warmup SECONDS] [--window SECONDS] [--dir DIR] [--check]
-  --interval DUR     the agent's collection interval, e.g. 10s or 1m (default 10s)
-  --warmup SECONDS   run this long before measuring (default 60)
-  --window SECONDS   measure for this long (default 300)
-  --dir DIR          where the gateway, the agent's state and the logs go (default: a new temporary directory)
-  --check            exit 2 when the agent misses a footprint goal
+Usage: bench/footprint.sh [--interval DUR] [--warmup SECONDS] [--window SECONDS] [--java-home DIR]
+                          [--no-collectd] [--dir DIR] [--check]
+  --interval DUR     the agent's collection interval and the scrape interval, e.g. 10s or 1m (default 10s)
+  --warmup SECONDS   run this long after the first batch before measuring (default 60)
+  --window SECONDS   measure for this long (default 360); short windows (e.g. --warmup 10 --window 30)
+                     make a smoke run, not a figure to quote
+  --java-home DIR    the Java runtime the agents run on (default: JAVA_HOME, else java on PATH)
+  --no-collectd      leave collectd out
+  --dir DIR          where the gateway, the agents' state and the logs go (default: a new temporary directory)
+  --check            exit 2 when the agent misses a footprint goal (RSS <= 48 MiB, CPU/hour <= node_exporter's)
+
+Needs Linux /proc, curl, and prometheus-node-exporter (installed with apt-get when missing, as root or
+through sudo; no service is started). Prints one table: RSS, PSS, CPU s/hour, CPU ms/cycle and threads per
+process with ratios to node_exporter, start -> first batch stored, the agent's CPU ticks per thread and
+the JVM's native memory summary (NMT) of the agent's twin.
 USAGE
 }
 
@@ -37,21 +50,25 @@ fp_usage_error() {
 
 FP_INTERVAL=10s
 FP_WARMUP=60
-FP_WINDOW=300
+FP_WINDOW=360
 FP_DIR=
 FP_CHECK=
+FP_COLLECTD=1
+FP_JAVA_HOME=${JAVA_HOME:-}
 while [ $# -gt 0 ]; do
     case $1 in
-        --interval | --warmup | --window | --dir)
+        --interval | --warmup | --window | --dir | --java-home)
             [ $# -ge 2 ] || fp_usage_error "$1 needs a value"
             case $1 in
                 --interval) FP_INTERVAL=$2 ;;
                 --warmup) FP_WARMUP=$2 ;;
                 --window) FP_WINDOW=$2 ;;
                 --dir) FP_DIR=$2 ;;
+                --java-home) FP_JAVA_HOME=$2 ;;
             esac
             shift 2
             ;;
+        --no-collectd) FP_COLLECTD=; shift ;;
         --check) FP_CHECK=1; shift ;;
         -h | --help) usage; exit 0 ;;
         *) fp_usage_error "unknown argument \"$1\"" ;;
@@ -68,7 +85,13 @@ esac
 case $FP_WARMUP in '' | *[!0-9]*) fp_usage_error "--warmup \"$FP_WARMUP\" is not a whole number of seconds" ;; esac
 case $FP_WINDOW in '' | *[!0-9]*) fp_usage_error "--window \"$FP_WINDOW\" is not a whole number of seconds" ;; esac
 [ "$FP_WINDOW" -ge "$FP_INTERVAL_S" ] || fp_usage_error "--window ($FP_WINDOW s) must cover at least one --interval ($FP_INTERVAL_S s)"
-[ -r /proc/self/stat ] || fp_usage_error "needs Linux /proc to read memory and CPU use"
+[ "$FP_WINDOW" -le 86400 ] || fp_usage_error "--window ($FP_WINDOW s) is more than a day"
+[ "$FP_WARMUP" -le 86400 ] || fp_usage_error "--warmup ($FP_WARMUP s) is more than a day"
+if [ -n "$FP_JAVA_HOME" ] && [ ! -x "$FP_JAVA_HOME/bin/java" ]; then
+    fp_usage_error "--java-home \"$FP_JAVA_HOME\" has no bin/java"
+fi
+[ -r /proc/self/smaps_rollup ] || fp_usage_error "needs Linux 4.14+ /proc (smaps_rollup) to read memory use"
+command -v curl >/dev/null 2>&1 || fp_usage_error "needs curl to scrape node_exporter (apt-get install curl)"
 
 if [ -z "$FP_DIR" ]; then
     FP_DIR=$(mktemp -d "${TMPDIR:-/tmp}/outpost-footprint.XXXXXX") || { echo "footprint: mktemp -d failed" >&2; exit 1; }
@@ -77,155 +100,361 @@ mkdir -p "$FP_DIR" || { printf 'footprint: cannot create %s\n' "$FP_DIR" >&2; ex
 FP_DIR=$(cd "$FP_DIR" && pwd)
 FP_GATEWAY=$FP_DIR/gateway
 FP_AGENT=$FP_DIR/agent
+FP_TWIN=$FP_DIR/agent-nmt
 FP_METRICS=$FP_GATEWAY/metrics
 FP_CLK_TCK=$(getconf CLK_TCK) || FP_CLK_TCK=100
+FP_NODE_PID=
+FP_SCRAPE_PID=
+FP_COLLECTD_PID=
+FP_RECEIVER_PID=
+FP_TWIN_PID=
+if [ -n "$FP_JAVA_HOME" ]; then
+    FP_JAVA=$FP_JAVA_HOME/bin/java
+    FP_JCMD=$FP_JAVA_HOME/bin/jcmd
+else
+    FP_JAVA=$(command -v java) || fp_usage_error "java not found; set JAVA_HOME or --java-home"
+    FP_JCMD=$(dirname "$(readlink -f "$FP_JAVA")")/jcmd
+fi
+
+# shellcheck disable=SC2317 # called from the EXIT trap
+fp_cleanup() {
+    ol_stop "$FP_SCRAPE_PID" "scraper" 5
+    ol_stop "$FP_TWIN_PID" "agent twin (NMT)" 15
+    ol_stop "$FP_COLLECTD_PID" "collectd" 5
+    ol_stop "$FP_RECEIVER_PID" "collectd's HTTP receiver" 5
+    ol_stop "$FP_NODE_PID" "node_exporter" 5
+    ol_cleanup
+}
 ol_trap_cleanup
-trap 'ol_cleanup; printf "footprint: logs and state are in %s\n" "$FP_DIR"' EXIT
+trap 'fp_cleanup; printf "footprint: logs and state are in %s\n" "$FP_DIR"' EXIT
 
 # fp_cpu_ticks PID: utime + stime + cutime + cstime of PID, in clock ticks (fields 14-17 of /proc/PID/stat).
 fp_cpu_ticks() {
     awk '{ sub(/^.*\) /, ""); print $12 + $13 + $14 + $15 }' "/proc/$1/stat"
 }
 
-# fp_rss_kib PID: resident set size of PID in KiB.
-fp_rss_kib() {
-    awk '/^VmRSS:/ { print $2 }' "/proc/$1/status"
+# fp_sample NAME PID: one line "NAME RSS_KIB PSS_KIB THREADS" from /proc/PID/status and smaps_rollup.
+fp_sample() {
+    local rss pss threads
+    rss=$(awk '/^VmRSS:/ { print $2 }' "/proc/$2/status" 2>/dev/null)
+    threads=$(awk '/^Threads:/ { print $2 }' "/proc/$2/status" 2>/dev/null)
+    pss=$(awk '/^Pss:/ { print $2 }' "/proc/$2/smaps_rollup" 2>/dev/null)
+    printf '%s %s %s %s\n' "$1" "${rss:-0}" "${pss:-0}" "${threads:-0}"
 }
 
-# fp_jdk_tool NAME: javac or jar of JAVA_HOME, else from PATH.
-fp_jdk_tool() {
-    if [ -n "${JAVA_HOME:-}" ] && [ -x "$JAVA_HOME/bin/$1" ]; then
-        echo "$JAVA_HOME/bin/$1"
-    else
-        command -v "$1"
+# fp_thread_ticks PID: one line "TID TICKS NAME" per thread of PID (utime + stime; NAME is its comm).
+fp_thread_ticks() {
+    local task ticks name
+    for task in /proc/"$1"/task/*; do
+        ticks=$(awk '{ sub(/^.*\) /, ""); print $12 + $13 }' "$task/stat" 2>/dev/null) || continue
+        name=$(cat "$task/comm" 2>/dev/null) || continue
+        printf '%s %s %s\n' "${task##*/}" "$ticks" "$name"
+    done
+}
+
+# fp_batches ORG: distinct batch ids the gateway's file sink holds for ORG (one per collection cycle).
+fp_batches() {
+    zcat -f "$FP_METRICS/$1"/metrics-*.ndjson* 2>/dev/null | grep '"resource":' | grep -o '"batch":"[^"]*"' | sort -u | wc -l
+}
+
+# fp_now_ms: wall-clock time in milliseconds.
+fp_now_ms() {
+    local ns
+    ns=$(date +%s%N)
+    echo $((ns / 1000000))
+}
+
+# fp_apt_install PACKAGE...: apt-get install as root or through sudo, without starting their services.
+fp_apt_install() {
+    local sudo='' policy=''
+    if [ "$(id -u)" -ne 0 ]; then
+        command -v sudo >/dev/null 2>&1 || return 1
+        sudo=sudo
     fi
+    command -v apt-get >/dev/null 2>&1 || return 1
+    # policy-rc.d exit 101: the packages' own services are not started (this script starts them on loopback).
+    if [ ! -e /usr/sbin/policy-rc.d ]; then
+        policy=/usr/sbin/policy-rc.d
+        printf '#!/bin/sh\nexit 101\n' | $sudo tee "$policy" >/dev/null && $sudo chmod 755 "$policy"
+    fi
+    DEBIAN_FRONTEND=noninteractive ol_run_bounded 600 $sudo apt-get install -y -qq --no-install-recommends "$@" \
+        >>"$FP_DIR/apt.log" 2>&1
+    local rc=$?
+    [ -z "$policy" ] || $sudo rm -f "$policy"
+    return "$rc"
 }
 
-# fp_build_baseline DIR: DIR/idle.jar, whose main thread sleeps forever.
-fp_build_baseline() {
-    local dir=$1 javac jar
-    javac=$(fp_jdk_tool javac) || ol_fail "javac not found; the baseline needs a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)"
-    jar=$(fp_jdk_tool jar) || ol_fail "jar not found; the baseline needs a JDK 17+ (e.g. apt-get install openjdk-17-jdk-headless)"
-    mkdir -p "$dir/classes" || ol_fail "cannot create $dir/classes"
-    cat >"$dir/Idle.java" <<'JAVA'
-/** The footprint baseline: a JVM that does nothing, started by the agent's launcher with its flags. */
-public final class Idle {
-    public static void main(String[] args) throws InterruptedException {
-        while (true) {
-            Thread.sleep(Long.MAX_VALUE);
-        }
-    }
-}
-JAVA
-    "$javac" --release 17 -d "$dir/classes" "$dir/Idle.java" >"$dir/build.log" 2>&1 \
-        || ol_fail "javac exited with status $?" "$dir/build.log"
-    "$jar" --create --file "$dir/idle.jar" --main-class Idle -C "$dir/classes" . >>"$dir/build.log" 2>&1 \
-        || ol_fail "jar exited with status $?" "$dir/build.log"
-}
-
-# fp_check_running: fails if the agent, the baseline or the gateway has stopped.
+# fp_check_running: fails if anything measured has stopped.
 fp_check_running() {
     ol_require_running "$FP_DIR/agent.log" "$FP_DIR/gateway.log"
-    ol_require_alive "$OL_BASELINE_PID" "the baseline JVM" "$FP_DIR/baseline.log"
+    ol_require_alive "$FP_TWIN_PID" "the agent's twin (NMT)" "$FP_DIR/agent-nmt.log"
+    ol_require_alive "$FP_NODE_PID" "node_exporter" "$FP_DIR/node_exporter.log"
+    [ -z "$FP_COLLECTD_PID" ] || ol_require_alive "$FP_COLLECTD_PID" "collectd" "$FP_DIR/collectd.log"
 }
 
-ol_step 1 "building the jars if needed"
+# fp_collectd_config FILE PORT: collectd with the agent's metric set, written to http://127.0.0.1:PORT/ as
+# JSON (PORT empty: to CSV files under FP_DIR, for hosts without write_http's libraries or python3).
+fp_collectd_config() {
+    local writer
+    if [ -n "$2" ]; then
+        writer="LoadPlugin write_http
+<Plugin write_http>
+  <Node \"footprint\">
+    URL \"http://127.0.0.1:$2/\"
+    Format \"JSON\"
+  </Node>
+</Plugin>"
+    else
+        writer="LoadPlugin csv
+<Plugin csv>
+  DataDir \"$FP_DIR/collectd-csv\"
+</Plugin>"
+    fi
+    cat >"$1" <<CONF
+# Written by bench/footprint.sh: the metrics the agent collects, every ${FP_INTERVAL_S}s.
+Interval $FP_INTERVAL_S
+FQDNLookup false
+BaseDir "$FP_DIR/collectd"
+PIDFile "$FP_DIR/collectd/collectd.pid"
+TypesDB "/usr/share/collectd/types.db"
+LoadPlugin logfile
+<Plugin logfile>
+  LogLevel warning
+  File "$FP_DIR/collectd.log"
+</Plugin>
+LoadPlugin cpu
+LoadPlugin memory
+LoadPlugin swap
+LoadPlugin vmem
+LoadPlugin load
+LoadPlugin df
+LoadPlugin disk
+LoadPlugin interface
+LoadPlugin processes
+$writer
+CONF
+}
+
+ol_step 1 "building the jars if needed; node_exporter and collectd from apt if missing"
 ol_build_if_needed "$FP_DIR/build.log"
+FP_NODE_BIN=$(command -v prometheus-node-exporter || command -v node_exporter)
+if [ -z "$FP_NODE_BIN" ]; then
+    echo "      installing prometheus-node-exporter with apt-get (log: $FP_DIR/apt.log)"
+    fp_apt_install prometheus-node-exporter \
+        || ol_fail "cannot install prometheus-node-exporter (apt-get, as root or through sudo); install it and run again" "$FP_DIR/apt.log"
+    FP_NODE_BIN=$(command -v prometheus-node-exporter) || ol_fail "prometheus-node-exporter is installed but not on PATH"
+fi
+FP_COLLECTD_BIN=
+if [ -n "$FP_COLLECTD" ]; then
+    FP_COLLECTD_BIN=$(command -v collectd || { [ -x /usr/sbin/collectd ] && echo /usr/sbin/collectd; })
+    if [ -z "$FP_COLLECTD_BIN" ] || ldd /usr/lib/collectd/write_http.so 2>/dev/null | grep -q 'not found'; then
+        echo "      installing collectd-core and libyajl2 with apt-get (log: $FP_DIR/apt.log)"
+        fp_apt_install collectd-core libyajl2 || echo "      collectd could not be installed; leaving it out"
+        FP_COLLECTD_BIN=$(command -v collectd || { [ -x /usr/sbin/collectd ] && echo /usr/sbin/collectd; })
+    fi
+fi
 
 ol_step 2 "starting a gateway on loopback"
 ol_gateway_init "$FP_GATEWAY" "$FP_DIR/gateway-init.log"
-ol_gateway_token "$FP_GATEWAY" footprint "$FP_AGENT/token" "$FP_DIR/token.log"
 FP_EST_PORT=$(ol_pick_port 8443) || ol_fail "no free TCP port found for EST"
 FP_INGEST_PORT=$(ol_pick_port 4318 "$FP_EST_PORT") || ol_fail "no free TCP port found for ingest"
 ol_gateway_start "$FP_GATEWAY" "$FP_DIR/gateway.log" "$FP_EST_PORT" "$FP_INGEST_PORT"
 
-ol_step 3 "enrolling the agent and building the baseline"
+ol_step 3 "enrolling the agent and its twin (NMT), each in an org of its own"
+ol_gateway_token "$FP_GATEWAY" footprint "$FP_AGENT/token" "$FP_DIR/token.log"
 ol_agent_config "$FP_AGENT/agent.yaml" "$FP_AGENT/state" "${FP_INTERVAL_S}s"
 ol_agent_enroll "$FP_AGENT/agent.yaml" "$FP_AGENT/token" "$FP_AGENT/state" "$FP_DIR/enroll.log"
-fp_build_baseline "$FP_DIR/baseline"
+ol_gateway_token "$FP_GATEWAY" footprint-nmt "$FP_TWIN/token" "$FP_DIR/token-nmt.log"
+ol_agent_config "$FP_TWIN/agent.yaml" "$FP_TWIN/state" "${FP_INTERVAL_S}s"
+ol_agent_enroll "$FP_TWIN/agent.yaml" "$FP_TWIN/token" "$FP_TWIN/state" "$FP_DIR/enroll-nmt.log"
 
-ol_step 4 "starting the agent (interval ${FP_INTERVAL_S}s) and the baseline; warming up for ${FP_WARMUP}s"
-FP_SINK_BEFORE=$(ol_sink_bytes "$FP_METRICS")
-OUTPOST_AGENT_JAR=$FP_DIR/baseline/idle.jar "$OL_AGENT_BIN" </dev/null >"$FP_DIR/baseline.log" 2>&1 &
-OL_BASELINE_PID=$!
-ol_agent_start "$FP_AGENT/agent.yaml" "$FP_DIR/agent.log"
+ol_step 4 "starting the agent (interval ${FP_INTERVAL_S}s) on $("$FP_JAVA" -version 2>&1 | head -n 1)"
+FP_T0=$(fp_now_ms)
+JAVA_HOME=$FP_JAVA_HOME "$OL_AGENT_BIN" run --config "$FP_AGENT/agent.yaml" </dev/null >"$FP_DIR/agent.log" 2>&1 &
+OL_AGENT_PID=$!
+FP_FIRST_LIMIT=$((30 + FP_INTERVAL_S))
+FP_DEADLINE=$((SECONDS + FP_FIRST_LIMIT))
+while [ "$(fp_batches footprint)" -eq 0 ]; do
+    ol_require_running "$FP_DIR/agent.log" "$FP_DIR/gateway.log"
+    [ "$SECONDS" -lt "$FP_DEADLINE" ] || ol_fail "the gateway stored no batch from the agent within ${FP_FIRST_LIMIT}s" "$FP_DIR/agent.log"
+    sleep 0.05
+done
+FP_FIRST_MS=$(($(fp_now_ms) - FP_T0))
+# The "started" line's UTC time stamp: when the agent was ready to collect (JVM start, config, state, TLS).
+FP_READY_MS=
+FP_READY_STAMP=$(sed -n 's/^\([0-9T:.-]*Z\) .* started: .*/\1/p' "$FP_DIR/agent.log" | head -n 1)
+if [ -n "$FP_READY_STAMP" ]; then
+    FP_READY_NS=$(date -d "$FP_READY_STAMP" +%s%N 2>/dev/null) && FP_READY_MS=$((FP_READY_NS / 1000000 - FP_T0))
+fi
+printf '      first batch stored %s ms after start (agent ready after %s ms)\n' "$FP_FIRST_MS" "${FP_READY_MS:-?}"
+
+ol_step 5 "starting node_exporter, collectd and the agent's twin (NMT); warming up for ${FP_WARMUP}s"
+FP_NODE_PORT=$(ol_pick_port 9100 "$FP_INGEST_PORT") || ol_fail "no free TCP port found for node_exporter"
+"$FP_NODE_BIN" --web.listen-address="127.0.0.1:$FP_NODE_PORT" </dev/null >"$FP_DIR/node_exporter.log" 2>&1 &
+FP_NODE_PID=$!
+FP_RUN_UNTIL=$((SECONDS + FP_WARMUP + FP_WINDOW + 60))
+# The scraper: one GET per interval, as Prometheus would; each scrape appends a line to scrapes.log.
+(
+    trap - EXIT INT TERM
+    while [ "$SECONDS" -lt "$FP_RUN_UNTIL" ]; do
+        curl -s -o /dev/null --max-time 5 "http://127.0.0.1:$FP_NODE_PORT/metrics" && echo ok >>"$FP_DIR/scrapes.log"
+        sleep "$FP_INTERVAL_S"
+    done
+) </dev/null >/dev/null 2>&1 &
+FP_SCRAPE_PID=$!
+FP_COLLECTD_WRITER=
+if [ -n "$FP_COLLECTD_BIN" ]; then
+    mkdir -p "$FP_DIR/collectd" || ol_fail "cannot create $FP_DIR/collectd"
+    FP_RECEIVER_PORT=
+    if command -v python3 >/dev/null 2>&1 && ! ldd /usr/lib/collectd/write_http.so 2>/dev/null | grep -q 'not found'; then
+        FP_RECEIVER_PORT=$(ol_pick_port 8080 "$FP_NODE_PORT") || ol_fail "no free TCP port found for collectd's receiver"
+        # write_http's receiver: reads each POST and answers 204.
+        python3 -c '
+import http.server, sys
+class H(http.server.BaseHTTPRequestHandler):
+    def do_POST(self):
+        self.rfile.read(int(self.headers.get("Content-Length", 0)))
+        self.send_response(204)
+        self.end_headers()
+    def log_message(self, *a):
+        pass
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
+' "$FP_RECEIVER_PORT" </dev/null >"$FP_DIR/receiver.log" 2>&1 &
+        FP_RECEIVER_PID=$!
+        FP_COLLECTD_WRITER=write_http
+        FP_DEADLINE=$((SECONDS + 15))
+        until ol_port_busy "$FP_RECEIVER_PORT"; do
+            ol_require_alive "$FP_RECEIVER_PID" "collectd's HTTP receiver (python3)" "$FP_DIR/receiver.log"
+            [ "$SECONDS" -lt "$FP_DEADLINE" ] || ol_fail "collectd's HTTP receiver did not listen within 15s" "$FP_DIR/receiver.log"
+            sleep 0.1
+        done
+    else
+        FP_COLLECTD_WRITER=csv
+    fi
+    fp_collectd_config "$FP_DIR/collectd.conf" "$FP_RECEIVER_PORT"
+    "$FP_COLLECTD_BIN" -f -C "$FP_DIR/collectd.conf" </dev/null >>"$FP_DIR/collectd.log" 2>&1 &
+    FP_COLLECTD_PID=$!
+fi
+# The twin: the same agent with native memory tracking and the attach mechanism, for jcmd.
+JAVA_HOME=$FP_JAVA_HOME OUTPOST_AGENT_JAVA_OPTS="-XX:NativeMemoryTracking=summary -XX:-DisableAttachMechanism" \
+    "$OL_AGENT_BIN" run --config "$FP_TWIN/agent.yaml" </dev/null >"$FP_DIR/agent-nmt.log" 2>&1 &
+FP_TWIN_PID=$!
 FP_WARM_END=$((SECONDS + FP_WARMUP))
-ol_wait_for_push "$FP_METRICS" "$FP_SINK_BEFORE" $((30 + FP_INTERVAL_S)) "$FP_DIR/agent.log" "$FP_DIR/gateway.log"
 while [ "$SECONDS" -lt "$FP_WARM_END" ]; do
     fp_check_running
     sleep 1
 done
 
-ol_step 5 "measuring for ${FP_WINDOW}s"
-FP_SAMPLE_EVERY=$((FP_WINDOW / 20))
+ol_step 6 "measuring for ${FP_WINDOW}s"
+FP_SAMPLE_EVERY=$((FP_WINDOW / 30))
 [ "$FP_SAMPLE_EVERY" -ge 1 ] || FP_SAMPLE_EVERY=1
 [ "$FP_SAMPLE_EVERY" -le 5 ] || FP_SAMPLE_EVERY=5
 fp_check_running
-FP_BATCHES_START=$(ol_sink_batches "$FP_METRICS")
+FP_PROCS=("outpost-agent:$OL_AGENT_PID" "outpost-agent+NMT:$FP_TWIN_PID" "node_exporter:$FP_NODE_PID")
+[ -z "$FP_COLLECTD_PID" ] || FP_PROCS+=("collectd:$FP_COLLECTD_PID")
+: >"$FP_DIR/samples.txt"
+: >"$FP_DIR/cpu.txt"
+FP_BATCHES_START=$(fp_batches footprint)
+FP_SCRAPES_START=$(wc -l <"$FP_DIR/scrapes.log" 2>/dev/null || echo 0)
+fp_thread_ticks "$OL_AGENT_PID" >"$FP_DIR/threads-start.txt"
 FP_START_NS=$(date +%s%N)
-FP_AGENT_TICKS_START=$(fp_cpu_ticks "$OL_AGENT_PID")
-FP_BASE_TICKS_START=$(fp_cpu_ticks "$OL_BASELINE_PID")
-FP_AGENT_RSS=()
-FP_BASE_RSS=()
+for p in "${FP_PROCS[@]}"; do
+    printf '%s start %s\n' "${p%%:*}" "$(fp_cpu_ticks "${p#*:}")" >>"$FP_DIR/cpu.txt"
+done
 FP_END=$((SECONDS + FP_WINDOW))
 while :; do
     fp_check_running
-    FP_AGENT_RSS+=("$(fp_rss_kib "$OL_AGENT_PID")")
-    FP_BASE_RSS+=("$(fp_rss_kib "$OL_BASELINE_PID")")
+    for p in "${FP_PROCS[@]}"; do
+        fp_sample "${p%%:*}" "${p#*:}" >>"$FP_DIR/samples.txt"
+    done
     FP_LEFT=$((FP_END - SECONDS))
     [ "$FP_LEFT" -gt 0 ] || break
     sleep $((FP_LEFT < FP_SAMPLE_EVERY ? FP_LEFT : FP_SAMPLE_EVERY))
 done
-FP_AGENT_TICKS_END=$(fp_cpu_ticks "$OL_AGENT_PID")
-FP_BASE_TICKS_END=$(fp_cpu_ticks "$OL_BASELINE_PID")
+for p in "${FP_PROCS[@]}"; do
+    printf '%s end %s\n' "${p%%:*}" "$(fp_cpu_ticks "${p#*:}")" >>"$FP_DIR/cpu.txt"
+done
 FP_END_NS=$(date +%s%N)
-FP_BATCHES_END=$(ol_sink_batches "$FP_METRICS")
-FP_CYCLES=$((FP_BATCHES_END - FP_BATCHES_START))
+fp_thread_ticks "$OL_AGENT_PID" >"$FP_DIR/threads-end.txt"
+FP_CYCLES=$(($(fp_batches footprint) - FP_BATCHES_START))
+FP_SCRAPES=$(($(wc -l <"$FP_DIR/scrapes.log" 2>/dev/null || echo 0) - FP_SCRAPES_START))
 [ "$FP_CYCLES" -gt 0 ] || ol_fail "the gateway stored no batch from the agent during the window" "$FP_DIR/agent.log"
+[ "$FP_SCRAPES" -gt 0 ] || ol_fail "no scrape of node_exporter succeeded during the window" "$FP_DIR/node_exporter.log"
+FP_NMT=$(ol_run_bounded 30 "$FP_JCMD" "$FP_TWIN_PID" VM.native_memory summary 2>&1) || FP_NMT="jcmd failed: $FP_NMT"
 
-ol_step 6 "report"
-FP_JAVA="${JAVA_HOME:+$JAVA_HOME/bin/}java"
-printf 'host: %s, %s cpus; %s\n' "$(uname -sr)" "$(getconf _NPROCESSORS_ONLN)" "$("$FP_JAVA" -version 2>&1 | head -n 1)"
-printf 'interval %ss, warmup %ss, window %ss, %s cycles (batches the gateway stored), %s RSS samples, CLK_TCK %s\n' \
-    "$FP_INTERVAL_S" "$FP_WARMUP" "$FP_WINDOW" "$FP_CYCLES" "${#FP_AGENT_RSS[@]}" "$FP_CLK_TCK"
+ol_step 7 "report"
+FP_COLLECTD_VERSION=
+if [ -n "$FP_COLLECTD_PID" ]; then
+    FP_COLLECTD_VERSION="$("$FP_COLLECTD_BIN" -h 2>&1 | sed -n 's/^collectd \([0-9][0-9.]*[0-9]\).*/\1/p' | head -n 1), $FP_COLLECTD_WRITER"
+fi
+FP_SECS_X1000=$(((FP_END_NS - FP_START_NS) / 1000000))
+printf 'host: %s, %s cpus, load %s; agent on %s\n' "$(uname -sr)" "$(getconf _NPROCESSORS_ONLN)" \
+    "$(cut -d' ' -f1-3 /proc/loadavg)" "$("$FP_JAVA" -version 2>&1 | head -n 1)"
+printf 'node_exporter: %s; collectd: %s\n' "$("$FP_NODE_BIN" --version 2>&1 | head -n 1)" \
+    "${FP_COLLECTD_VERSION:-left out}"
+printf 'interval %ss, warmup %ss, window %.0fs: agent %s cycles (batches stored), node_exporter %s scrapes; %s samples each; CLK_TCK %s\n' \
+    "$FP_INTERVAL_S" "$FP_WARMUP" "$((FP_SECS_X1000 / 1000))" "$FP_CYCLES" "$FP_SCRAPES" \
+    "$(grep -c '^outpost-agent ' "$FP_DIR/samples.txt")" "$FP_CLK_TCK"
 echo
 FP_REPORT=$(
-    {
-        printf 'agent'
-        printf ' %s' "${FP_AGENT_RSS[@]}"
-        printf '\nbase'
-        printf ' %s' "${FP_BASE_RSS[@]}"
-        printf '\n'
-    } | awk -v at=$((FP_AGENT_TICKS_END - FP_AGENT_TICKS_START)) -v bt=$((FP_BASE_TICKS_END - FP_BASE_TICKS_START)) \
-        -v tck="$FP_CLK_TCK" -v cycles="$FP_CYCLES" -v ns=$((FP_END_NS - FP_START_NS)) \
-        -v goal_rss="$FP_GOAL_RSS_MIB" -v goal_cpu="$FP_GOAL_CPU_S_PER_HOUR" '
-        function median(line,    n, v, i, j, t) {
-            n = split(line, v, " ")
+    awk -v tck="$FP_CLK_TCK" -v ms="$FP_SECS_X1000" -v cycles="$FP_CYCLES" -v scrapes="$FP_SCRAPES" \
+        -v interval="$FP_INTERVAL_S" -v goal_rss="$FP_GOAL_RSS_MIB" '
+        function median(list,    n, v, i, j, t) {
+            n = split(list, v, " ")
             for (i = 2; i <= n; i++) for (j = i; j > 1 && v[j - 1] + 0 > v[j] + 0; j--) { t = v[j]; v[j] = v[j - 1]; v[j - 1] = t }
             return n % 2 ? v[(n + 1) / 2] : (v[n / 2] + v[n / 2 + 1]) / 2
         }
         function ratio(a, b) { return b > 0 ? sprintf("%.2fx", a / b) : "n/a" }
-        $1 == "agent" { sub(/^agent /, ""); arss = median($0) / 1024 }
-        $1 == "base" { sub(/^base /, ""); brss = median($0) / 1024 }
+        FILENAME ~ /cpu.txt$/ { if ($2 == "start") t0[$1] = $3; else t1[$1] = $3; next }
+        {
+            if (!($1 in rss)) order[++n] = $1
+            rss[$1] = rss[$1] " " $2; pss[$1] = pss[$1] " " $3; thr[$1] = thr[$1] " " $4
+        }
         END {
-            secs = ns / 1e9
-            ams = at * 1000 / tck; bms = bt * 1000 / tck
-            row = "%-22s %9s %10s %14s %12s\n"
-            printf row, "process", "RSS MiB", "CPU ms", "CPU ms/cycle", "CPU s/hour"
-            printf row, "outpost-agent", sprintf("%.1f", arss), sprintf("%.0f", ams), sprintf("%.1f", ams / cycles), sprintf("%.2f", ams / secs * 3.6)
-            printf row, "baseline (idle JVM)", sprintf("%.1f", brss), sprintf("%.0f", bms), sprintf("%.1f", bms / cycles), sprintf("%.2f", bms / secs * 3.6)
-            printf row, "agent - baseline", sprintf("%.1f", arss - brss), sprintf("%.0f", ams - bms), sprintf("%.1f", (ams - bms) / cycles), sprintf("%.2f", (ams - bms) / secs * 3.6)
-            printf row, "agent / baseline", ratio(arss, brss), ratio(ams, bms), ratio(ams, bms), ratio(ams, bms)
-            cpu = ams / secs * 3.6
-            printf "\ngoals (shared/PERFORMANCE.md): RSS <= %s MiB: %s (%.1f); CPU <= %s s/hour: %s (%.2f)\n", goal_rss, arss <= goal_rss ? "met" : "NOT met", arss, goal_cpu, cpu <= goal_cpu ? "met" : "NOT met", cpu
-            print "verdict " ((arss <= goal_rss && cpu <= goal_cpu) ? "met" : "missed")
-        }'
+            secs = ms / 1000
+            for (i = 1; i <= n; i++) {
+                p = order[i]
+                R[p] = median(rss[p]) / 1024; P[p] = median(pss[p]) / 1024; T[p] = median(thr[p])
+                cpu_ms = (t1[p] - t0[p]) * 1000 / tck
+                H[p] = cpu_ms / secs * 3.6
+                c = p == "node_exporter" ? scrapes : (p ~ /^outpost-agent/ ? cycles : secs / interval)
+                C[p] = c > 0 ? cpu_ms / c : 0
+            }
+            b = "node_exporter"
+            row = "| %-18s | %7s | %7s | %10s | %12s | %7s | %9s | %9s | %9s |\n"
+            printf row, "process", "RSS MiB", "PSS MiB", "CPU s/hour", "CPU ms/cycle", "threads", "RSS/node", "PSS/node", "CPU/node"
+            printf "|%s|%s|%s|%s|%s|%s|%s|%s|%s|\n", "---", "---", "---", "---", "---", "---", "---", "---", "---"
+            for (i = 1; i <= n; i++) {
+                p = order[i]
+                printf row, p, sprintf("%.1f", R[p]), sprintf("%.1f", P[p]), sprintf("%.2f", H[p]), sprintf("%.1f", C[p]), T[p], ratio(R[p], R[b]), ratio(P[p], P[b]), ratio(H[p], H[b])
+            }
+            a = "outpost-agent"
+            printf "\ngoals (shared/PERFORMANCE.md): RSS <= %s MiB: %s (%.1f); CPU/hour <= node_exporter (%.2f): %s (%.2f)\n", goal_rss, R[a] <= goal_rss ? "met" : "NOT met", R[a], H[b], H[a] <= H[b] ? "met" : "NOT met", H[a]
+            print "verdict " ((R[a] <= goal_rss && H[a] <= H[b]) ? "met" : "missed")
+        }' "$FP_DIR/cpu.txt" "$FP_DIR/samples.txt"
 )
 printf '%s\n' "$FP_REPORT" | sed '$d'
+printf 'start -> first batch stored: %s ms (agent ready, its "started" log line: %s ms)\n' "$FP_FIRST_MS" "${FP_READY_MS:-?}"
 echo
-echo "CPU includes reaped child processes (cutime+cstime); RSS is VmRSS; both read from /proc."
+echo "agent CPU ticks per thread (1 tick = $((1000 / FP_CLK_TCK)) ms): in the window, and since start"
+awk 'FNR == 1 { f++ }
+    { tid = $1; ticks = $2; $1 = ""; $2 = ""; sub(/^  /, ""); name[tid] = $0
+      if (f == 1) s[tid] = ticks; else { e[tid] = ticks; seen[tid] = 1 } }
+    END {
+        for (t in seen) { w = e[t] - s[t]; agg[name[t]] += w; tot[name[t]] += e[t]; cnt[name[t]]++ }
+        for (k in agg) printf "%d\t%d\t%s\t%d\n", agg[k], tot[k], k, cnt[k]
+    }' "$FP_DIR/threads-start.txt" "$FP_DIR/threads-end.txt" | sort -t "$(printf '\t')" -k1,1nr -k2,2nr \
+    | awk -F '\t' '{ printf "  %-18s %6d %8d%s\n", $3, $1, $2, ($4 > 1 ? "  (" $4 " threads)" : "") }'
+echo
+echo "native memory of the agent's twin (-XX:NativeMemoryTracking=summary; jcmd VM.native_memory summary):"
+printf '%s\n' "$FP_NMT" | grep -E '^(Total|-  *[A-Za-z].*\(reserved)|\(classes #|\(  *(instance|threads) ' \
+    | sed -e 's/^-  */  /' -e 's/^  *(/      (/'
+echo
+echo "RSS/PSS: medians of VmRSS and smaps_rollup Pss; CPU: utime+stime+cutime+cstime from /proc/PID/stat over the"
+echo "window; ms/cycle per agent batch stored, per node_exporter scrape, per collectd interval. The twin runs NMT and"
+echo "the attach listener, which cost memory of their own; the first row runs the launcher's flags as packaged."
 if [ "$FP_INTERVAL_S" -ne 10 ] || [ "$FP_WINDOW" -lt 300 ]; then
-    echo "note: the goals are stated for --interval 10s over a window of 300s or more; this run differs."
+    echo "note: the goals are stated for --interval 10s over a window of 300 s or more; this run differs."
 fi
 if [ -n "$FP_CHECK" ] && [ "${FP_REPORT##*verdict }" != "met" ]; then
     echo "footprint: the agent missed a footprint goal (--check)" >&2
