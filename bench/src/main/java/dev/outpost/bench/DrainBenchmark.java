@@ -1,5 +1,9 @@
 package dev.outpost.bench;
 
+import static dev.outpost.bench.Batches.check;
+import static dev.outpost.bench.Batches.field;
+import static dev.outpost.bench.Batches.gzip;
+
 import dev.outpost.agent.cli.AgentCli;
 import dev.outpost.agent.collect.FilesystemFilter;
 import dev.outpost.agent.collect.HostCollection;
@@ -33,9 +37,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.SplittableRandom;
-import java.util.regex.Matcher;
-import java.util.regex.Pattern;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Backlog drain: how fast a queue holding 24 h of 10 s batches (8640) drains to a gateway on loopback, with one
@@ -81,7 +82,7 @@ public final class DrainBenchmark {
             long now = clock.millis() * 1_000_000L;
             ExportMetricsServiceRequest req = new OtlpEncoder("bench").encode(metrics, Map.of("host.name", "bench"),
                     now, collection.bootTimeSeconds() * 1_000_000_000L, now - 1);
-            int points = points(req);
+            int points = Batches.points(req);
             byte[] batch = gzip(req.toByteArray());
             System.out.printf("batch: %d data points, %d bytes protobuf, %d bytes gzip%n", points,
                     req.getSerializedSize(), batch.length);
@@ -141,42 +142,7 @@ public final class DrainBenchmark {
         }
     }
 
-    private static int points(ExportMetricsServiceRequest req) {
-        int n = 0;
-        for (var rm : req.getResourceMetricsList()) {
-            for (var sm : rm.getScopeMetricsList()) {
-                for (var m : sm.getMetricsList()) {
-                    n += switch (m.getDataCase()) {
-                        case GAUGE -> m.getGauge().getDataPointsCount();
-                        case SUM -> m.getSum().getDataPointsCount();
-                        case HISTOGRAM -> m.getHistogram().getDataPointsCount();
-                        default -> 0;
-                    };
-                }
-            }
-        }
-        return n;
-    }
 
-    private static byte[] gzip(byte[] data) throws java.io.IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(data);
-        }
-        return out.toByteArray();
-    }
 
-    private static String field(String output, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ": (\\S+)$").matcher(output);
-        if (!m.find()) {
-            throw new IllegalStateException("no \"" + name + ":\" line in the gateway's output");
-        }
-        return m.group(1);
-    }
 
-    private static void check(int exit, String what) {
-        if (exit != 0) {
-            throw new IllegalStateException(what + " failed with exit " + exit);
-        }
-    }
 }

@@ -1,5 +1,9 @@
 package dev.outpost.bench;
 
+import static dev.outpost.bench.Batches.check;
+import static dev.outpost.bench.Batches.field;
+import static dev.outpost.bench.Batches.gzip;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outpost.agent.cli.AgentCli;
@@ -66,7 +70,6 @@ import java.util.concurrent.atomic.AtomicLong;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import java.util.zip.GZIPInputStream;
-import java.util.zip.GZIPOutputStream;
 
 /**
  * Sink throughput: the same backlog of real agent batches pushed by K enrolled agents through one gateway
@@ -318,7 +321,7 @@ public final class SinkBenchmark {
         for (int i = 0; i < n; i++) {
             long t = first + i * INTERVAL_NANOS;
             ExportMetricsServiceRequest req = encoder.encode(metrics, Map.of("host.name", "bench"), t, start, t - 1);
-            points = countPoints(req);
+            points = Batches.points(req);
             out.add(gzip(req.toByteArray()));
         }
         return points;
@@ -411,7 +414,7 @@ public final class SinkBenchmark {
             if ("gzip".equalsIgnoreCase(req.headers().get(HttpHeaderNames.CONTENT_ENCODING))) {
                 in = new GZIPInputStream(in);
             }
-            points.addAndGet(countPoints(ExportMetricsServiceRequest.parseFrom(in)));
+            points.addAndGet(Batches.points(ExportMetricsServiceRequest.parseFrom(in)));
             FullHttpResponse res = new DefaultFullHttpResponse(HttpVersion.HTTP_1_1, HttpResponseStatus.OK,
                     Unpooled.wrappedBuffer(ExportMetricsServiceResponse.getDefaultInstance().toByteArray()));
             res.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-protobuf");
@@ -425,24 +428,6 @@ public final class SinkBenchmark {
         }
     }
 
-    static int countPoints(ExportMetricsServiceRequest req) {
-        int n = 0;
-        for (var rm : req.getResourceMetricsList()) {
-            for (var sm : rm.getScopeMetricsList()) {
-                for (var m : sm.getMetricsList()) {
-                    n += switch (m.getDataCase()) {
-                        case GAUGE -> m.getGauge().getDataPointsCount();
-                        case SUM -> m.getSum().getDataPointsCount();
-                        case HISTOGRAM -> m.getHistogram().getDataPointsCount();
-                        case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
-                        case SUMMARY -> m.getSummary().getDataPointsCount();
-                        default -> 0;
-                    };
-                }
-            }
-        }
-        return n;
-    }
 
     /** utime + stime of a process, in milliseconds (from /proc/PID/stat, in clock ticks of 10 ms). */
     static long cpuMillis(long pid) throws IOException {
@@ -482,13 +467,6 @@ public final class SinkBenchmark {
         }
     }
 
-    private static byte[] gzip(byte[] data) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream();
-        try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
-            gz.write(data);
-        }
-        return out.toByteArray();
-    }
 
     private static Map<String, String> options(String[] args) {
         Map<String, String> m = new LinkedHashMap<>();
@@ -505,17 +483,5 @@ public final class SinkBenchmark {
         return m;
     }
 
-    private static String field(String output, String name) {
-        Matcher m = Pattern.compile("(?m)^" + Pattern.quote(name) + ": (\\S+)$").matcher(output);
-        if (!m.find()) {
-            throw new IllegalStateException("no \"" + name + ":\" line in the gateway's output");
-        }
-        return m.group(1);
-    }
 
-    private static void check(int exit, String what) {
-        if (exit != 0) {
-            throw new IllegalStateException(what + " failed with exit " + exit);
-        }
-    }
 }
