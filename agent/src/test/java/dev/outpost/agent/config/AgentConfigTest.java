@@ -195,7 +195,7 @@ class AgentConfigTest {
                         + "use e.g. \"https://gateway.example.com:8443\"",
                 "FILE:2: interval: \"2h\" is out of range; use a duration between 1s and 1h, e.g. \"10s\"",
                 "FILE:4: unknown key \"timout\" in push; did you mean \"timeout\"? (known keys: timeout, max_in_flight, "
-                        + "backoff_initial, backoff_max, retry_after_max)",
+                        + "backoff_initial, backoff_max, retry_after_max, reconnect_spread)",
                 "FILE:5: push.max_in_flight: 0 is out of range; use a whole number between 1 and 64, e.g. 8",
                 "FILE:7: log.level: \"verbose\" is not one of error, warn, info, debug",
                 "environment OUTPOST_AGENT_PUSH_TIMEOUT: \"1\" is not a duration; use e.g. \"10s\""),
