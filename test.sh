@@ -6,9 +6,9 @@
 # (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh (two clean builds of the
 # working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm, lintian, rpmlint, shellcheck,
 # systemd-nspawn, debootstrap, git; prometheus with promtool and victoria-metrics; postgresql (its binaries: the
-# tests run their own server as an unprivileged user); curl and openssl for the EST
-# test that follows RFC 7030's examples; nginx for the fleet benchmark; for the releases gpg, apt-ftparchive,
-# createrepo_c and dnf) are
+# tests run their own server as an unprivileged user) and haproxy (in front of two gateways); nginx for the fleet
+# benchmark; curl and openssl for the EST test that follows RFC 7030's examples; for the releases gpg,
+# apt-ftparchive, createrepo_c and dnf) are
 # installed from Debian's apt first when missing, as root or through sudo; no service is started.
 # Extra arguments go to Maven, e.g. ./test.sh -pl agent; with any, the reproducibility check is left out.
 set -euo pipefail
@@ -18,7 +18,7 @@ missing=()
 for tool in systemd-analyze:systemd dpkg-deb:dpkg rpm:rpm lintian:lintian rpmlint:rpmlint shellcheck:shellcheck \
     systemd-nspawn:systemd-container debootstrap:debootstrap git:git prometheus:prometheus promtool:prometheus \
     victoria-metrics:victoria-metrics curl:curl openssl:openssl \
-    gpg:gnupg gpgv:gpgv apt-ftparchive:apt-utils createrepo_c:createrepo-c dnf:dnf; do
+    gpg:gnupg gpgv:gpgv apt-ftparchive:apt-utils createrepo_c:createrepo-c dnf:dnf haproxy:haproxy; do
     command -v "${tool%%:*}" >/dev/null 2>&1 || missing+=("${tool#*:}")
 done
 # The fleet benchmark's test runs nginx (in /usr/sbin, which a user's PATH may lack) as its physical reference.

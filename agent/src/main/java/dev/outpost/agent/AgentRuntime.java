@@ -115,10 +115,13 @@ public final class AgentRuntime implements AutoCloseable {
         }, "outpost-push");
     }
 
-    /** Push and renewal back off alike (push.backoff_initial, backoff_max, retry_after_max), each on its own. */
+    /**
+     * Push and renewal back off alike (push.backoff_initial, backoff_max, retry_after_max, reconnect_spread), each on
+     * its own.
+     */
     private static Backoff backoff(AgentConfig config, Clock clock) {
         return new Backoff(config.push().backoffInitial(), config.push().backoffMax(), config.push().retryAfterMax(),
-                new SplittableRandom(), clock);
+                config.push().reconnectSpread(), new SplittableRandom(), clock);
     }
 
     /** Runs the renewer and schedules its next run; after a refusal for good it stops, and so does the agent. */

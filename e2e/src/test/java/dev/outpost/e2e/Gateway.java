@@ -65,6 +65,29 @@ final class Gateway implements AutoCloseable {
         return g;
     }
 
+    /**
+     * A second gateway of {@code first}'s fleet in {@code root/name}: it shares the CA files and the token pepper
+     * (copied, as the README says), gets the master key from a systemd-style credential directory of its own, issues
+     * its own server certificate at its first start, and is served with {@code env} (the shared state store).
+     */
+    static Gateway join(Gateway first, Path root, String name, Map<String, String> env) throws Exception {
+        Path dir = root.resolve(name);
+        Files.createDirectories(dir);
+        Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
+        SeveralGatewaysTest.copyTree(first.dir.resolve("ca"), dir.resolve("ca"));
+        Files.copy(first.dir.resolve("token-pepper"), dir.resolve("token-pepper"),
+                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
+        Files.copy(first.dir.resolve("gateway.yaml"), dir.resolve("gateway.yaml"));
+        Path credentials = Files.createDirectories(root.resolve(name + "-credentials"));
+        SeveralGatewaysTest.secretFile(credentials.resolve("outpost-master-key"),
+                Files.readAllBytes(first.dir.resolve("master.key")));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("CREDENTIALS_DIRECTORY", credentials.toString());
+        Gateway g = new Gateway(dir, first.logs, name, first.pin, all);
+        g.serve(0, 0);
+        return g;
+    }
+
     /** Starts {@code serve} on the given ports (0: ephemeral) and waits until both listeners are up. */
     void serve(int est, int ingest) throws Exception {
         Map<String, String> all = new java.util.HashMap<>(env);

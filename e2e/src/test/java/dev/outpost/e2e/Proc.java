@@ -46,6 +46,18 @@ final class Proc implements AutoCloseable {
         return new Proc(pb.start(), out, err);
     }
 
+    /** Starts another program under test (a server the test needs, e.g. HAProxy); output goes to {@code logDir}. */
+    static Proc startCommand(List<String> cmd, Path logDir, String logName) throws IOException {
+        ProcessBuilder pb = new ProcessBuilder(cmd);
+        Files.createDirectories(logDir);
+        Path out = logDir.resolve(logName + ".out");
+        Path err = logDir.resolve(logName + ".err");
+        pb.redirectOutput(out.toFile());
+        pb.redirectError(err.toFile());
+        pb.redirectInput(ProcessBuilder.Redirect.from(new java.io.File("/dev/null")));
+        return new Proc(pb.start(), out, err);
+    }
+
     /** Runs to completion (bounded) and returns the exit code. */
     static Result run(String program, Path logDir, String logName, Map<String, String> env, String... args)
             throws IOException, InterruptedException {

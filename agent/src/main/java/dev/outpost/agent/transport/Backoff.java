@@ -11,6 +11,9 @@ import java.util.random.RandomGenerator;
 /**
  * Exponential backoff with full jitter (a uniformly random delay between 0 and min(cap, initial * 2^n)),
  * so that a fleet never retries in step; a server's {@code Retry-After} is honoured up to {@code maxRetryAfter}.
+ * The first retry after a connection was lost (no answer at all: a gateway died or restarted) waits a random time
+ * up to {@code reconnectSpread} instead, so that the agents of a lost gateway reach the others spread over that
+ * time, not in the same second.
  */
 public final class Backoff {
     private final Duration initial;
@@ -18,9 +21,20 @@ public final class Backoff {
     private final Duration maxRetryAfter;
     private final RandomGenerator random;
     private final Clock clock;
+    private final Duration reconnectSpread;
     private int failures;
 
+    /** Backoff without a reconnect spread of its own (the first retry after a lost connection is as any other). */
     public Backoff(Duration initial, Duration cap, Duration maxRetryAfter, RandomGenerator random, Clock clock) {
+        this(initial, cap, maxRetryAfter, Duration.ZERO, random, clock);
+    }
+
+    public Backoff(Duration initial, Duration cap, Duration maxRetryAfter, Duration reconnectSpread,
+            RandomGenerator random, Clock clock) {
+        if (reconnectSpread.isNegative()) {
+            throw new IllegalArgumentException("reconnect spread " + reconnectSpread + " must not be negative");
+        }
+        this.reconnectSpread = reconnectSpread;
         if (initial.isNegative() || initial.isZero()) {
             throw new IllegalArgumentException("initial backoff " + initial + " must be positive");
         }
@@ -36,9 +50,21 @@ public final class Backoff {
 
     /** Records a failure and returns how long to wait before the next attempt. */
     public Duration nextDelay(String retryAfter) {
+        return nextDelay(retryAfter, false);
+    }
+
+    /**
+     * Records a failure and returns how long to wait before the next attempt; {@code connectionLost}: there was no
+     * answer at all (refused, reset, timed out), so the first such wait after a success is spread over
+     * {@code reconnectSpread}.
+     */
+    public Duration nextDelay(String retryAfter, boolean connectionLost) {
         int n = Math.min(failures, 30);
         failures++;
         long ceiling = Math.min(cap.toMillis(), initial.toMillis() << Math.min(n, 20));
+        if (connectionLost && n == 0) {
+            ceiling = Math.max(ceiling, reconnectSpread.toMillis());
+        }
         Duration jittered = Duration.ofMillis(random.nextLong(ceiling + 1));
         Duration server = parseRetryAfter(retryAfter);
         if (server == null) {

@@ -149,7 +149,7 @@ public final class PushLoop implements Runnable {
                         deniedReason, queue.stats().records());
             } else {
                 retries++;
-                wait = backoff.nextDelay(o.retryAfter());
+                wait = backoff.nextDelay(o.retryAfter(), o.status() == 0);
                 if (!failing || backoff.failures() % 10 == 0) {
                     LOG.warn("push of {} failed ({}); retrying in {} ms (attempt {}), {} batches queued", key,
                             o.reason(), wait.toMillis(), backoff.failures(), queue.stats().records());

@@ -51,7 +51,7 @@ class AgentConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = AgentConfig.loader().environmentVariables();
-        assertEquals(17, variables.size());
+        assertEquals(18, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -100,13 +100,13 @@ class AgentConfigTest {
                 + "collect:\n  filesystems:\n    exclude_types: [tmpfs]\n    exclude_mount_points: [/var/lib/docker/*]\n"
                 + "queue:\n  max_bytes: 1048576\n  min_free_bytes: 0\n"
                 + "push:\n  timeout: 1m\n  max_in_flight: 2\n  backoff_initial: 500ms\n  backoff_max: 30s\n"
-                + "  retry_after_max: 1m\nlog:\n  level: DEBUG\n"), Map.of());
+                + "  retry_after_max: 1m\n  reconnect_spread: 0s\nlog:\n  level: DEBUG\n"), Map.of());
         assertEquals(new AgentConfig(GW, null, Path.of("/srv/outpost"), Duration.ofSeconds(30),
                 Map.of("env", "prod", "rack.row", "7"),
                 new CollectConfig(new FilesystemsConfig(List.of("tmpfs"), null, List.of("/var/lib/docker/*"), null)),
                 new QueueConfig(1 << 20, 0),
                 new PushConfig(Duration.ofMinutes(1), 2, Duration.ofMillis(500), Duration.ofSeconds(30),
-                        Duration.ofMinutes(1)), new LogConfig("debug")), c);
+                        Duration.ofMinutes(1), Duration.ZERO), new LogConfig("debug")), c);
         assertFalse(c.collect().filesystems().toFilter().accepts("ext4", "/var/lib/docker/overlay2"));
         assertTrue(c.collect().filesystems().toFilter().accepts("ext4", "/var/lib"));
     }
@@ -195,7 +195,7 @@ class AgentConfigTest {
                         + "use e.g. \"https://gateway.example.com:8443\"",
                 "FILE:2: interval: \"2h\" is out of range; use a duration between 1s and 1h, e.g. \"10s\"",
                 "FILE:4: unknown key \"timout\" in push; did you mean \"timeout\"? (known keys: timeout, max_in_flight, "
-                        + "backoff_initial, backoff_max, retry_after_max)",
+                        + "backoff_initial, backoff_max, retry_after_max, reconnect_spread)",
                 "FILE:5: push.max_in_flight: 0 is out of range; use a whole number between 1 and 64, e.g. 8",
                 "FILE:7: log.level: \"verbose\" is not one of error, warn, info, debug",
                 "environment OUTPOST_AGENT_PUSH_TIMEOUT: \"1\" is not a duration; use e.g. \"10s\""),
@@ -207,9 +207,10 @@ class AgentConfigTest {
     void constructorRejectsBadValuesNamingThem() {
         InvalidConfigException e = assertThrows(InvalidConfigException.class,
                 () -> new PushConfig(Duration.ofMillis(10), 0, Duration.ofSeconds(2), Duration.ofSeconds(1),
-                        Duration.ofMinutes(1)));
+                        Duration.ofMinutes(1), Duration.ofHours(1)));
         assertEquals("timeout: \"10ms\" is out of range; use a duration between 1s and 5m, e.g. \"10s\"; "
                 + "max_in_flight: 0 is out of range; use a whole number between 1 and 64, e.g. 8; "
+                + "reconnect_spread: \"1h\" is out of range; use a duration between 1s and 10m, e.g. \"10s\"; "
                 + "backoff_max: \"1s\" is below backoff_initial \"2s\"; make it at least as long",
                 e.getMessage());
         assertThrows(InvalidConfigException.class, () -> AgentConfig.defaults(null));

@@ -71,4 +71,31 @@ class BackoffTest {
                 () -> new Backoff(Duration.ofSeconds(1), Duration.ofMillis(500), Duration.ZERO, MAX, CLOCK))
                 .getMessage());
     }
+
+    @Test
+    void theFirstRetryAfterALostConnectionIsSpreadOverTheReconnectSpreadThenBacksOffAsUsual() {
+        Backoff b = new Backoff(Duration.ofSeconds(1), Duration.ofSeconds(30), Duration.ofMinutes(5),
+                Duration.ofSeconds(10), MAX, CLOCK);
+        assertEquals(Duration.ofSeconds(10), b.nextDelay(null, true));
+        assertEquals(Duration.ofSeconds(2), b.nextDelay(null, true));
+        b.reset();
+        // An answer (503, 429) is no lost gateway: the usual first step.
+        assertEquals(Duration.ofSeconds(1), b.nextDelay(null, false));
+    }
+
+    @Test
+    void tenThousandAgentsLosingTheirGatewayReconnectSpreadOverTheWholeWindow() {
+        RandomGenerator random = RandomGenerator.of("L64X128MixRandom");
+        int[] perSecond = new int[10];
+        for (int agent = 0; agent < 10_000; agent++) {
+            Backoff b = new Backoff(Duration.ofSeconds(1), Duration.ofMinutes(2), Duration.ofMinutes(10),
+                    Duration.ofSeconds(10), random, CLOCK);
+            long ms = b.nextDelay(null, true).toMillis();
+            assertTrue(ms >= 0 && ms <= 10_000, "within the spread: " + ms);
+            perSecond[(int) Math.min(9, ms / 1000)]++;
+        }
+        for (int s = 0; s < 10; s++) {
+            assertTrue(perSecond[s] > 800 && perSecond[s] < 1200, "second " + s + ": " + perSecond[s]);
+        }
+    }
 }

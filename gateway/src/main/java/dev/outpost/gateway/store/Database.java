@@ -141,7 +141,8 @@ public final class Database implements AutoCloseable {
         } catch (SQLException e) {
             pool.close();
             throw new IOException(target + ": cannot migrate the PostgreSQL state database: " + e.getMessage()
-                    + " (the role needs CREATE on the schema for the first start; see the README's grants)", e);
+                    + " (creating or upgrading the schema needs its owner: run the first start of a release as the "
+                    + "owner role, see the README's \"PostgreSQL grants\")", e);
         }
         return new Database(Dialect.POSTGRESQL, null, pool, target.url());
     }

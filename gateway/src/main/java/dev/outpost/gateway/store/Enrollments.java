@@ -115,68 +115,42 @@ public final class Enrollments {
 
     /**
      * Verifies the token, assigns an agent identity, asks {@code issue} for its certificate for {@code key}, records
-     * the agent and consumes one use, all in one transaction. Unknown id and wrong secret are refused alike. The same
-     * token and key again, while that agent has not renewed, is a retry: answered with the certificate already issued,
-     * no use consumed. A key already certified for another agent is refused, audited, no use consumed.
+     * the agent and consumes one use. Unknown id and wrong secret are refused alike. The same token and key again,
+     * while that agent has not renewed, is a retry: answered with the certificate already issued, no use consumed. A
+     * key already certified for another agent is refused, audited, no use consumed.
+     *
+     * <p>The token is checked and the certificate signed first, outside the state transaction, so that signing (the
+     * CPU of an enrollment) runs in parallel on the caller's thread; the transaction then checks everything again
+     * under the fleet-wide state lock and records the agent and the use. A certificate whose enrollment is refused
+     * there (the last use taken meanwhile by another gateway) is discarded, never sent.
      *
      * @param source the peer address, recorded in the audit entry
      */
     public Issued enroll(String tokenId, String secret, String hostname, String source, PublicKey key,
             Function<AgentIdentity, X509Certificate> issue) throws SQLException, RefusedException {
+        String fingerprint = CertifiedKeys.fingerprint(key);
+        Token first = db.read(c -> check(c, tokenId, secret));
+        Issued earlier = db.read(c -> retried(c, tokenId, fingerprint));
+        if (earlier != null) {
+            return earlier;
+        }
+        usable(first, tokenId);
+        AgentIdentity id = AgentIdentity.generate(first.org(), random);
+        X509Certificate cert = issue.apply(id);
         Outcome o = db.inTransaction(c -> {
-            String org;
-            long expiresAt;
-            int uses;
-            int maxUses;
-            Long revokedAt;
-            byte[] stored;
-            try (PreparedStatement ps = c.prepareStatement(
-                    "SELECT org, secret_hmac, max_uses, uses, expires_at, revoked_at FROM tokens WHERE id = ?")) {
-                ps.setString(1, tokenId);
-                try (ResultSet rs = ps.executeQuery()) {
-                    if (!rs.next()) {
-                        hasher.verify(secret, decoy);
-                        throw new RefusedException("unknown enrollment token or wrong secret");
-                    }
-                    org = rs.getString(1);
-                    stored = rs.getBytes(2);
-                    maxUses = rs.getInt(3);
-                    uses = rs.getInt(4);
-                    expiresAt = rs.getLong(5);
-                    long revoked = rs.getLong(6);
-                    revokedAt = rs.wasNull() ? null : revoked;
-                }
+            Token t = check(c, tokenId, secret);
+            Issued again = retried(c, tokenId, fingerprint);
+            if (again != null) {
+                return new Outcome(again, null);
             }
-            if (!hasher.verify(secret, stored)) {
-                throw new RefusedException("unknown enrollment token or wrong secret");
-            }
-            String name = "token opt_" + tokenId + "_…";
-            Instant now = clock.instant();
-            if (revokedAt != null) {
-                throw new RefusedException(name + " was revoked; create a new one with `outpost-gateway token create`");
-            }
-            String fingerprint = CertifiedKeys.fingerprint(key);
-            X509Certificate earlier = CertifiedKeys.enrolledWith(c, tokenId, fingerprint);
-            if (earlier != null) {
-                return new Outcome(new Issued(earlier, true), null);
-            }
-            if (!now.isBefore(Instant.ofEpochMilli(expiresAt))) {
-                throw new RefusedException(name + " expired at " + Instant.ofEpochMilli(expiresAt)
-                        + "; create a new one with `outpost-gateway token create`");
-            }
-            if (uses >= maxUses) {
-                throw new RefusedException(name + " is used up (" + maxUses + " of " + maxUses
-                        + " uses); create a new one with `outpost-gateway token create --uses N`");
-            }
+            Instant now = usable(t, tokenId);
             String holder = CertifiedKeys.holder(c, fingerprint, null);
             if (holder != null) {
-                audit.append(c, new AuditEvent(AuditEvent.KEY_REUSE, org, holder, tokenId, source, "enrollment of host "
-                        + hostname + " refused: its key is already certified for agent " + holder));
+                audit.append(c, new AuditEvent(AuditEvent.KEY_REUSE, t.org(), holder, tokenId, source, "enrollment "
+                        + "of host " + hostname + " refused: its key is already certified for agent " + holder));
                 return new Outcome(null, new RefusedException(400, "this public key is already certified for agent "
                         + holder + "; generate a new key pair for this host (or revoke " + holder + " first)"));
             }
-            AgentIdentity id = AgentIdentity.generate(org, random);
-            X509Certificate cert = issue.apply(id);
             try (PreparedStatement ps = c.prepareStatement(
                     "UPDATE tokens SET uses = uses + 1, last_used_at = ? WHERE id = ?")) {
                 ps.setLong(1, now.toEpochMilli());
@@ -186,7 +160,7 @@ public final class Enrollments {
             try (PreparedStatement ps = c.prepareStatement("INSERT INTO agents(id, org, hostname, token_id, serial, "
                     + "not_after, enrolled_at, key_sha256, cert) VALUES (?,?,?,?,?,?,?,?,?)")) {
                 ps.setString(1, id.agentId());
-                ps.setString(2, org);
+                ps.setString(2, t.org());
                 ps.setString(3, hostname);
                 ps.setString(4, tokenId);
                 ps.setString(5, cert.getSerialNumber().toString(16));
@@ -196,7 +170,7 @@ public final class Enrollments {
                 ps.setBytes(9, CertifiedKeys.encoded(cert));
                 ps.executeUpdate();
             }
-            audit.append(c, new AuditEvent(AuditEvent.AGENT_ENROLL, org, id.agentId(), tokenId, source,
+            audit.append(c, new AuditEvent(AuditEvent.AGENT_ENROLL, t.org(), id.agentId(), tokenId, source,
                     "agent enrolled: host " + hostname + ", certificate serial " + cert.getSerialNumber().toString(16)
                             + " valid until " + cert.getNotAfter().toInstant()));
             return new Outcome(new Issued(cert, false), null);
@@ -205,5 +179,59 @@ public final class Enrollments {
             throw o.refusal();
         }
         return o.issued();
+    }
+
+    /** A token's row, its secret verified. */
+    private record Token(String org, int uses, int maxUses, long expiresAt, Long revokedAt) {
+    }
+
+    /** Reads token {@code tokenId} and verifies {@code secret}; unknown id and wrong secret are refused alike. */
+    private Token check(java.sql.Connection c, String tokenId, String secret) throws SQLException, RefusedException {
+        try (PreparedStatement ps = c.prepareStatement(
+                "SELECT org, secret_hmac, max_uses, uses, expires_at, revoked_at FROM tokens WHERE id = ?")) {
+            ps.setString(1, tokenId);
+            try (ResultSet rs = ps.executeQuery()) {
+                if (!rs.next()) {
+                    hasher.verify(secret, decoy);
+                    throw new RefusedException("unknown enrollment token or wrong secret");
+                }
+                String org = rs.getString(1);
+                byte[] stored = rs.getBytes(2);
+                int maxUses = rs.getInt(3);
+                int uses = rs.getInt(4);
+                long expiresAt = rs.getLong(5);
+                long revoked = rs.getLong(6);
+                Long revokedAt = rs.wasNull() ? null : revoked;
+                if (!hasher.verify(secret, stored)) {
+                    throw new RefusedException("unknown enrollment token or wrong secret");
+                }
+                if (revokedAt != null) {
+                    throw new RefusedException("token opt_" + tokenId + "_… was revoked; create a new one with "
+                            + "`outpost-gateway token create`");
+                }
+                return new Token(org, uses, maxUses, expiresAt, revokedAt);
+            }
+        }
+    }
+
+    /** The answer to an earlier try of the same enrollment (same token, same key), or null. */
+    private static Issued retried(java.sql.Connection c, String tokenId, String fingerprint) throws SQLException {
+        X509Certificate earlier = CertifiedKeys.enrolledWith(c, tokenId, fingerprint);
+        return earlier == null ? null : new Issued(earlier, true);
+    }
+
+    /** Refuses a token that expired or is used up; returns now. */
+    private Instant usable(Token t, String tokenId) throws RefusedException {
+        String name = "token opt_" + tokenId + "_…";
+        Instant now = clock.instant();
+        if (!now.isBefore(Instant.ofEpochMilli(t.expiresAt()))) {
+            throw new RefusedException(name + " expired at " + Instant.ofEpochMilli(t.expiresAt())
+                    + "; create a new one with `outpost-gateway token create`");
+        }
+        if (t.uses() >= t.maxUses()) {
+            throw new RefusedException(name + " is used up (" + t.maxUses() + " of " + t.maxUses()
+                    + " uses); create a new one with `outpost-gateway token create --uses N`");
+        }
+        return now;
     }
 }

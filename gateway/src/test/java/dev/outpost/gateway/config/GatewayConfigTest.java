@@ -212,4 +212,35 @@ class GatewayConfigTest {
         assertEquals(missing + ": no such file; run `outpost-gateway init`, or copy config/gateway.yaml "
                 + "(the commented example shipped with Outpost) there", e.getMessage());
     }
+
+    @Test
+    void postgresqlStateNeedsItsSettingsAndKeepsThePasswordOutOfTheYaml() throws Exception {
+        assertEquals("FILE:1: state.postgresql.url: missing; state.type postgresql needs the database's JDBC URL, e.g. "
+                + "\"jdbc:postgresql://db.example.net:5432/outpost?sslmode=verify-full\"\n"
+                + "FILE:1: state.postgresql.user: missing; state.type postgresql needs the role to log in as, e.g. "
+                + "\"outpost_gateway\"\n"
+                + "FILE:1: state.postgresql.password_file: missing; state.type postgresql needs the role's password in "
+                + "a file (0600) or a systemd credential, e.g. \"$CREDENTIALS_DIRECTORY/outpost-postgresql\"",
+                errors("state:\n  type: postgresql\n", Map.of()));
+        String bad = errors("state:\n  type: postgresql\n  postgresql:\n"
+                + "    url: jdbc:postgresql://gw:s3cret@db:5432/outpost\n    user: gw\n    password: s3cret\n", Map.of());
+        assertTrue(bad.contains("unknown key \"password\""), bad);
+        Path world = dir.resolve("pw");
+        Files.writeString(world, "s3cret\n");
+        Files.setPosixFilePermissions(world, java.nio.file.attribute.PosixFilePermissions.fromString("rw-r--r--"));
+        String perms = errors("state:\n  type: postgresql\n  postgresql:\n    url: jdbc:postgresql://db:5432/outpost\n"
+                + "    user: gw\n    password_file: " + world + "\n", Map.of());
+        assertTrue(perms.contains("holds a secret but others may read it; chmod 600"), perms);
+        assertFalse(perms.contains("s3cret"), perms);
+        String url = errors("state:\n  type: postgresql\n  postgresql:\n    url: jdbc:postgresql://db/o?password=s3cret\n"
+                + "    user: gw\n", Map.of());
+        assertTrue(url.contains("must not contain a password or user; set user and password_file instead"), url);
+        Files.setPosixFilePermissions(world, java.nio.file.attribute.PosixFilePermissions.fromString("rw-------"));
+        GatewayConfig ok = GatewayConfig.defaults(Map.of("OUTPOST_GATEWAY_STATE_TYPE", "postgresql",
+                "OUTPOST_GATEWAY_STATE_POSTGRESQL_URL", "jdbc:postgresql://db:5432/outpost",
+                "OUTPOST_GATEWAY_STATE_POSTGRESQL_USER", "outpost_gateway",
+                "OUTPOST_GATEWAY_STATE_POSTGRESQL_PASSWORD_FILE", world.toString()));
+        assertEquals("s3cret", ok.state().postgresql().password());
+        assertEquals(StateType.SQLITE, GatewayConfig.defaults().state().type());
+    }
 }

@@ -70,4 +70,48 @@ class PostgresqlStoreContractTest extends StoreContract {
         assertEquals(Map.of(), new Watermarks(b, clock, "gateway-b").of(List.of("a-9")));
         assertTrue(System.nanoTime() - started < Watermarks.LOCK_WAIT.toNanos());
     }
+
+    /** The grants of the README's "PostgreSQL grants", run as written there (after the owner's first start). */
+    static final String[] GRANTS = {
+        "GRANT USAGE ON SCHEMA public TO outpost_gateway",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON tokens, agents, ingest_watermarks, ingest_pending, ca_rollover "
+                + "TO outpost_gateway",
+        "GRANT SELECT, INSERT ON audit TO outpost_gateway",
+        "GRANT SELECT ON schema_version TO outpost_gateway",
+        "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO outpost_gateway",
+    };
+
+    @Test
+    void theGatewayRoleOfTheDocumentedGrantsWorksAndCannotEditOrDeleteAuditEntries() throws Exception {
+        TestPostgres pg = TestPostgres.get();
+        try (Connection c = pg.admin("postgres"); Statement s = c.createStatement()) {
+            s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'outpost_gateway') THEN "
+                    + "CREATE ROLE outpost_gateway LOGIN PASSWORD 'gw-secret'; END IF; END $$");
+        }
+        try (Connection c = pg.admin(database); Statement s = c.createStatement()) {
+            for (String grant : GRANTS) {
+                s.execute(grant);
+            }
+        }
+        try (Database gw = Database.open(new Database.PostgresqlTarget(pg.url(database), "outpost_gateway", "gw-secret",
+                4, java.time.Duration.ofSeconds(10)))) {
+            dev.outpost.wire.EnrollmentToken t = enrollments(gw).createToken("acme", 1, java.time.Duration.ofHours(1));
+            enroll(gw, t);
+            assertEquals(2, AuditLog.all(gw).size());
+            assertEquals(java.util.Optional.empty(), AuditVerifier.firstProblem(AuditLog.all(gw)));
+            java.sql.SQLException denied = org.junit.jupiter.api.Assertions.assertThrows(java.sql.SQLException.class,
+                    () -> gw.read(c -> {
+                        try (Statement s = c.createStatement()) {
+                            s.execute("DELETE FROM audit");
+                        }
+                        return null;
+                    }));
+            assertTrue(denied.getMessage().contains("permission denied"), denied.getMessage());
+        }
+        // A direct edit by the owner (triggers aside) is found by audit verify.
+        execute("ALTER TABLE audit DISABLE TRIGGER audit_no_update_or_delete");
+        execute("UPDATE audit SET detail = 'nothing happened' WHERE seq = 2");
+        assertEquals(java.util.Optional.of("audit entry 2 was edited: its hash does not match its content"),
+                AuditVerifier.firstProblem(AuditLog.all(a)));
+    }
 }
