@@ -335,8 +335,9 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
     "$FP_COLLECTD_BIN" -f -C "$FP_DIR/collectd.conf" </dev/null >>"$FP_DIR/collectd.log" 2>&1 &
     FP_COLLECTD_PID=$!
 fi
-# The twin: the same agent with native memory tracking and the attach mechanism, for jcmd.
-JAVA_HOME=$FP_JAVA_HOME OUTPOST_AGENT_JAVA_OPTS="-XX:NativeMemoryTracking=summary -XX:-DisableAttachMechanism" \
+# The twin: the same agent (with OUTPOST_AGENT_JAVA_OPTS, as the agent) plus native memory tracking and the
+# attach mechanism, for jcmd.
+JAVA_HOME=$FP_JAVA_HOME OUTPOST_AGENT_JAVA_OPTS="${OUTPOST_AGENT_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary -XX:-DisableAttachMechanism" \
     "$OL_AGENT_BIN" run --config "$FP_TWIN/agent.yaml" </dev/null >"$FP_DIR/agent-nmt.log" 2>&1 &
 FP_TWIN_PID=$!
 FP_WARM_END=$((SECONDS + FP_WARMUP))
