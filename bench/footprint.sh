@@ -5,7 +5,8 @@
 #
 # It builds the jars if needed, installs prometheus-node-exporter (and collectd-core) from apt when missing,
 # starts a throwaway gateway on loopback, enrolls two agents, and starts with the packaged launcher and its
-# flags: the measured agent (time from start to its first batch stored), node_exporter on a free loopback
+# flags: the measured agent (time and CPU from start to its first batch stored; by default it starts once first to
+# make its class-data archive, as the packaged agent's first run does, then again with it), node_exporter on a free loopback
 # port, collectd, and a twin of the agent with -XX:NativeMemoryTracking=summary (its NMT summary is read with
 # jcmd at the end; NMT and attaching cost memory, so the measured agent runs without them). After --warmup
 # seconds it samples /proc for a window of --window seconds: RSS (VmRSS) and PSS (/proc/PID/smaps_rollup),
@@ -25,13 +26,15 @@ FP_GOAL_RSS_MIB=48
 usage() {
     cat <<'USAGE'
 Usage: bench/footprint.sh [--interval DUR] [--warmup SECONDS] [--window SECONDS] [--java-home DIR]
-                          [--no-collectd] [--dir DIR] [--check]
+                          [--no-collectd] [--no-cds] [--dir DIR] [--check]
   --interval DUR     the agent's collection interval and the scrape interval, e.g. 10s or 1m (default 10s)
   --warmup SECONDS   run this long after the first batch before measuring (default 60)
   --window SECONDS   measure for this long (default 360); short windows (e.g. --warmup 10 --window 30)
                      make a smoke run, not a figure to quote
   --java-home DIR    the Java runtime the agents run on (default: JAVA_HOME, else java on PATH)
   --no-collectd      leave collectd out
+  --no-cds           run the agents without their class-data archive (OUTPOST_AGENT_CDS_DIR empty); by default
+                     the agent starts once to make it, as the packaged agent's first run does, then again
   --dir DIR          where the gateway, the agents' state and the logs go (default: a new temporary directory)
   --check            exit 2 when the agent misses a footprint goal (RSS <= 48 MiB, CPU/hour <= node_exporter's)
 
@@ -54,6 +57,7 @@ FP_WINDOW=360
 FP_DIR=
 FP_CHECK=
 FP_COLLECTD=1
+FP_CDS=1
 FP_JAVA_HOME=${JAVA_HOME:-}
 while [ $# -gt 0 ]; do
     case $1 in
@@ -69,6 +73,7 @@ while [ $# -gt 0 ]; do
             shift 2
             ;;
         --no-collectd) FP_COLLECTD=; shift ;;
+        --no-cds) FP_CDS=; shift ;;
         --check) FP_CHECK=1; shift ;;
         -h | --help) usage; exit 0 ;;
         *) fp_usage_error "unknown argument \"$1\"" ;;
@@ -268,25 +273,50 @@ ol_gateway_token "$FP_GATEWAY" footprint-nmt "$FP_TWIN/token" "$FP_DIR/token-nmt
 ol_agent_config "$FP_TWIN/agent.yaml" "$FP_TWIN/state" "${FP_INTERVAL_S}s"
 ol_agent_enroll "$FP_TWIN/agent.yaml" "$FP_TWIN/token" "$FP_TWIN/state" "$FP_DIR/enroll-nmt.log"
 
+# fp_start_agent LOG: starts the measured agent and waits for its next batch; sets FP_FIRST_MS (start -> that batch
+# stored, polled every 50 ms), FP_FIRST_CPU_MS (the CPU it had used by then: on a busy host the wall-clock time
+# is mostly waiting for a core) and FP_READY_MS (start -> the time stamp of its "started" log line).
+fp_start_agent() {
+    local log=$1 before t0 limit=$((30 + FP_INTERVAL_S)) deadline stamp ns
+    before=$(fp_batches footprint)
+    t0=$(fp_now_ms)
+    JAVA_HOME=$FP_JAVA_HOME "$OL_AGENT_BIN" run --config "$FP_AGENT/agent.yaml" </dev/null >"$log" 2>&1 &
+    OL_AGENT_PID=$!
+    deadline=$((SECONDS + limit))
+    while [ "$(fp_batches footprint)" -le "$before" ]; do
+        ol_require_running "$log" "$FP_DIR/gateway.log"
+        [ "$SECONDS" -lt "$deadline" ] || ol_fail "the gateway stored no batch from the agent within ${limit}s" "$log"
+        sleep 0.05
+    done
+    FP_FIRST_MS=$(($(fp_now_ms) - t0))
+    FP_FIRST_CPU_MS=$(($(fp_cpu_ticks "$OL_AGENT_PID") * 1000 / FP_CLK_TCK))
+    FP_READY_MS='?'
+    stamp=$(sed -n 's/^\([0-9T:.-]*Z\) .* started: .*/\1/p' "$log" | head -n 1)
+    if [ -n "$stamp" ] && ns=$(date -d "$stamp" +%s%N 2>/dev/null); then
+        FP_READY_MS=$((ns / 1000000 - t0))
+    fi
+}
+
 ol_step 4 "starting the agent (interval ${FP_INTERVAL_S}s) on $("$FP_JAVA" -version 2>&1 | head -n 1)"
-FP_T0=$(fp_now_ms)
-JAVA_HOME=$FP_JAVA_HOME "$OL_AGENT_BIN" run --config "$FP_AGENT/agent.yaml" </dev/null >"$FP_DIR/agent.log" 2>&1 &
-OL_AGENT_PID=$!
-FP_FIRST_LIMIT=$((30 + FP_INTERVAL_S))
-FP_DEADLINE=$((SECONDS + FP_FIRST_LIMIT))
-while [ "$(fp_batches footprint)" -eq 0 ]; do
-    ol_require_running "$FP_DIR/agent.log" "$FP_DIR/gateway.log"
-    [ "$SECONDS" -lt "$FP_DEADLINE" ] || ol_fail "the gateway stored no batch from the agent within ${FP_FIRST_LIMIT}s" "$FP_DIR/agent.log"
-    sleep 0.05
-done
-FP_FIRST_MS=$(($(fp_now_ms) - FP_T0))
-# The "started" line's UTC time stamp: when the agent was ready to collect (JVM start, config, state, TLS).
-FP_READY_MS=
-FP_READY_STAMP=$(sed -n 's/^\([0-9T:.-]*Z\) .* started: .*/\1/p' "$FP_DIR/agent.log" | head -n 1)
-if [ -n "$FP_READY_STAMP" ]; then
-    FP_READY_NS=$(date -d "$FP_READY_STAMP" +%s%N 2>/dev/null) && FP_READY_MS=$((FP_READY_NS / 1000000 - FP_T0))
+FP_CDS_NOTE="no class-data archive (--no-cds)"
+[ -z "$FP_CDS" ] || FP_CDS_NOTE="the class-data archive was there already (--dir reused)"
+if [ -n "$FP_CDS" ]; then
+    # As the packaged agent does in /var/lib/outpost-agent: the first run makes the archive when it stops.
+    export OUTPOST_AGENT_CDS_DIR=$FP_DIR/cds
+    mkdir -p "$OUTPOST_AGENT_CDS_DIR" || ol_fail "cannot create $OUTPOST_AGENT_CDS_DIR"
+    if ! ls "$OUTPOST_AGENT_CDS_DIR"/*.jsa >/dev/null 2>&1; then
+        fp_start_agent "$FP_DIR/agent-first.log"
+        printf '      first start: first batch stored %s ms after start, %s ms of CPU (ready after %s ms); stopping it to write the archive\n' \
+            "$FP_FIRST_MS" "$FP_FIRST_CPU_MS" "$FP_READY_MS"
+        FP_CDS_NOTE="first start, without the archive: $FP_FIRST_MS ms, $FP_FIRST_CPU_MS ms of CPU (ready $FP_READY_MS ms)"
+        ol_stop "$OL_AGENT_PID" "agent" 30
+        ls "$OUTPOST_AGENT_CDS_DIR"/*.jsa >/dev/null 2>&1 || ol_fail "the agent wrote no class-data archive in $OUTPOST_AGENT_CDS_DIR" "$FP_DIR/agent-first.log"
+    fi
+else
+    export OUTPOST_AGENT_CDS_DIR=
 fi
-printf '      first batch stored %s ms after start (agent ready after %s ms)\n' "$FP_FIRST_MS" "${FP_READY_MS:-?}"
+fp_start_agent "$FP_DIR/agent.log"
+printf '      first batch stored %s ms after start, %s ms of CPU (agent ready after %s ms)\n' "$FP_FIRST_MS" "$FP_FIRST_CPU_MS" "$FP_READY_MS"
 
 ol_step 5 "starting node_exporter, collectd and the agent's twin (NMT); warming up for ${FP_WARMUP}s"
 FP_NODE_PORT=$(ol_pick_port 9100 "$FP_INGEST_PORT") || ol_fail "no free TCP port found for node_exporter"
@@ -335,8 +365,9 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H).serve_forever()
     "$FP_COLLECTD_BIN" -f -C "$FP_DIR/collectd.conf" </dev/null >>"$FP_DIR/collectd.log" 2>&1 &
     FP_COLLECTD_PID=$!
 fi
-# The twin: the same agent with native memory tracking and the attach mechanism, for jcmd.
-JAVA_HOME=$FP_JAVA_HOME OUTPOST_AGENT_JAVA_OPTS="-XX:NativeMemoryTracking=summary -XX:-DisableAttachMechanism" \
+# The twin: the same agent (with OUTPOST_AGENT_JAVA_OPTS, as the agent) plus native memory tracking and the
+# attach mechanism, for jcmd.
+JAVA_HOME=$FP_JAVA_HOME OUTPOST_AGENT_JAVA_OPTS="${OUTPOST_AGENT_JAVA_OPTS:-} -XX:NativeMemoryTracking=summary -XX:-DisableAttachMechanism" \
     "$OL_AGENT_BIN" run --config "$FP_TWIN/agent.yaml" </dev/null >"$FP_DIR/agent-nmt.log" 2>&1 &
 FP_TWIN_PID=$!
 FP_WARM_END=$((SECONDS + FP_WARMUP))
@@ -434,7 +465,9 @@ FP_REPORT=$(
         }' "$FP_DIR/cpu.txt" "$FP_DIR/samples.txt"
 )
 printf '%s\n' "$FP_REPORT" | sed '$d'
-printf 'start -> first batch stored: %s ms (agent ready, its "started" log line: %s ms)\n' "$FP_FIRST_MS" "${FP_READY_MS:-?}"
+printf 'start -> first batch stored: %s ms, %s ms of the agent'"'"'s CPU (ready, its "started" log line: %s ms)%s\n' \
+    "$FP_FIRST_MS" "$FP_FIRST_CPU_MS" "$FP_READY_MS" "${FP_CDS:+ with its class-data archive}"
+printf '%s\n' "$FP_CDS_NOTE"
 echo
 echo "agent CPU ticks per thread (1 tick = $((1000 / FP_CLK_TCK)) ms): in the window, and since start"
 awk 'FNR == 1 { f++ }

@@ -146,13 +146,16 @@ public final class AgentRuntime implements AutoCloseable {
     }
 
     /**
-     * Starts collecting (first cycle after a random fraction of the interval) and pushing; {@code onEnd} runs when
-     * pushing ends, by a stop or by itself when the gateway refuses this agent.
+     * Starts collecting and pushing; {@code onEnd} runs when pushing ends, by a stop or by itself when the gateway
+     * refuses this agent. The first cycle runs at once, so a started host shows up within a second or two; the
+     * following ones at a random phase of the interval (see {@link #secondCycleDelay}), so a fleet started or
+     * restarted together does not collect and push in step.
      */
     public void start(Runnable onEnd) {
         this.onEnd = onEnd;
         long interval = config.interval().toMillis();
-        schedule(interval, ThreadLocalRandom.current().nextLong(Math.max(1, interval)));
+        scheduler.execute(producer);
+        schedule(interval, secondCycleDelay(interval, ThreadLocalRandom.current().nextLong(Math.max(1, interval))));
         pushThread.start();
         QueueStats q = queue.stats();
         Credentials c = identity.current();
@@ -168,6 +171,14 @@ public final class AgentRuntime implements AutoCloseable {
                     q.corruptSkipped(), q.tornTailBytesCut());
         }
         writeStatus();
+    }
+
+    /**
+     * When the second cycle runs after the first, immediate one: half an interval plus {@code randomMillis} (uniform
+     * in [0, interval)), so cycles are never closer than half an interval and a fleet's phases are spread uniformly.
+     */
+    static long secondCycleDelay(long intervalMillis, long randomMillis) {
+        return intervalMillis / 2 + Math.floorMod(randomMillis, Math.max(1, intervalMillis));
     }
 
     private synchronized void schedule(long intervalMillis, long initialDelayMillis) {

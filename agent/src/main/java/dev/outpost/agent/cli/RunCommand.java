@@ -36,7 +36,7 @@ final class RunCommand {
 
     int run(List<String> argv) throws Args.UsageException, ConfigException, InterruptedException {
         Args a = Args.parse(argv, Set.of("config"), Set.of());
-        AgentConfig config = AgentConfig.load(AgentCli.configPath(a), env);
+        AgentConfig config = AgentConfig.loadIsolated(AgentCli.configPath(a), env);
         Logging.setLevel(config.log().level());
         if (!Files.isDirectory(config.stateDir())) {
             err.println("outpost-agent: not enrolled: " + config.stateDir() + " does not exist; run `outpost-agent "
@@ -96,6 +96,7 @@ final class RunCommand {
         Signals.on("HUP", () -> reload(runtime, AgentCli.configPath(a)));
         // The push loop ends by itself only when the gateway refuses this agent; a signal ends it too.
         runtime.start(stop::countDown);
+        releaseConfigReader();
         stop.await();
         runtime.close();
         if (runtime.deniedReason() != null) {
@@ -107,12 +108,21 @@ final class RunCommand {
         return ExitCodes.OK;
     }
 
+    /**
+     * One full GC, once the config is read: it unloads the config reader's throwaway class loader with Jackson and
+     * SnakeYAML (see {@code IsolatedConfigLoad}); the small heap's GC would otherwise not unload them for hours.
+     */
+    private static void releaseConfigReader() {
+        System.gc();
+    }
+
     /** SIGHUP: a valid new configuration is applied; an invalid one is refused, logged, and the old one kept. */
     private void reload(AgentRuntime runtime, java.nio.file.Path file) {
         try {
-            AgentConfig next = AgentConfig.load(file, env);
+            AgentConfig next = AgentConfig.loadIsolated(file, env);
             Logging.setLevel(next.log().level());
             runtime.reload(next);
+            releaseConfigReader();
         } catch (ConfigException e) {
             LOG.error("configuration reload refused; the running configuration is kept:\n{}", e.getMessage());
         } catch (RuntimeException e) {

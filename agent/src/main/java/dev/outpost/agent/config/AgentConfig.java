@@ -26,6 +26,9 @@ public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration int
     public static final Duration MIN_INTERVAL = Duration.ofSeconds(1);
     public static final Duration MAX_INTERVAL = Duration.ofHours(1);
     static final String EXAMPLE_SERVER = "https://gateway.example.com:8443";
+    /** What to do when the config file does not exist. */
+    public static final String MISSING_FILE_HINT =
+            "copy config/agent.yaml (the commented example shipped with Outpost) there and set server";
 
     /**
      * {@code null} takes the default; a missing {@code ingestUrl} is derived from {@code server}
@@ -69,10 +72,18 @@ public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration int
         return loader().load(file, env);
     }
 
+    /**
+     * As {@link #load}, through a class loader of its own that is dropped afterwards, for the daemon (see {@link
+     * IsolatedConfigLoad}): what only reading the config needs does not stay in its memory. Slower (the reader's
+     * classes are loaded anew each time), so for start and reload only.
+     */
+    public static AgentConfig loadIsolated(Path file, Map<String, String> env) throws ConfigException {
+        return IsolatedConfigLoad.load(file, env);
+    }
+
     /** The loader for agent.yaml, e.g. to list its environment variables. */
     public static ConfigLoader<AgentConfig> loader() {
-        return new ConfigLoader<>(AgentConfig.class, ENV_PREFIX,
-                "copy config/agent.yaml (the commented example shipped with Outpost) there and set server", List.of());
+        return new ConfigLoader<>(AgentConfig.class, ENV_PREFIX, MISSING_FILE_HINT, List.of());
     }
 
     /** The gateway's OTLP endpoint when not configured: the server's host, port 4318, path /v1/metrics. */

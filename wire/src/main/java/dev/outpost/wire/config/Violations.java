@@ -100,7 +100,7 @@ public final class Violations {
     }
 
     /** Replaces the user-info part of a URL, which may hold a password, with {@code ***}. */
-    static String redactUrl(String url) {
+    public static String redactUrl(String url) {
         return url.replaceFirst("^([A-Za-z][A-Za-z0-9+.-]*://)[^/?#]*@", "$1***@");
     }
 
