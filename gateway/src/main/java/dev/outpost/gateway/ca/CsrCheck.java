@@ -72,6 +72,10 @@ public final class CsrCheck {
             }
         } catch (OperatorCreationException | PKCSException e) {
             throw new BadCsrException("CSR signature cannot be verified: " + e.getMessage());
+        } catch (RuntimeException e) {
+            // Bouncy Castle's RuntimeOperatorException: the signature bytes do not decode (e.g. not a DER
+            // ECDSA-Sig-Value). A malformed request, not a server error.
+            throw new BadCsrException("CSR signature is not a valid " + SIGNATURES.get(algorithm) + " signature");
         }
         String cn = "";
         var rdns = csr.getSubject().getRDNs(org.bouncycastle.asn1.x500.style.BCStyle.CN);

@@ -74,4 +74,20 @@ class CsrCheckTest {
         assertEquals("CSR signature does not verify with its own public key", assertThrows(CsrCheck.BadCsrException.class,
                 () -> CsrCheck.check(csr(a, b, "SHA256withECDSA", "h"), EC)).getMessage());
     }
+
+    /**
+     * Found by fuzzing (EstRequestFuzzTest): a CSR whose ECDSA signature is not a DER ECDSA-Sig-Value made the
+     * verifier throw a RuntimeException, which the EST handler answered 500 with a stack trace in the log, for
+     * anyone sending a Basic header (the CSR is checked before the token).
+     */
+    @Test
+    void aSignatureThatIsNotDerIsRefusedNotThrown() throws Exception {
+        KeyPair a = CertificateAuthority.newKeyPair(new SecureRandom());
+        var csr = org.bouncycastle.asn1.pkcs.CertificationRequest.getInstance(csr(a, a, "SHA256withECDSA", "h"));
+        byte[] garbled = new org.bouncycastle.asn1.pkcs.CertificationRequest(csr.getCertificationRequestInfo(),
+                csr.getSignatureAlgorithm(), new org.bouncycastle.asn1.DERBitString(new byte[] {3, 72, 0x30, 0x46, 3}))
+                .getEncoded();
+        assertEquals("CSR signature is not a valid ecdsa-with-SHA256 signature",
+                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check(garbled, EC)).getMessage());
+    }
 }

@@ -95,11 +95,36 @@ final class Problems {
     private String render(Problem p) {
         String variable = p.line == 0 ? variableOf(p.path) : null;
         if (variable != null) {
-            return "environment " + variable + ": " + p.text;
+            return "environment " + variable + ": " + oneLine(p.text);
         }
         int line = lineOf(p);
         String where = line > 0 ? file + ":" + line : file;
-        return where + ": " + (p.keyed && !p.path.isEmpty() ? p.path + ": " : "") + p.text;
+        return where + ": " + oneLine((p.keyed && !p.path.isEmpty() ? p.path + ": " : "") + p.text);
+    }
+
+    /**
+     * The text with control characters escaped ({@code \n}, {@code \u0007}): each error is one line, even where it
+     * quotes a value or key that holds a line break, so that it can neither split nor forge lines of the report.
+     */
+    static String oneLine(String text) {
+        StringBuilder b = null;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (c < 0x20 || c == 0x7f || c == '\u2028' || c == '\u2029' || c == '\u0085') {
+                if (b == null) {
+                    b = new StringBuilder(text.length() + 16).append(text, 0, i);
+                }
+                switch (c) {
+                    case '\n' -> b.append("\\n");
+                    case '\r' -> b.append("\\r");
+                    case '\t' -> b.append("\\t");
+                    default -> b.append(String.format("\\u%04x", (int) c));
+                }
+            } else if (b != null) {
+                b.append(c);
+            }
+        }
+        return b == null ? text : b.toString();
     }
 
     private int lineOf(Problem p) {

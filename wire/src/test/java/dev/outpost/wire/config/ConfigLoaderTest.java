@@ -276,4 +276,21 @@ class ConfigLoaderTest {
     void exitCodeIsExConfig() {
         assertEquals(78, ConfigLoader.EX_CONFIG);
     }
+
+    /**
+     * Found by fuzzing the config loaders (GatewayConfigFuzzTest, AgentConfigFuzzTest): a file that is one
+     * multi-line scalar, or a key or value with a line break, was quoted as it is, so one error spanned several
+     * lines of the report (and could forge one).
+     */
+    @Test
+    void everyErrorIsOneLineWhateverItQuotes() throws IOException {
+        assertEquals("FILE:1: the file must be a mapping of keys to values (e.g. \"interval: 10s\"), not "
+                + "\"first\\nFILE:9: forged\\n\"", errors("|\n  first\n  FILE:9: forged\n", Map.of()));
+        for (String yaml : new String[] {SERVER + "\"inter\\nval\": 1s\n", SERVER + "interval: \"1\\rs\\u2028\"\n"}) {
+            String report = errors(yaml, Map.of());
+            assertEquals(1, report.lines().count(), report);
+        }
+        String env = errors(SERVER, Map.of("OUTPOST_TEST_INTERVAL", "5s\nOUTPOST_TEST_X: forged"));
+        assertEquals(1, env.lines().count(), env);
+    }
 }

@@ -99,6 +99,15 @@ final class RemoteWriteTranslator {
     private long metric(StampedBatch b, int index, Metric m, int identity, int promoted, String scopeName,
             String scopeVersion, Units out, Delivery refusals) {
         long newest = 0;
+        if (PromNames.normalize(m.getName(), "", PromNames.Kind.OTHER).isEmpty()) {
+            // No letter or digit in the name: a series without __name__, which the store refuses with the whole
+            // request it is in (other agents' samples too, once splitting gives up).
+            int points = points(m);
+            if (points > 0) {
+                refusals.refuse(index, points, "no_metric_name");
+            }
+            return 0;
+        }
         switch (m.getDataCase()) {
             case GAUGE -> {
                 String name = names.metric(m.getName(), m.getUnit(), PromNames.Kind.GAUGE);
@@ -145,6 +154,17 @@ final class RemoteWriteTranslator {
             }
         }
         return newest;
+    }
+
+    private static int points(Metric m) {
+        return switch (m.getDataCase()) {
+            case GAUGE -> m.getGauge().getDataPointsCount();
+            case SUM -> m.getSum().getDataPointsCount();
+            case HISTOGRAM -> m.getHistogram().getDataPointsCount();
+            case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount();
+            case SUMMARY -> m.getSummary().getDataPointsCount();
+            case DATA_NOT_SET -> 0;
+        };
     }
 
     private void number(StampedBatch b, int index, String name, NumberDataPoint p, int identity, int promoted,
@@ -253,8 +273,9 @@ final class RemoteWriteTranslator {
             for (int i = 0; i < labels.size(); i++) {
                 String n = labels.name(i);
                 String v = labels.value(i);
-                if (v.isEmpty()) {
-                    continue; // an empty label value means no label, in Prometheus' data model
+                if (v.isEmpty() || n.isEmpty()) {
+                    continue; // an empty label value means no label, in Prometheus' data model; an empty name
+                              // (an attribute with an empty key) is invalid there
                 }
                 o.writeTag(1, com.google.protobuf.WireFormat.WIRETYPE_LENGTH_DELIMITED);
                 o.writeUInt32NoTag(CodedOutputStream.computeStringSize(1, n)
