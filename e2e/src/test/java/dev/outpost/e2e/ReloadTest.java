@@ -40,7 +40,7 @@ class ReloadTest {
                 Files.writeString(config, base + "interval: 0s\n");
                 hangup(agent);
                 agent.awaitLog(Pattern.compile("configuration reload refused; the running configuration is kept:\\s+"
-                        + Pattern.quote(config + ":4: interval: \"0s\" is out of range")), Duration.ofSeconds(20));
+                        + Pattern.quote(config + ":4: interval: \"0s\" is out of range")), Duration.ofSeconds(60));
                 long before = sequences(gateway, agentId).size();
                 Proc.await(() -> sequences(gateway, agentId).size() > before + 1, Duration.ofSeconds(20),
                         "batches still arriving after a refused reload");
@@ -48,7 +48,7 @@ class ReloadTest {
                 Files.writeString(config, base + "interval: 1s\ncollect:\n  filesystems:\n"
                         + "    exclude_mount_points: [\"/\"]\n");
                 hangup(agent);
-                agent.awaitLog(Pattern.compile("configuration reloaded: every 1s"), Duration.ofSeconds(20));
+                agent.awaitLog(Pattern.compile("configuration reloaded: every 1s"), Duration.ofSeconds(60));
                 long from = new ObjectMapper().readTree(dir.resolve("state/status.json").toFile())
                         .path("nextSequence").asLong();
                 Proc.await(() -> sequences(gateway, agentId).last() >= from + 2, Duration.ofSeconds(30),
