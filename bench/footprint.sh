@@ -389,6 +389,7 @@ FP_BATCHES_START=$(fp_batches footprint)
 FP_SCRAPES_START=$(wc -l <"$FP_DIR/scrapes.log" 2>/dev/null || echo 0)
 fp_thread_ticks "$OL_AGENT_PID" >"$FP_DIR/threads-start.txt"
 FP_START_NS=$(date +%s%N)
+FP_TCP_START=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l)
 for p in "${FP_PROCS[@]}"; do
     printf '%s start %s\n' "${p%%:*}" "$(fp_cpu_ticks "${p#*:}")" >>"$FP_DIR/cpu.txt"
 done
@@ -406,6 +407,7 @@ for p in "${FP_PROCS[@]}"; do
     printf '%s end %s\n' "${p%%:*}" "$(fp_cpu_ticks "${p#*:}")" >>"$FP_DIR/cpu.txt"
 done
 FP_END_NS=$(date +%s%N)
+FP_TCP_END=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l)
 fp_thread_ticks "$OL_AGENT_PID" >"$FP_DIR/threads-end.txt"
 FP_CYCLES=$(($(fp_batches footprint) - FP_BATCHES_START))
 FP_SCRAPES=$(($(wc -l <"$FP_DIR/scrapes.log" 2>/dev/null || echo 0) - FP_SCRAPES_START))
@@ -426,6 +428,10 @@ printf 'node_exporter: %s; collectd: %s\n' "$("$FP_NODE_BIN" --version 2>&1 | he
 printf 'interval %ss, warmup %ss, window %.0fs: agent %s cycles (batches stored), node_exporter %s scrapes; %s samples each; CLK_TCK %s\n' \
     "$FP_INTERVAL_S" "$FP_WARMUP" "$((FP_SECS_X1000 / 1000))" "$FP_CYCLES" "$FP_SCRAPES" \
     "$(grep -c '^outpost-agent ' "$FP_DIR/samples.txt")" "$FP_CLK_TCK"
+# The agent counts TCP sockets by state from /proc/net/tcp{,6} every cycle (system.network.connections): the kernel's
+# cost of writing those tables grows with the host's sockets, which node_exporter's defaults do not read.
+printf 'TCP sockets on the host (lines of /proc/net/tcp and tcp6): %s at the window'"'"'s start, %s at its end\n' \
+    "$FP_TCP_START" "$FP_TCP_END"
 echo
 FP_REPORT=$(
     awk -v tck="$FP_CLK_TCK" -v ms="$FP_SECS_X1000" -v cycles="$FP_CYCLES" -v scrapes="$FP_SCRAPES" \
