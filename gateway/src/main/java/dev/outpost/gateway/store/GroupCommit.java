@@ -54,6 +54,9 @@ final class GroupCommit implements AutoCloseable {
         if (!queue.offer(job)) {
             throw new SQLException("the state database has " + MAX_WAITING + " changes waiting; try again shortly");
         }
+        if (closed && !thread.isAlive() && queue.remove(job)) {
+            throw new SQLException("the state database is closed"); // queued after close() drained the queue
+        }
         boolean interrupted = false;
         try {
             while (true) {
