@@ -84,12 +84,12 @@ public final class AgentRuntime implements AutoCloseable {
                 config.queue().minFreeBytes(), clock);
         this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-io", true),
                 NioIoHandler.newFactory());
-        this.http = new HttpsClient(config.ingestUrl(), identity::context, io, config.push().timeout(), identity);
+        this.http = new HttpsClient(config.ingestUrls(), identity::context, io, config.push().timeout(), identity);
         Metrics metrics = new Metrics();
         this.keys = BatchKeys.load(identity.current().agentId(), queueDir);
         this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), keys,
                 config.push().maxInFlight(), clock, metrics, p -> writeStatus());
-        this.renewer = new Renewer(identity, new EstRenewal(config.server(), identity, io, config.push().timeout(),
+        this.renewer = new Renewer(identity, new EstRenewal(config.servers(), identity, io, config.push().timeout(),
                 new SecureRandom()), backoff(config, clock), new SplittableRandom(), clock);
         // A new certificate: close the idle connection made with the old one, and retry now if pushing failed.
         identity.onChange(() -> {
@@ -194,8 +194,8 @@ public final class AgentRuntime implements AutoCloseable {
      */
     public synchronized void reload(AgentConfig next) {
         List<String> needRestart = new ArrayList<>();
-        if (!next.server().equals(config.server()) || !next.ingestUrl().equals(config.ingestUrl())) {
-            needRestart.add("server/ingest_url");
+        if (!next.servers().equals(config.servers()) || !next.ingestUrl().equals(config.ingestUrl())) {
+            needRestart.add("server/ingest_url/fallback_servers");
         }
         if (!next.stateDir().equals(config.stateDir())) {
             needRestart.add("state_dir");

@@ -18,7 +18,7 @@ import java.util.Map;
  * Immutable and valid once built; every key but {@code server} has a default.
  */
 public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration interval, Map<String, String> labels,
-        CollectConfig collect, QueueConfig queue, PushConfig push, LogConfig log) {
+        CollectConfig collect, QueueConfig queue, PushConfig push, LogConfig log, List<URI> fallbackServers) {
     public static final Path DEFAULT_PATH = Path.of("/etc/outpost/agent.yaml");
     public static final String ENV_PREFIX = "OUTPOST_AGENT_";
     public static final Path DEFAULT_STATE_DIR = Path.of("/var/lib/outpost-agent");
@@ -29,6 +29,7 @@ public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration int
     /** What to do when the config file does not exist. */
     public static final String MISSING_FILE_HINT =
             "copy config/agent.yaml (the commented example shipped with Outpost) there and set server";
+    public static final int MAX_FALLBACK_SERVERS = 16;
 
     /**
      * {@code null} takes the default; a missing {@code ingestUrl} is derived from {@code server}
@@ -40,8 +41,16 @@ public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration int
         stateDir = stateDir == null ? DEFAULT_STATE_DIR : stateDir;
         interval = interval == null ? DEFAULT_INTERVAL : interval;
         labels = labels == null ? Map.of() : labels;
+        fallbackServers = fallbackServers == null ? List.of() : List.copyOf(fallbackServers);
         Violations v = new Violations();
         v.httpsUrl("server", server, EXAMPLE_SERVER);
+        for (URI fallback : fallbackServers) {
+            v.httpsUrl("fallback_servers", fallback, "https://gateway-2.example.com:8443");
+        }
+        if (fallbackServers.size() > MAX_FALLBACK_SERVERS) {
+            v.add("fallback_servers", fallbackServers.size() + " URLs; list at most " + MAX_FALLBACK_SERVERS
+                    + " (or put the gateways behind one load-balanced name)");
+        }
         if (ingestUrl != null) {
             v.httpsUrl("ingest_url", ingestUrl, "https://gateway.example.com:4318/v1/metrics");
         }
@@ -57,9 +66,31 @@ public record AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration int
         log = log == null ? LogConfig.defaults() : log;
     }
 
+    /** Without fallback servers. */
+    public AgentConfig(URI server, URI ingestUrl, Path stateDir, Duration interval, Map<String, String> labels,
+            CollectConfig collect, QueueConfig queue, PushConfig push, LogConfig log) {
+        this(server, ingestUrl, stateDir, interval, labels, collect, queue, push, log, null);
+    }
+
     /** Every setting at its default, with the one that has none. */
     public static AgentConfig defaults(URI server) {
-        return new AgentConfig(server, null, null, null, null, null, null, null, null);
+        return new AgentConfig(server, null, null, null, null, null, null, null, null, null);
+    }
+
+    /** The EST base URLs in the order they are tried: {@code server}, then {@code fallback_servers}. */
+    public List<URI> servers() {
+        List<URI> out = new java.util.ArrayList<>(List.of(server));
+        out.addAll(fallbackServers);
+        return out;
+    }
+
+    /** The ingest URLs in the order they are tried: {@code ingest_url}, then each fallback server's (port 4318). */
+    public List<URI> ingestUrls() {
+        List<URI> out = new java.util.ArrayList<>(List.of(ingestUrl));
+        for (URI fallback : fallbackServers) {
+            out.add(defaultIngestUrl(fallback));
+        }
+        return out;
     }
 
     /**

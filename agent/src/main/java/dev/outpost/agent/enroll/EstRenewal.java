@@ -12,6 +12,7 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import org.bouncycastle.asn1.x500.X500Name;
 
@@ -23,7 +24,9 @@ import org.bouncycastle.asn1.x500.X500Name;
  * lost answer is the same request. The answer must be for the new key, for the same agent, and issued by a trusted CA.
  */
 public final class EstRenewal implements Renewer.Reenroll {
-    private final URI server;
+    private final List<URI> servers;
+    /** The server the next renewal starts at: the one after a server that could not be reached. */
+    private int start;
     private final Identity identity;
     private final EventLoopGroup group;
     private final Duration timeout;
@@ -31,13 +34,25 @@ public final class EstRenewal implements Renewer.Reenroll {
     private final Clock clock;
 
     public EstRenewal(URI server, Identity identity, EventLoopGroup group, Duration timeout, SecureRandom random) {
-        this(server, identity, group, timeout, random, Clock.systemUTC());
+        this(List.of(server), identity, group, timeout, random, Clock.systemUTC());
+    }
+
+    /** Renewing at the first of {@code servers} that can be reached (one fleet's gateways, tried in turn). */
+    public EstRenewal(List<URI> servers, Identity identity, EventLoopGroup group, Duration timeout,
+            SecureRandom random) {
+        this(servers, identity, group, timeout, random, Clock.systemUTC());
     }
 
     /** With the clock that decides whether a link certificate is valid. */
     public EstRenewal(URI server, Identity identity, EventLoopGroup group, Duration timeout, SecureRandom random,
             Clock clock) {
-        this.server = server;
+        this(List.of(server), identity, group, timeout, random, clock);
+    }
+
+    /** As above, with several servers tried in turn. */
+    public EstRenewal(List<URI> servers, Identity identity, EventLoopGroup group, Duration timeout,
+            SecureRandom random, Clock clock) {
+        this.servers = List.copyOf(servers);
         this.identity = identity;
         this.group = group;
         this.timeout = timeout;
@@ -56,11 +71,21 @@ public final class EstRenewal implements Renewer.Reenroll {
         X500Name subject = X500Name.getInstance(current.certificate().getSubjectX500Principal().getEncoded());
         X509Certificate cert;
         List<X509Certificate> trusted;
-        try (HttpsClient http = new HttpsClient(server, identity::context, group, timeout, identity)) {
+        List<URI> order = new ArrayList<>(servers.subList(start, servers.size()));
+        order.addAll(servers.subList(0, start));
+        try (HttpsClient http = new HttpsClient(order, identity::context, group, timeout, identity)) {
             EstClient est = new EstClient(http);
-            trusted = TrustBundle.accept(current.trustBundle(), est.caCerts(), clock.instant());
-            identity.trust(trusted);
-            cert = est.simpleReenroll(CertificateRequests.csr(kp, subject));
+            try {
+                trusted = TrustBundle.accept(current.trustBundle(), est.caCerts(), clock.instant());
+                identity.trust(trusted);
+                cert = est.simpleReenroll(CertificateRequests.csr(kp, subject));
+            } catch (EstClient.RefusedException e) {
+                throw e;
+            } catch (IOException e) {
+                // The next attempt (after the renewer's backoff) starts where this client would have gone next.
+                start = servers.indexOf(http.base());
+                throw e;
+            }
         } catch (EstClient.RefusedException e) {
             if (e.status() == 400) {
                 keys.discard();

@@ -60,7 +60,10 @@ public final class HttpsClient implements AutoCloseable {
         public void tlsRefused(SslContext context, IOException failure) {
         }
     };
-    private final URI base;
+    private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("outpost.agent.push");
+    /** The servers tried in turn: the next after a connection to the current one fails. */
+    private final List<URI> bases;
+    private volatile URI base;
     private final Supplier<SslContext> tls;
     private final EventLoopGroup group;
     private final Duration timeout;
@@ -77,21 +80,46 @@ public final class HttpsClient implements AutoCloseable {
 
     /** As above, telling {@code events} whether connections made with each TLS context were answered. */
     public HttpsClient(URI base, Supplier<SslContext> tls, EventLoopGroup group, Duration timeout, TlsEvents events) {
-        if (!"https".equals(base.getScheme()) || base.getHost() == null) {
-            throw new IllegalArgumentException("URL \"" + base + "\" must be https://host[:port]");
+        this(List.of(base), tls, group, timeout, events);
+    }
+
+    /**
+     * A client of several servers (one fleet's gateways), tried in turn: a connection that cannot be made, or whose
+     * handshake fails, moves the next request to the next server. Same path on each.
+     */
+    public HttpsClient(List<URI> bases, Supplier<SslContext> tls, EventLoopGroup group, Duration timeout,
+            TlsEvents events) {
+        if (bases.isEmpty()) {
+            throw new IllegalArgumentException("no server URL");
+        }
+        for (URI base : bases) {
+            if (!"https".equals(base.getScheme()) || base.getHost() == null) {
+                throw new IllegalArgumentException("URL \"" + base + "\" must be https://host[:port]");
+            }
         }
         if (timeout.isNegative() || timeout.isZero()) {
             throw new IllegalArgumentException("timeout " + timeout + " must be positive");
         }
-        this.base = base;
+        this.bases = List.copyOf(bases);
+        this.base = this.bases.get(0);
         this.tls = tls;
         this.group = group;
         this.timeout = timeout;
         this.events = events;
     }
 
+    /** The server the next request goes to. */
     public URI base() {
         return base;
+    }
+
+    /** After a failed connection: the next server, if there are several. */
+    private void nextServer() {
+        if (bases.size() > 1) {
+            URI failed = base;
+            base = bases.get((bases.indexOf(failed) + 1) % bases.size());
+            LOG.info("{} cannot be reached; trying {} next", failed, base);
+        }
     }
 
     /** Responses to a pipeline, in request order; {@code failure} ends it early (the rest got no answer). */
@@ -216,13 +244,17 @@ public final class HttpsClient implements AutoCloseable {
             ChannelFuture connect = b.connect(base.getHost(), port());
             if (!connect.await(timeout.toMillis() + 1000) || !connect.isSuccess()) {
                 connect.channel().close();
-                throw new IOException(Failures.describe(connect.cause(), base), connect.cause());
+                IOException e = new IOException(Failures.describe(connect.cause(), base), connect.cause());
+                nextServer();
+                throw e;
             }
             Channel c = connect.channel();
             var handshake = c.pipeline().get(SslHandler.class).handshakeFuture();
             if (!handshake.await(timeout.toMillis() + 1000) || !handshake.isSuccess()) {
                 c.close();
-                throw new IOException(Failures.describe(handshake.cause(), base), handshake.cause());
+                IOException e = new IOException(Failures.describe(handshake.cause(), base), handshake.cause());
+                nextServer();
+                throw e;
             }
             channel = c;
             return c;

@@ -51,7 +51,7 @@ class AgentConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = AgentConfig.loader().environmentVariables();
-        assertEquals(18, variables.size());
+        assertEquals(19, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -114,7 +114,8 @@ class AgentConfigTest {
     @Test
     void unknownKeySuggestsTheKnownOne() throws Exception {
         assertEquals("FILE:2: unknown key \"intervall\"; did you mean \"interval\"? (known keys: server, ingest_url, "
-                + "state_dir, interval, labels, collect, queue, push, log)", errors(SERVER + "intervall: 5s\n", Map.of()));
+                + "state_dir, interval, labels, collect, queue, push, log, fallback_servers)",
+                errors(SERVER + "intervall: 5s\n", Map.of()));
     }
 
     @Test
@@ -214,5 +215,19 @@ class AgentConfigTest {
                 + "backoff_max: \"1s\" is below backoff_initial \"2s\"; make it at least as long",
                 e.getMessage());
         assertThrows(InvalidConfigException.class, () -> AgentConfig.defaults(null));
+    }
+
+    @Test
+    void fallbackServersAreTriedAfterTheServerEachWithItsIngestPort() throws Exception {
+        AgentConfig c = AgentConfig.load(write("server: https://gw1.example.com:8443\n"), Map.of(
+                "OUTPOST_AGENT_FALLBACK_SERVERS", "https://gw2.example.com:8443,https://gw3.example.com:9443"));
+        assertEquals(List.of(URI.create("https://gw1.example.com:8443"), URI.create("https://gw2.example.com:8443"),
+                URI.create("https://gw3.example.com:9443")), c.servers());
+        assertEquals(List.of(URI.create("https://gw1.example.com:4318/v1/metrics"),
+                URI.create("https://gw2.example.com:4318/v1/metrics"),
+                URI.create("https://gw3.example.com:4318/v1/metrics")), c.ingestUrls());
+        String e = errors("server: https://gw1.example.com:8443\nfallback_servers: [http://gw2.example.com:8443]\n",
+                Map.of());
+        assertTrue(e.contains("fallback_servers"), e);
     }
 }

@@ -54,6 +54,9 @@ final class GroupCommit implements AutoCloseable {
         if (!queue.offer(job)) {
             throw new SQLException("the state database has " + MAX_WAITING + " changes waiting; try again shortly");
         }
+        if (closed && !thread.isAlive() && queue.remove(job)) {
+            throw new SQLException("the state database is closed"); // queued after close() drained the queue
+        }
         boolean interrupted = false;
         try {
             while (true) {
@@ -110,6 +113,16 @@ final class GroupCommit implements AutoCloseable {
         Throwable[] failures = new Throwable[group.size()];
         try {
             db.transaction(Durability.POWER_LOSS, true, c -> {
+                if (group.size() == 1) {
+                    // Alone in its group: no savepoint needed, a failure rolls back the whole transaction.
+                    try {
+                        results[0] = group.get(0).work().run(c);
+                    } catch (Exception | Error e) {
+                        failures[0] = e;
+                        throw new Abandoned();
+                    }
+                    return null;
+                }
                 for (int i = 0; i < group.size(); i++) {
                     execute(c, "SAVEPOINT change");
                     try {
@@ -123,6 +136,9 @@ final class GroupCommit implements AutoCloseable {
                 }
                 return null;
             });
+        } catch (Abandoned e) {
+            complete(group.get(0), null, failures[0]);
+            return;
         } catch (SQLException | RuntimeException e) {
             for (Job<?> j : group) {
                 j.result().completeExceptionally(e);
@@ -131,6 +147,15 @@ final class GroupCommit implements AutoCloseable {
         }
         for (int i = 0; i < group.size(); i++) {
             complete(group.get(i), results[i], failures[i]);
+        }
+    }
+
+    /** The one work of a group failed: roll the transaction back and answer with its own failure. */
+    private static final class Abandoned extends RuntimeException {
+        private static final long serialVersionUID = 1L;
+
+        Abandoned() {
+            super(null, null, false, false);
         }
     }
 
