@@ -99,11 +99,15 @@ FL_DIR=$(cd "$FL_DIR" && pwd)
 FL_GATEWAY=$FL_DIR/gateway
 FL_NGINX_DIR=$FL_DIR/nginx
 FL_NGINX_PID=
+FL_JAVA_PID=
+FL_TAIL_PID=
 FL_CLASSES=$OL_ROOT/bench/target/classes
 FL_CLASSPATH_FILE=$OL_ROOT/bench/target/classpath.txt
 
 # shellcheck disable=SC2317 # called by the EXIT trap
 fl_cleanup() {
+    ol_stop "$FL_JAVA_PID" "the load generator" 5
+    ol_stop "$FL_TAIL_PID" "tail" 1
     ol_cleanup
     ol_stop "$FL_NGINX_PID" "nginx" 10
     printf 'fleet: logs and state are in %s\n' "$FL_DIR"
@@ -111,6 +115,36 @@ fl_cleanup() {
 ol_trap_cleanup
 trap 'fl_cleanup' EXIT
 
+
+# fl_run_java LOG SECONDS SHOW ARGS...: runs the load generator with ARGS in the background (so that an interrupt
+# stops it too), its output in LOG and, if SHOW is 1, on the terminal; stopped after SECONDS. Sets FL_RC.
+fl_run_java() {
+    local log=$1 limit=$2 show=$3 deadline
+    shift 3
+    deadline=$((SECONDS + limit))
+    : >"$log" || ol_fail "cannot write $log"
+    "${FL_JAVA[@]}" "$@" </dev/null >>"$log" 2>&1 &
+    FL_JAVA_PID=$!
+    if [ "$show" = 1 ]; then
+        tail -n +1 -f --pid="$FL_JAVA_PID" "$log" &
+        FL_TAIL_PID=$!
+    fi
+    while ol_alive "$FL_JAVA_PID"; do
+        if [ "$SECONDS" -ge "$deadline" ]; then
+            printf 'fleet: the load generator did not finish within %ss; stopping it\n' "$limit" >&2
+            ol_stop "$FL_JAVA_PID" "the load generator" 5
+            break
+        fi
+        sleep 0.5
+    done
+    ol_reap "$FL_JAVA_PID"
+    FL_RC=$OL_RC
+    FL_JAVA_PID=
+    if [ -n "$FL_TAIL_PID" ]; then
+        wait "$FL_TAIL_PID" 2>/dev/null
+        FL_TAIL_PID=
+    fi
+}
 
 ol_step 1 "building the jars and the load generator if needed"
 if [ -n "$FL_BUILD" ]; then
@@ -144,11 +178,20 @@ export OUTPOST_GATEWAY_INGEST_CONNECTIONS_IDLE_TIMEOUT=1h
 export OUTPOST_GATEWAY_CA_AGENT_CERT_VALIDITY=30d
 FL_EST_PORT=$(ol_pick_port 8443) || ol_fail "no free TCP port found for EST"
 FL_INGEST_PORT=$(ol_pick_port 4318 "$FL_EST_PORT") || ol_fail "no free TCP port found for ingest"
-ol_gateway_start "$FL_GATEWAY" "$FL_DIR/gateway.log" "$FL_EST_PORT" "$FL_INGEST_PORT"
+# As ol_gateway_start, with more time: on a busy machine a JVM may take longer than 30 s to start listening.
+OUTPOST_GATEWAY_EST_LISTEN=127.0.0.1:$FL_EST_PORT OUTPOST_GATEWAY_INGEST_LISTEN=127.0.0.1:$FL_INGEST_PORT \
+    "$OL_GATEWAY_BIN" serve --dir "$FL_GATEWAY" </dev/null >"$FL_DIR/gateway.log" 2>&1 &
+OL_GATEWAY_PID=$!
+ol_wait_for_log "$FL_DIR/gateway.log" "EST listening" 120 "$OL_GATEWAY_PID" "gateway"
+ol_wait_for_log "$FL_DIR/gateway.log" "ingest listening" 60 "$OL_GATEWAY_PID" "gateway"
+OL_EST_PORT=$(ol_logged_port "$FL_DIR/gateway.log" "EST")
+OL_INGEST_PORT=$(ol_logged_port "$FL_DIR/gateway.log" "ingest")
+OL_EST_PORT=${OL_EST_PORT:-$FL_EST_PORT}
+OL_INGEST_PORT=${OL_INGEST_PORT:-$FL_INGEST_PORT}
 echo "      gateway pid $OL_GATEWAY_PID, EST :$OL_EST_PORT, ingest :$OL_INGEST_PORT; log $FL_DIR/gateway.log"
 
 ol_step 3 "enrolling $FL_AGENTS agents over EST"
-fl_token_out=$(ol_run_bounded 60 "$OL_GATEWAY_BIN" token create --dir "$FL_GATEWAY" --org fleet --uses "$FL_AGENTS" \
+fl_token_out=$(ol_run_bounded 120 "$OL_GATEWAY_BIN" token create --dir "$FL_GATEWAY" --org fleet --uses "$FL_AGENTS" \
     </dev/null 2>"$FL_DIR/token.log") || ol_fail "outpost-gateway token create failed" "$FL_DIR/token.log"
 fl_token=$(printf '%s\n' "$fl_token_out" | sed -n 's/^token: *\(opt_[A-Za-z0-9_-]*\) *$/\1/p' | head -n 1)
 fl_pin=$(printf '%s\n' "$fl_token_out" | sed -n 's/^ca pin: *\(sha256:[0-9a-f]\{64\}\) *$/\1/p' | head -n 1)
@@ -156,10 +199,10 @@ if [ -z "$fl_token" ] || [ -z "$fl_pin" ]; then
     ol_fail "the output of 'outpost-gateway token create' has no token or ca pin line"
 fi
 (umask 077 && printf '%s\n' "$fl_token" >"$FL_DIR/token") || ol_fail "cannot write $FL_DIR/token"
-ol_run_bounded $((120 + FL_AGENTS)) "${FL_JAVA[@]}" enroll --agents-dir "$FL_DIR/agents" --agents "$FL_AGENTS" \
+fl_run_java "$FL_DIR/enroll.log" $((120 + FL_AGENTS)) 0 enroll --agents-dir "$FL_DIR/agents" --agents "$FL_AGENTS" \
     --est "https://127.0.0.1:$OL_EST_PORT" --pin "$fl_pin" --token-file "$FL_DIR/token" \
-    --concurrency "$FL_ENROLL_CONCURRENCY" >"$FL_DIR/enroll.log" 2>&1 \
-    || ol_fail "enrolling the agents failed" "$FL_DIR/enroll.log"
+    --concurrency "$FL_ENROLL_CONCURRENCY"
+[ "$FL_RC" -eq 0 ] || ol_fail "enrolling the agents failed (exit status $FL_RC)" "$FL_DIR/enroll.log"
 grep '^enrollment' "$FL_DIR/enroll.log" | sed 's/^/      /'
 ol_require_alive "$OL_GATEWAY_PID" "the gateway" "$FL_DIR/gateway.log"
 
@@ -188,6 +231,9 @@ http {
     scgi_temp_path $FL_NGINX_DIR/tmp/scgi;
     keepalive_requests 10000000;
     keepalive_timeout 3600s;
+    # Connections wait for their first request while the others connect, as on the gateway (idle 1h).
+    client_header_timeout 3600s;
+    client_body_timeout 60s;
     client_max_body_size 4m;
     server {
         listen 127.0.0.1:$FL_NGINX_PORT ssl;
@@ -222,10 +268,10 @@ fi
 
 ol_step 5 "load: $FL_RATE batches/s over $FL_AGENTS connections, ${FL_WARMUP}s warm-up and ${FL_DURATION}s measured per server"
 FL_LIMIT=$((300 + FL_AGENTS / 10 + 2 * (FL_WARMUP + FL_DURATION + 60)))
-ol_run_bounded "$FL_LIMIT" "${FL_JAVA[@]}" load --agents-dir "$FL_DIR/agents" --agents "$FL_AGENTS" --rate "$FL_RATE" \
+fl_run_java "$FL_DIR/load.log" "$FL_LIMIT" 1 load --agents-dir "$FL_DIR/agents" --agents "$FL_AGENTS" --rate "$FL_RATE" \
     --warmup "$FL_WARMUP" --duration "$FL_DURATION" --clk-tck "$(getconf CLK_TCK 2>/dev/null || echo 100)" \
-    "${FL_TARGETS[@]}" 2>&1 | tee "$FL_DIR/load.log"
-fl_rc=${PIPESTATUS[0]}
+    "${FL_TARGETS[@]}"
+fl_rc=$FL_RC
 
 ol_step 6 "checking that the servers lived"
 fl_dead=
@@ -242,6 +288,6 @@ fi
 if [ -n "$fl_dead" ] || [ "$fl_rc" -eq 2 ]; then
     exit 2
 fi
-[ "$fl_rc" -eq 0 ] || ol_fail "$(ol_status_reason "$fl_rc" "$FL_LIMIT" "the load generator")" "$FL_DIR/load.log"
-echo "      both lived"
+[ "$fl_rc" -eq 0 ] || ol_fail "the load generator exited with status $fl_rc" "$FL_DIR/load.log"
+echo "      the servers lived"
 exit 0

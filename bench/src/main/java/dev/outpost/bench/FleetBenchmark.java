@@ -95,7 +95,7 @@ public final class FleetBenchmark {
                     + "%.0f s measured%n", name, count, rate, count / rate, warmup, duration);
             FleetLoad run = new FleetLoad(name, address, t.substring(slash, at), agents, FleetAgents.trust(dir), batch,
                     loop, firstSeq);
-            results.add(run.run(rate, warmup, duration, drain, 256, new ProcProbe(pid, clkTck)));
+            results.add(run.run(rate, warmup, duration, drain, 32, new ProcProbe(pid, clkTck)));
             firstSeq += 1_000_000;
         }
         loop.parent().shutdownGracefully(0, 1, TimeUnit.SECONDS);

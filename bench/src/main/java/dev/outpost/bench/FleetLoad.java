@@ -207,6 +207,10 @@ final class FleetLoad {
         });
         double nanosPerBatch = 1e9 / rate;
         long[] next = {0};
+        var progress = loop.scheduleAtFixedRate(() -> System.out.printf(
+                "  %s: %.0f s: %d sent, %d stored in the window, %d awaiting an answer, %d errors%n", target,
+                (System.nanoTime() - start) / 1e9, offered, stored, awaiting(), errors.values().stream()
+                        .mapToLong(Long::longValue).sum()), 5, 5, TimeUnit.SECONDS);
         var tick = loop.scheduleAtFixedRate(() -> {
             long now = System.nanoTime();
             while (true) {
@@ -224,6 +228,7 @@ final class FleetLoad {
         cpu[1] = probe.cpuMillis();
         rss[0] = probe.rssKib();
         tick.cancel(false);
+        progress.cancel(false);
         long drainUntil = System.nanoTime() + (long) (drainSeconds * 1e9);
         while (System.nanoTime() < drainUntil && onLoop(this::waitingInWindow) > 0) {
             Thread.sleep(20);
@@ -247,6 +252,14 @@ final class FleetLoad {
             return new Result(target, open, connectSeconds, offered, stored, seconds, l, new TreeMap<>(errors),
                     cpu[1] - cpu[0], rss[0], alive);
         });
+    }
+
+    private int awaiting() {
+        int n = 0;
+        for (Conn c : conns) {
+            n += c.waiting.size();
+        }
+        return n;
     }
 
     private int waitingInWindow() {

@@ -34,7 +34,7 @@ import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * The real gateway process (the packaged launcher's 256 MiB heap) against the worst a client holding one valid
+ * The real gateway process (the packaged launcher's 512 MiB heap) against the worst a client holding one valid
  * agent key can send — a million data points, huge attributes, values nested a thousand deep, an NDJSON bomb under
  * large resource attributes — and against slow, idle and fd-exhausting connections, while a real agent keeps
  * pushing: every hostile request gets a 4xx, nothing of it is stored, and the real agent's batches keep arriving.

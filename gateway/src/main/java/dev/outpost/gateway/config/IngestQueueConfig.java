@@ -12,7 +12,7 @@ import dev.outpost.wire.config.Violations;
  */
 public record IngestQueueConfig(int maxBatches, long maxBytes, int maxGroupBatches) {
     public static final int DEFAULT_MAX_BATCHES = 20_000;
-    public static final long DEFAULT_MAX_BYTES = 32L << 20;
+    public static final long DEFAULT_MAX_BYTES = 8L << 20;
     public static final int DEFAULT_MAX_GROUP_BATCHES = 2_000;
 
     /**

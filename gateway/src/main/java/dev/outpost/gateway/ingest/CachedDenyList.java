@@ -6,13 +6,20 @@ import java.time.Instant;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * The agents that are revoked or locked, reloaded from the state store when the copy is older than
- * {@code maxAge} (1 s in the gateway): a revocation is enforced within that bound on every request, without a
- * database read per request. If a reload fails, the last list stays in force and the failure is logged.
+ * {@code maxAge} (1 s in the gateway): a revocation is enforced within that bound (plus the time of one reload) on
+ * every request, without a database read per request. If a reload fails, the last list stays in force and the
+ * failure is logged.
+ *
+ * <p>No lock on the hot path: every I/O thread reads the current copy; the one caller that finds it stale reloads it
+ * (in the gateway that is nearly always the once-a-second connection sweep, on the blocking group) while the others
+ * go on with the copy they have instead of waiting for the database. At 10,000 connections a shared monitor here,
+ * held during the reload, had the I/O threads queueing behind it (bench/fleet.sh, jcmd Thread.print).
  */
 public final class CachedDenyList implements AgentGate {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.ingest");
@@ -26,8 +33,11 @@ public final class CachedDenyList implements AgentGate {
     private final Source source;
     private final Clock clock;
     private final Duration maxAge;
-    private Map<String, String> denied = Map.of();
-    private Instant loadedAt;
+    private final ReentrantLock reloading = new ReentrantLock();
+    private volatile Copy copy = new Copy(Map.of(), null);
+
+    private record Copy(Map<String, String> denied, Instant loadedAt) {
+    }
 
     public CachedDenyList(Source source, Clock clock, Duration maxAge) {
         this.source = Objects.requireNonNull(source, "source");
@@ -39,17 +49,33 @@ public final class CachedDenyList implements AgentGate {
     }
 
     @Override
-    public synchronized Optional<String> refusal(String agentId) {
-        Instant now = clock.instant();
-        if (loadedAt == null || !now.isBefore(loadedAt.plus(maxAge))) {
-            try {
-                denied = Map.copyOf(source.load());
-                loadedAt = now;
-            } catch (Exception e) {
-                LOG.warn("ingest: reloading the revoked agents failed, keeping the last list of {}: {}",
-                        denied.size(), e.toString());
-            }
+    public Optional<String> refusal(String agentId) {
+        Copy c = copy;
+        // Until the first load, every caller waits for it: no request is let through on an empty list.
+        if (c.loadedAt() == null) {
+            reloading.lock();
+        } else if (!stale(c) || !reloading.tryLock()) {
+            return Optional.ofNullable(c.denied().get(agentId));
         }
-        return Optional.ofNullable(denied.get(agentId));
+        try {
+            c = copy;
+            if (stale(c)) {
+                Instant now = clock.instant();
+                try {
+                    c = new Copy(Map.copyOf(source.load()), now);
+                    copy = c;
+                } catch (Exception e) {
+                    LOG.warn("ingest: reloading the revoked agents failed, keeping the last list of {}: {}",
+                            c.denied().size(), e.toString());
+                }
+            }
+        } finally {
+            reloading.unlock();
+        }
+        return Optional.ofNullable(c.denied().get(agentId));
+    }
+
+    private boolean stale(Copy c) {
+        return c.loadedAt() == null || !clock.instant().isBefore(c.loadedAt().plus(maxAge));
     }
 }

@@ -3,6 +3,7 @@ package dev.outpost.gateway.ingest;
 import dev.outpost.gateway.MutableClock;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.sql.SQLException;
 import java.time.Duration;
@@ -44,5 +45,34 @@ class CachedDenyListTest {
         assertEquals(Optional.empty(), list.refusal("a-1"));
         assertEquals(3, loads[0]);
         assertThrows(IllegalArgumentException.class, () -> new CachedDenyList(Map::of, clock, Duration.ofSeconds(-1)));
+    }
+
+    @Test
+    void aReloadInProgressDoesNotHoldUpOtherCallersOnceThereIsAList() throws Exception {
+        Instant t0 = Instant.parse("2026-11-22T10:00:00Z");
+        MutableClock clock = new MutableClock(t0);
+        java.util.concurrent.CountDownLatch inReload = new java.util.concurrent.CountDownLatch(1);
+        java.util.concurrent.CountDownLatch release = new java.util.concurrent.CountDownLatch(1);
+        int[] loads = {0};
+        CachedDenyList list = new CachedDenyList(() -> {
+            if (++loads[0] == 2) {
+                inReload.countDown();
+                release.await();
+                return Map.of("a-1", "revoked", "a-2", "locked");
+            }
+            return Map.of("a-1", "revoked");
+        }, clock, Duration.ofSeconds(1));
+        assertEquals(Optional.of("revoked"), list.refusal("a-1"));
+        clock.set(t0.plusSeconds(1));
+        Thread reloader = new Thread(() -> list.refusal("a-2"));
+        reloader.start();
+        assertTrue(inReload.await(10, java.util.concurrent.TimeUnit.SECONDS));
+        // The database is slow: another I/O thread goes on with the list it has, without waiting.
+        assertEquals(Optional.of("revoked"), list.refusal("a-1"));
+        assertEquals(Optional.empty(), list.refusal("a-2"));
+        release.countDown();
+        reloader.join(10_000);
+        assertEquals(Optional.of("locked"), list.refusal("a-2"), "the reloaded list is in force");
+        assertEquals(2, loads[0]);
     }
 }
