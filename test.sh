@@ -5,9 +5,11 @@
 # with a throwaway key, and the packages under a real systemd in Debian 12 and 13 containers
 # (dist/src/test/container/run.sh, as root) — and then scripts/check-reproducible.sh (two clean builds of the
 # working tree, byte-identical). The tools (systemd-analyze, dpkg-deb, rpm, lintian, rpmlint, shellcheck,
+# systemd-nspawn, debootstrap, git; prometheus with promtool and victoria-metrics; postgresql (its binaries: the
 # tests run their own server as an unprivileged user) and haproxy (in front of two gateways); nginx for the fleet
 # benchmark; curl and openssl for the EST test that follows RFC 7030's examples; for the releases gpg,
-# apt-ftparchive, createrepo_c and dnf) are
+# apt-ftparchive, createrepo_c and dnf) are installed from Debian's apt first when missing, as root or through
+# sudo; no service is started.
 # Extra arguments go to Maven, e.g. ./test.sh -pl agent; with any, the reproducibility check is left out.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")"

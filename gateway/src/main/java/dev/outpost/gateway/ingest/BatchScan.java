@@ -127,9 +127,10 @@ public final class BatchScan {
     }
 
     private void resourceMetrics(CodedInputStream in) throws IOException, RefusedException {
+        int[] attributes = {0, 0}; // the resource's attributes so far, and its fields seen
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
-                case 0x0a -> nested(in, r -> attributeHolder(r, 1, "resource"));
+                case 0x0a -> nested(in, r -> attributeHolder(r, 1, "resource", attributes));
                 case 0x12 -> nested(in, this::scopeMetrics);
                 default -> in.skipField(tag);
             }
@@ -137,9 +138,10 @@ public final class BatchScan {
     }
 
     private void scopeMetrics(CodedInputStream in) throws IOException, RefusedException {
+        int[] attributes = {0, 0};
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
-                case 0x0a -> nested(in, s -> attributeHolder(s, 3, "instrumentation scope"));
+                case 0x0a -> nested(in, s -> attributeHolder(s, 3, "instrumentation scope", attributes));
                 case 0x12 -> {
                     if (++metrics > limits.maxMetricsPerBatch()) {
                         throw tooLarge("more than " + limits.maxMetricsPerBatch() + " metrics in one request");
@@ -151,10 +153,18 @@ public final class BatchScan {
         }
     }
 
-    /** A message whose attributes are repeated field {@code attributesField}: resource, scope. */
-    private void attributeHolder(CodedInputStream in, int attributesField, String what)
+    /**
+     * A message whose attributes are repeated field {@code attributesField}: resource, scope. The field holding it
+     * may appear more than once, and the parse merges the occurrences into one message: {@code state} carries the
+     * attributes counted so far and the occurrences seen, so the limit holds for the merged list, and a second
+     * occurrence counts as repeated keys (the duplicate check cannot look across occurrences; resolving is cheap).
+     */
+    private void attributeHolder(CodedInputStream in, int attributesField, String what, int[] state)
             throws IOException, RefusedException {
-        int count = 0;
+        if (++state[1] > 1) {
+            duplicates = true;
+        }
+        int count = state[0];
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             if (tag == field(attributesField, WireFormat.WIRETYPE_LENGTH_DELIMITED)) {
                 count = attribute(in, count, what);
@@ -162,6 +172,7 @@ public final class BatchScan {
                 in.skipField(tag);
             }
         }
+        state[0] = count;
     }
 
     private void metric(CodedInputStream in) throws IOException, RefusedException {

@@ -45,7 +45,8 @@ import org.slf4j.LoggerFactory;
  * in {@code target/}, with a client certificate of an enrolled agent for {@code simplereenroll}. {@code @TOKEN@} in
  * the input stands for the Basic credentials of a valid token, so that inputs reach the CSR checks and issuance.
  * Checks every answer: a well-formed HTTP response with a 2xx or 4xx status (never 5xx: a bug or a dead database),
- * certificates for the enrolled org only, never the token's secret, and at most one answer per request.
+ * certificates for the enrolled org only, never the token's secret (unless the request held it), and at most one
+ * answer per request.
  */
 final class EstRequestHarness {
     private static final Pattern STATUS = Pattern.compile("HTTP/1\\.1 (\\d{3}) ");
@@ -114,7 +115,11 @@ final class EstRequestHarness {
             ch.finishAndReleaseAll();
         }
         String text = out.toString(StandardCharsets.ISO_8859_1);
-        check(!text.contains(s.token().secret()), "an answer holds the token's secret");
+        // Unless the request held it (the fuzzer learns it from comparisons and may put it in a path that a 404
+        // quotes), no answer holds the token's secret.
+        check(!text.contains(s.token().secret())
+                || new String(request, StandardCharsets.ISO_8859_1).contains(s.token().secret()),
+                "an answer holds the token's secret");
         int answers = 0;
         for (int at = text.indexOf("HTTP/1.1 "); at >= 0; at = text.indexOf("HTTP/1.1 ", at + 1)) {
             Matcher m = STATUS.matcher(text).region(at, text.length());

@@ -139,8 +139,8 @@ final class OtlpBodyHarness {
         long bytes = 0;
         for (byte[] series : r.series()) {
             bytes += series.length;
-            check(bytes <= bound, "remote write series past " + bytes + " bytes from a body of "
-                    + stamped.decodedBytes());
+            check(bytes <= Math.min(bound, RemoteWriteRendering.budget(stamped.decodedBytes())),
+                    "remote write series past " + bytes + " bytes from a body of " + stamped.decodedBytes());
             List<String> names = new ArrayList<>();
             List<String> values = new ArrayList<>();
             CodedInputStream in = CodedInputStream.newInstance(series);

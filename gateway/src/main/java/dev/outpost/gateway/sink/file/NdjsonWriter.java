@@ -31,6 +31,11 @@ final class NdjsonWriter {
     /** Resource attributes with a field of their own on every line, not repeated in "resource". */
     private static final Set<String> OWN_FIELD = Set.of("host.name", WireNames.ATTR_ORG, WireNames.ATTR_AGENT);
     /**
+     * The host on metric lines: at most a DNS name's 253 characters, then "…". The resource line has it in full. One
+     * host.name of 4 KiB over thousands of small metrics would otherwise be written once per metric.
+     */
+    static final int MAX_HOST_CHARS = 253;
+    /**
      * Doubles are written with Schubfach (shortest text that reads back as the same double), not the JDK's
      * Double.toString, whose slow path took over a tenth of the ingest CPU at fleet load (bench/fleet.sh).
      */
@@ -55,6 +60,7 @@ final class NdjsonWriter {
             String host = attribute(resource, "host.name");
             long time = firstTime(rm);
             start(g, b, host, time);
+            host = host.length() > MAX_HOST_CHARS ? host.substring(0, MAX_HOST_CHARS) + "…" : host;
             g.writeObjectFieldStart("resource");
             for (KeyValue kv : resource) {
                 if (!OWN_FIELD.contains(kv.getKey())) {
@@ -72,6 +78,9 @@ final class NdjsonWriter {
     }
 
     private void metric(JsonGenerator g, StampedBatch b, String host, Metric m) throws IOException {
+        if (!hasPoints(m)) {
+            return; // nothing to store: a line of it would only repeat the line's names
+        }
         switch (m.getDataCase()) {
             case GAUGE -> {
                 List<NumberDataPoint> ps = m.getGauge().getDataPointsList();
@@ -292,6 +301,17 @@ final class NdjsonWriter {
             }
         }
         return 0;
+    }
+
+    private static boolean hasPoints(Metric m) {
+        return switch (m.getDataCase()) {
+            case GAUGE -> m.getGauge().getDataPointsCount() > 0;
+            case SUM -> m.getSum().getDataPointsCount() > 0;
+            case HISTOGRAM -> m.getHistogram().getDataPointsCount() > 0;
+            case EXPONENTIAL_HISTOGRAM -> m.getExponentialHistogram().getDataPointsCount() > 0;
+            case SUMMARY -> m.getSummary().getDataPointsCount() > 0;
+            case DATA_NOT_SET -> false;
+        };
     }
 
     private static String attribute(List<KeyValue> attrs, String key) {

@@ -50,8 +50,30 @@ final class RemoteWriteTranslator {
         this.resourceLabels = List.copyOf(resourceLabels);
     }
 
-    /** Appends the series of batch {@code index} to {@code out}; counts what has no remote write form. */
+    /**
+     * The most bytes of series one batch may become: {@value #EXPANSION} times its decoded size plus 1 MiB, at most
+     * {@value #MAX_BATCH_BYTES}. Each data point repeats its labels on every series it makes (a histogram on every
+     * bucket), so without it one request of 8 MiB (16 points of 128 attributes of 4 KiB and 512 buckets) would be
+     * held as gigabytes of series.
+     */
+    static long budget(int decodedBytes) {
+        return Math.min(MAX_BATCH_BYTES, EXPANSION * (long) decodedBytes + (1 << 20));
+    }
+
+    static final int EXPANSION = 16;
+    static final long MAX_BATCH_BYTES = 32L << 20;
+    private long used;
+    private long budget;
+    private boolean overBudget;
+
+    /**
+     * Appends the series of batch {@code index} to {@code out}; counts what has no remote write form, and the data
+     * points beyond the batch's {@link #budget} as refused ({@code too_large}).
+     */
     void translate(StampedBatch b, int index, Units out, Delivery refusals) {
+        used = 0;
+        budget = budget(b.decodedBytes());
+        overBudget = false;
         for (ResourceMetrics rm : b.request().getResourceMetricsList()) {
             List<KeyValue> resource = rm.getResource().getAttributesList();
             sharedSize = 0;
@@ -83,6 +105,7 @@ final class RemoteWriteTranslator {
             }
             if (newest > 0 && (service != null || instance != null)) {
                 targetInfo(b, index, resource, identity, newest, out);
+                overBudget = false; // a target_info over the budget is left out; it is no data point
             }
         }
     }
@@ -113,7 +136,9 @@ final class RemoteWriteTranslator {
                 String name = names.metric(m.getName(), m.getUnit(), PromNames.Kind.GAUGE);
                 for (NumberDataPoint p : m.getGauge().getDataPointsList()) {
                     newest = Math.max(newest, p.getTimeUnixNano());
+                    int mark = out.size();
                     number(b, index, name, p, identity, promoted, scopeName, scopeVersion, out);
+                    settle(out, mark, index, refusals);
                 }
             }
             case SUM -> {
@@ -126,7 +151,9 @@ final class RemoteWriteTranslator {
                         m.getSum().getIsMonotonic() ? PromNames.Kind.COUNTER : PromNames.Kind.OTHER);
                 for (NumberDataPoint p : m.getSum().getDataPointsList()) {
                     newest = Math.max(newest, p.getTimeUnixNano());
+                    int mark = out.size();
                     number(b, index, name, p, identity, promoted, scopeName, scopeVersion, out);
+                    settle(out, mark, index, refusals);
                 }
             }
             case HISTOGRAM -> {
@@ -138,14 +165,18 @@ final class RemoteWriteTranslator {
                 String base = names.metric(m.getName(), m.getUnit(), PromNames.Kind.OTHER);
                 for (HistogramDataPoint p : m.getHistogram().getDataPointsList()) {
                     newest = Math.max(newest, p.getTimeUnixNano());
+                    int mark = out.size();
                     histogram(b, index, base, p, identity, promoted, scopeName, scopeVersion, out);
+                    settle(out, mark, index, refusals);
                 }
             }
             case SUMMARY -> {
                 String base = names.metric(m.getName(), m.getUnit(), PromNames.Kind.OTHER);
                 for (SummaryDataPoint p : m.getSummary().getDataPointsList()) {
                     newest = Math.max(newest, p.getTimeUnixNano());
+                    int mark = out.size();
                     summary(b, index, base, p, identity, promoted, scopeName, scopeVersion, out);
+                    settle(out, mark, index, refusals);
                 }
             }
             case EXPONENTIAL_HISTOGRAM -> refusals.refuse(index,
@@ -154,6 +185,18 @@ final class RemoteWriteTranslator {
             }
         }
         return newest;
+    }
+
+    /** After a data point: if it went over the budget, its series are taken back and the point refused. */
+    private void settle(Units out, int mark, int index, Delivery refusals) {
+        if (overBudget) {
+            for (int i = mark; i < out.size(); i++) {
+                used -= out.series.get(i).length;
+            }
+            out.truncate(mark);
+            overBudget = false;
+            refusals.refuse(index, 1, "too_large");
+        }
     }
 
     private static int points(Metric m) {
@@ -293,6 +336,11 @@ final class RemoteWriteTranslator {
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
+        if (overBudget || used + scratch.size() > budget) {
+            overBudget = true; // the rest of this data point is not encoded; settle() takes back what it made
+            return;
+        }
+        used += scratch.size();
         out.add(scratch.toByteArray(), index, ref);
     }
 

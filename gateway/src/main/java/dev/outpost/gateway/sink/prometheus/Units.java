@@ -24,6 +24,11 @@ final class Units {
         point[i] = pointRef;
     }
 
+    /** Drops the series from {@code size} on (those of a data point that went over its batch's budget). */
+    void truncate(int size) {
+        series.subList(size, series.size()).clear();
+    }
+
     int size() {
         return series.size();
     }

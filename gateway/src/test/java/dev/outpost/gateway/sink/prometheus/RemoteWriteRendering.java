@@ -13,6 +13,11 @@ public final class RemoteWriteRendering {
     private RemoteWriteRendering() {
     }
 
+    /** The most bytes of series a batch of {@code decodedBytes} may become. */
+    public static long budget(int decodedBytes) {
+        return RemoteWriteTranslator.budget(decodedBytes);
+    }
+
     /** The series the sink would send for {@code batch}, with the default {@code resource_labels}. */
     public static Result translate(StampedBatch batch) {
         Units units = new Units();

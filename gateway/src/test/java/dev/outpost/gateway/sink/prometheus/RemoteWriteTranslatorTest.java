@@ -75,4 +75,41 @@ class RemoteWriteTranslatorTest {
         }
         assertEquals(0, r.refusedPoints());
     }
+
+    /**
+     * Every data point repeats its labels on each of its series: 16 histogram points of 128 attributes of 4 KiB and
+     * 500 buckets (8 MiB decoded, within ingest.limits) would become 4 GiB of series held at once. Past the batch's
+     * budget, data points are refused whole, none half-sent.
+     */
+    @Test
+    void aBatchBecomesAtMostItsBudgetOfSeriesAndPointsBeyondAreRefusedWhole() {
+        io.opentelemetry.proto.metrics.v1.HistogramDataPoint.Builder p =
+                io.opentelemetry.proto.metrics.v1.HistogramDataPoint.newBuilder().setTimeUnixNano(T).setCount(1);
+        for (int i = 0; i < 128; i++) {
+            p.addAttributes(kv("k" + i, "v".repeat(4000)));
+        }
+        for (int i = 0; i < 500; i++) {
+            p.addExplicitBounds(i).addBucketCounts(0);
+        }
+        p.addBucketCounts(1);
+        io.opentelemetry.proto.metrics.v1.Histogram.Builder h = io.opentelemetry.proto.metrics.v1.Histogram
+                .newBuilder().setAggregationTemporality(
+                        io.opentelemetry.proto.metrics.v1.AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE);
+        for (int i = 0; i < 16; i++) {
+            h.addDataPoints(p);
+        }
+        Metric m = Metric.newBuilder().setName("evil").setHistogram(h).build();
+        StampedBatch b = batch(m);
+        int decoded = b.request().getSerializedSize();
+        RemoteWriteRendering.Result r = RemoteWriteRendering.translate(new StampedBatch(ACME, null, "", b.request(),
+                16, T, decoded));
+        long bytes = r.series().stream().mapToLong(s -> s.length).sum();
+        assertTrue(bytes <= RemoteWriteRendering.budget(decoded), bytes + " bytes of series from " + decoded);
+        assertEquals(502 * (16 - r.refusedPoints()), r.series().size(), "whole points only");
+        assertTrue(r.refusedPoints() >= 14, "refused " + r.refusedPoints());
+
+        // a real agent batch is far within it
+        Metric small = gauge("system.cpu.load_average.1m", kv("cpu", "0"));
+        assertEquals(0, RemoteWriteRendering.translate(batch(small)).refusedPoints());
+    }
 }
