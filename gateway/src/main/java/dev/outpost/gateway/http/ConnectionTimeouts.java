@@ -15,6 +15,11 @@ import org.slf4j.Logger;
  * connection), and a connection with no request in progress and nothing read or written for {@code idleTimeout}
  * is closed. One scheduled check per connection at a time. Installed twice: before the HTTP codec (as
  * {@link #bytes()}, seeing raw bytes) and after it (seeing the end of each request).
+ *
+ * <p>While the gateway itself has stopped reading the connection (its pipelined requests wait for the sink), the
+ * rest of a request that started to arrive waits in the socket through no fault of the client: its clock starts
+ * again when reading resumes, so a busy gateway does not close the connections of agents it is slow to answer.
+ * Times come from the channel's event loop ({@link io.netty.util.concurrent.Ticker}), so tests can drive them.
  */
 public final class ConnectionTimeouts extends ChannelDuplexHandler {
     private final String listener;
@@ -23,7 +28,7 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
     private final Logger log;
     /** When the request being read started, or 0 while none is. */
     private long requestStarted;
-    private long lastActivity = System.nanoTime();
+    private long lastActivity = Long.MIN_VALUE;
     private ScheduledFuture<?> check;
     private final Bytes bytes = new Bytes();
 
@@ -42,7 +47,7 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
     private final class Bytes extends ChannelDuplexHandler {
         @Override
         public void channelRead(ChannelHandlerContext ctx, Object msg) throws Exception {
-            long now = System.nanoTime();
+            long now = now(ctx);
             lastActivity = now;
             if (requestStarted == 0) {
                 requestStarted = now;
@@ -56,12 +61,13 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
 
         @Override
         public void write(ChannelHandlerContext ctx, Object msg, ChannelPromise promise) throws Exception {
-            lastActivity = System.nanoTime();
+            lastActivity = now(ctx);
             ctx.write(msg, promise);
         }
 
         @Override
         public void handlerAdded(ChannelHandlerContext ctx) {
+            lastActivity = now(ctx);
             schedule(ctx, idleNanos);
         }
 
@@ -83,6 +89,10 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
         ctx.fireChannelRead(msg);
     }
 
+    private static long now(ChannelHandlerContext ctx) {
+        return ctx.executor().ticker().nanoTime();
+    }
+
     private void schedule(ChannelHandlerContext ctx, long delayNanos) {
         check = ctx.executor().schedule(() -> check(ctx), Math.max(delayNanos, 1_000_000), TimeUnit.NANOSECONDS);
     }
@@ -91,7 +101,10 @@ public final class ConnectionTimeouts extends ChannelDuplexHandler {
         if (!ctx.channel().isActive()) {
             return;
         }
-        long now = System.nanoTime();
+        long now = now(ctx);
+        if (requestStarted != 0 && !ctx.channel().config().isAutoRead()) {
+            requestStarted = now; // the gateway paused reading: the client is not the one that is slow
+        }
         if (requestStarted != 0 && now - requestStarted >= requestNanos) {
             log.debug("{}: closing {}: a request did not arrive whole within {} s", listener,
                     ctx.channel().remoteAddress(), requestNanos / 1_000_000_000L);
