@@ -91,6 +91,17 @@ final class Proc implements AutoCloseable {
     /** Waits (bounded) for {@code pattern} in stderr and returns its first group. */
     String awaitLog(Pattern pattern, Duration timeout) throws Exception {
         String[] found = new String[1];
+        try {
+            awaitLogLine(pattern, timeout, found);
+        } catch (AssertionError e) {
+            String log = err();
+            throw new AssertionError(e.getMessage() + "; the log's last lines:\n"
+                    + log.substring(Math.max(0, log.length() - 3000)), e);
+        }
+        return found[0];
+    }
+
+    private void awaitLogLine(Pattern pattern, Duration timeout, String[] found) throws Exception {
         await(() -> {
             try {
                 Matcher m = pattern.matcher(err());
@@ -107,7 +118,6 @@ final class Proc implements AutoCloseable {
                 return false;
             }
         }, timeout, "log line " + pattern);
-        return found[0];
     }
 
     /** Polls {@code condition} every 100 ms until it holds or {@code timeout} passes. */

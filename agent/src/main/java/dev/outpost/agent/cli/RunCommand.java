@@ -125,7 +125,8 @@ final class RunCommand {
             releaseConfigReader();
         } catch (ConfigException e) {
             LOG.error("configuration reload refused; the running configuration is kept:\n{}", e.getMessage());
-        } catch (RuntimeException e) {
+        } catch (RuntimeException | LinkageError e) {
+            // Runs on the signal's own thread: whatever escapes here would end it without a word in the log.
             LOG.error("configuration reload failed; the running configuration is kept", e);
         }
     }
