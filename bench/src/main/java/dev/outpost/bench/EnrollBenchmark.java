@@ -4,6 +4,7 @@ import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
+import dev.outpost.gateway.store.LocalPostgres;
 import dev.outpost.gateway.store.TokenHasher;
 import dev.outpost.wire.EnrollmentToken;
 import java.nio.file.Files;

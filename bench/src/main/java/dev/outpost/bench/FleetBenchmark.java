@@ -173,26 +173,10 @@ public final class FleetBenchmark {
         }
         byte[] gzip = out.toByteArray();
         System.out.printf("batch: a real agent batch of this host, %d data points, %d bytes protobuf, %d bytes gzip%n",
-                points(req), req.getSerializedSize(), gzip.length);
+                Batches.points(req), req.getSerializedSize(), gzip.length);
         return gzip;
     }
 
-    private static int points(ExportMetricsServiceRequest req) {
-        int n = 0;
-        for (var rm : req.getResourceMetricsList()) {
-            for (var sm : rm.getScopeMetricsList()) {
-                for (var m : sm.getMetricsList()) {
-                    n += switch (m.getDataCase()) {
-                        case GAUGE -> m.getGauge().getDataPointsCount();
-                        case SUM -> m.getSum().getDataPointsCount();
-                        case HISTOGRAM -> m.getHistogram().getDataPointsCount();
-                        default -> 0;
-                    };
-                }
-            }
-        }
-        return n;
-    }
 
     /** CPU (utime + stime) and RSS of a process and its descendants (nginx's workers), from /proc. */
     private static final class ProcProbe implements FleetLoad.ServerProbe {

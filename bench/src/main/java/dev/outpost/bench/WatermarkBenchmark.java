@@ -2,6 +2,7 @@ package dev.outpost.bench;
 
 import dev.outpost.gateway.sink.MetricSink.Position;
 import dev.outpost.gateway.store.Database;
+import dev.outpost.gateway.store.LocalPostgres;
 import dev.outpost.gateway.store.Watermarks;
 import java.nio.file.Files;
 import java.nio.file.Path;

@@ -6,6 +6,8 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.outpost.gateway.store.LocalPostgres;
+import dev.outpost.gateway.store.TestPostgres;
 import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -42,7 +44,7 @@ class SeveralGatewaysTest {
     static final int AGENTS = 4;
     @TempDir
     static Path root;
-    TestPostgres pg;
+    LocalPostgres pg;
     String database;
     Map<String, String> state;
     Gateway a;

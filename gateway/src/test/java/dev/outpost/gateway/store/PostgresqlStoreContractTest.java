@@ -83,7 +83,7 @@ class PostgresqlStoreContractTest extends StoreContract {
 
     @Test
     void theGatewayRoleOfTheDocumentedGrantsWorksAndCannotEditOrDeleteAuditEntries() throws Exception {
-        TestPostgres pg = TestPostgres.get();
+        LocalPostgres pg = TestPostgres.get();
         try (Connection c = pg.admin("postgres"); Statement s = c.createStatement()) {
             s.execute("DO $$ BEGIN IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'outpost_gateway') THEN "
                     + "CREATE ROLE outpost_gateway LOGIN PASSWORD 'gw-secret'; END IF; END $$");

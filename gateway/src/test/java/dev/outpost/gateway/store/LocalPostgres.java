@@ -1,4 +1,4 @@
-package dev.outpost.e2e;
+package dev.outpost.gateway.store;
 
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -17,34 +17,34 @@ import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.stream.Stream;
-import org.junit.jupiter.api.Assumptions;
 
 /**
- * A real PostgreSQL server for the end-to-end tests (as the gateway's store tests have it), started once per JVM from the binaries of Debian's {@code postgresql}
- * package (test.sh installs it): a cluster in a temporary directory, listening on loopback only, password
- * (SCRAM) authentication over TCP, run as {@code nobody} when the tests run as root (PostgreSQL refuses root),
- * stopped by its PID when the JVM exits. Each caller gets a database of its own. Tests skip, saying why, only
- * when the binaries are absent.
+ * A real PostgreSQL server for tests and benchmarks, started once per JVM from the binaries of Debian's
+ * {@code postgresql} package (test.sh installs it): a cluster in a temporary directory, listening on loopback only,
+ * password (SCRAM) authentication over TCP, run as {@code nobody} when we are root (PostgreSQL refuses root),
+ * stopped by its PID when the JVM exits. Each caller gets a database of its own. Null when PostgreSQL is not
+ * installed (tests skip through {@link TestPostgres}). Shared with the e2e tests and the benchmarks through the
+ * gateway's test jar.
  */
-final class TestPostgres {
+public final class LocalPostgres {
     public static final String ADMIN = "outpost_admin";
     private static final AtomicInteger DATABASES = new AtomicInteger();
-    private static TestPostgres instance;
+    private static LocalPostgres instance;
     private static String unavailable;
     private final Path root;
     private final int port;
     private final String password;
     private final long pid;
 
-    private TestPostgres(Path root, int port, String password, long pid) {
+    private LocalPostgres(Path root, int port, String password, long pid) {
         this.root = root;
         this.port = port;
         this.password = password;
         this.pid = pid;
     }
 
-    /** The server, started at the first call; skips the calling test if PostgreSQL is not installed. */
-    public static synchronized TestPostgres get() {
+    /** The server, started at the first call; null (see {@link #unavailable()}) if PostgreSQL is not installed. */
+    public static synchronized LocalPostgres get() {
         if (instance == null && unavailable == null) {
             Path bin = binaries();
             if (bin == null) {
@@ -59,7 +59,6 @@ final class TestPostgres {
                 }
             }
         }
-        Assumptions.assumeTrue(instance != null, () -> unavailable);
         return instance;
     }
 
@@ -90,7 +89,7 @@ final class TestPostgres {
         return out;
     }
 
-    private static TestPostgres start(Path bin) throws IOException, InterruptedException {
+    private static LocalPostgres start(Path bin) throws IOException, InterruptedException {
         Path root = Files.createTempDirectory("outpost-pg-");
         Path data = root.resolve("data");
         Path pwfile = root.resolve("pwfile");
@@ -111,7 +110,7 @@ final class TestPostgres {
                 "-w", "-t", "60", "-o", "-p " + port + " -c listen_addresses=127.0.0.1 -c unix_socket_directories="
                         + root + " -c max_connections=200 -c fsync=on", "start")), root, Duration.ofSeconds(90));
         long pid = Long.parseLong(Files.readAllLines(data.resolve("postmaster.pid")).get(0).strip());
-        TestPostgres pg = new TestPostgres(root, port, password, pid);
+        LocalPostgres pg = new LocalPostgres(root, port, password, pid);
         Runtime.getRuntime().addShutdownHook(new Thread(pg::stop, "test-postgres-stop"));
         return pg;
     }
@@ -148,6 +147,11 @@ final class TestPostgres {
         }
     }
 
+    /** Why {@link #get()} returned null. */
+    public static String unavailable() {
+        return unavailable;
+    }
+
     public int port() {
         return port;
     }
@@ -173,6 +177,11 @@ final class TestPostgres {
             s.execute("CREATE DATABASE " + name);
         }
         return name;
+    }
+
+    /** A gateway's view of {@code database}: a store of its own (its own pool), as a second gateway would have. */
+    public Database open(String database) throws IOException {
+        return Database.open(new Database.PostgresqlTarget(url(database), ADMIN, password, 8, Duration.ofSeconds(10)));
     }
 
     /** Writes the administrator's password to a 0600 file, as a gateway's password_file. */
