@@ -88,12 +88,12 @@ final class RunCommand {
         Signals.on("TERM", () -> {
             LOG.info("stopping (SIGTERM)");
             stop.countDown();
-        });
+        }, "stop the agent cleanly");
         Signals.on("INT", () -> {
             LOG.info("stopping (SIGINT)");
             stop.countDown();
-        });
-        Signals.on("HUP", () -> reload(runtime, AgentCli.configPath(a)));
+        }, null);
+        Signals.on("HUP", () -> reload(runtime, AgentCli.configPath(a)), "reload the configuration");
         // The push loop ends by itself only when the gateway refuses this agent; a signal ends it too.
         runtime.start(stop::countDown);
         releaseConfigReader();

@@ -63,12 +63,6 @@ final class IsolatedConfigLoad {
             throw e;
         } else if (r instanceof RuntimeException e) {
             throw e;
-        } else if (r instanceof LinkageError e) {
-            // The throwaway loader could not define or link the reader: read the config with the application's
-            // classes instead (they then stay loaded; nothing else is lost).
-            org.slf4j.LoggerFactory.getLogger(IsolatedConfigLoad.class).warn(
-                    "reading {} through a class loader of its own failed ({}); reading it directly", file, e.toString());
-            return ConfigParse.load(file, env);
         } else if (r instanceof Error e) {
             throw e;
         }
