@@ -14,7 +14,6 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.time.Clock;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.concurrent.CountDownLatch;
@@ -58,12 +57,7 @@ public final class EnrollBenchmark {
             row("sqlite", c, seconds, keys, ca, hasher, clock, random, List.of(Database.open(file)));
             if (pg != null) {
                 for (int gateways : new int[] {1, 2}) {
-                    String db = pg.newDatabase();
-                    List<Database> stores = new ArrayList<>();
-                    for (int g = 0; g < gateways; g++) {
-                        stores.add(pg.open(db));
-                    }
-                    row("postgresql", c, seconds, keys, ca, hasher, clock, random, stores);
+                    row("postgresql", c, seconds, keys, ca, hasher, clock, random, pg.gateways(gateways));
                 }
             }
         }

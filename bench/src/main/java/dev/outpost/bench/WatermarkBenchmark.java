@@ -37,12 +37,7 @@ public final class WatermarkBenchmark {
             row("sqlite", group, seconds, List.of(Database.open(root.resolve("state-" + (run++) + ".db"))));
             if (pg != null) {
                 for (int gateways : new int[] {1, 2}) {
-                    String db = pg.newDatabase();
-                    List<Database> stores = new ArrayList<>();
-                    for (int g = 0; g < gateways; g++) {
-                        stores.add(pg.open(db));
-                    }
-                    row("postgresql", group, seconds, stores);
+                    row("postgresql", group, seconds, pg.gateways(gateways));
                 }
             }
         }

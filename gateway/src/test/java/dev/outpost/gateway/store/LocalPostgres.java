@@ -184,6 +184,16 @@ public final class LocalPostgres {
         return Database.open(new Database.PostgresqlTarget(url(database), ADMIN, password, 8, Duration.ofSeconds(10)));
     }
 
+    /** {@code gateways} stores (each its own pool, as that many gateways have) on one new database. */
+    public java.util.List<Database> gateways(int gateways) throws IOException, SQLException {
+        String database = newDatabase();
+        java.util.List<Database> stores = new java.util.ArrayList<>();
+        for (int g = 0; g < gateways; g++) {
+            stores.add(open(database));
+        }
+        return stores;
+    }
+
     /** Writes the administrator's password to a 0600 file, as a gateway's password_file. */
     public Path passwordFile(Path dir) throws IOException {
         Path f = dir.resolve("pg-password");
