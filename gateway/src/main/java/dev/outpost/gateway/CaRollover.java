@@ -2,14 +2,14 @@ package dev.outpost.gateway;
 
 import dev.outpost.gateway.ca.Authorities;
 import dev.outpost.gateway.ca.CaFiles;
+import dev.outpost.gateway.ca.CaSnapshot;
+import dev.outpost.gateway.ca.CaStore;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.store.AuditEvent;
 import dev.outpost.gateway.store.Rollover;
 import dev.outpost.gateway.store.RolloverRecord;
 import dev.outpost.wire.CaPin;
-import dev.outpost.wire.Pem;
-import dev.outpost.wire.SecureFiles;
 import java.io.IOException;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
@@ -17,7 +17,6 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
-import java.util.List;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -27,15 +26,17 @@ import org.slf4j.LoggerFactory;
  * Carries out a CA rollover's steps as they fall due, and says which CAs issue, are trusted and are published at
  * each point (see {@link Authorities}). Stage: the next CA is generated and sealed beside the current one, with the
  * two link certificates. Switch (when the operator says, or {@code switch_after} after staging, by default one agent
- * certificate lifetime): the previous CA's certificate is kept, then the rollover record commits, then the next CA's
- * files replace the current ones. Retire (when the operator says, or once every certificate the previous CA issued
- * is past its expiry plus the renewal grace): the record is deleted, then the previous CA's files. Each step commits
- * in the database with its audit entry; the file steps around it are idempotent and redone at the next run after a
- * crash. Only the gateway itself runs these steps (it holds the master key); the CLI records intents.
+ * certificate lifetime): the next CA issues, the current one is kept as the previous. Retire (when the operator says,
+ * or once every certificate the previous CA issued is past its expiry plus the renewal grace): the previous CA and
+ * the links go. Each step commits in the database with its audit entry; the CA material changes with it
+ * ({@link CaStore}): in the same transaction when it is in the shared database, so that of several gateways exactly
+ * one takes each step and every one picks it up at its next {@link #authorities()}; in files (one gateway) by
+ * idempotent steps around the commit, redone at the next run after a crash. Only gateways run these steps (they hold
+ * the master key); the CLI records intents.
  */
 public final class CaRollover {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.ca");
-    private final CaFiles files;
+    private final CaStore store;
     private final MasterKey master;
     private final RolloverRecord record;
     private final Clock clock;
@@ -44,9 +45,9 @@ public final class CaRollover {
     private final Duration grace;
 
     /** {@code validity}, {@code grace}: {@code ca.agent_cert_validity} and {@code ca.renewal_grace}. */
-    public CaRollover(CaFiles files, MasterKey master, RolloverRecord record, Duration validity, Duration grace,
+    public CaRollover(CaStore store, MasterKey master, RolloverRecord record, Duration validity, Duration grace,
             Clock clock, SecureRandom random) {
-        this.files = Objects.requireNonNull(files, "files");
+        this.store = Objects.requireNonNull(store, "store");
         this.master = Objects.requireNonNull(master, "master");
         this.record = Objects.requireNonNull(record, "record");
         this.validity = Objects.requireNonNull(validity, "validity");
@@ -72,13 +73,13 @@ public final class CaRollover {
         Instant now = clock.instant();
         switch (r.phase()) {
             case REQUESTED -> {
-                CertificateAuthority next = files.stageNext(load(), master, clock, random);
+                CertificateAuthority next = CaFiles.generateNext(clock, random);
                 String pin = CaPin.of(next.certificate()).toString();
                 Instant switchAt = now.plus(r.switchAfter());
-                if (!record.staged(pin, "next CA " + pin + " \"" + next.certificate().getSubjectX500Principal()
-                        + "\" staged, valid until " + next.certificate().getNotAfter().toInstant() + "; published in "
-                        + "cacerts beside the current one; switch planned at " + switchAt)) {
-                    files.clean(false);
+                if (!store.stage(load(), next, master, change -> record.staged(pin, "next CA " + pin + " \""
+                        + next.certificate().getSubjectX500Principal() + "\" staged, valid until "
+                        + next.certificate().getNotAfter().toInstant() + "; published in cacerts beside the current one; "
+                        + "switch planned at " + switchAt, change))) {
                     return false;
                 }
                 LOG.info("CA rollover: next CA {} staged and published in cacerts; switch planned at {}", pin, switchAt);
@@ -88,22 +89,21 @@ public final class CaRollover {
                 if (!r.switchDue(now)) {
                     return false;
                 }
-                X509Certificate previous = Pem.readCertificates(files.certificateFile()).get(0);
-                SecureFiles.write(files.previousCertificateFile(), Pem.certificates(List.of(previous)), SecureFiles.PUBLIC);
+                X509Certificate previous = store.snapshot().issuing();
                 Instant retireAt = retireAt(now);
                 String source = r.switchBy() == null ? AuditEvent.GATEWAY : AuditEvent.CLI;
-                if (!record.switched(retireAt, CaPin.of(previous).toString(), source, "switched to CA " + r.nextPin()
-                        + ": it issues agent and server certificates from now on; previous CA " + CaPin.of(previous)
-                        + " still trusted until its retirement, planned at " + retireAt)) {
+                if (!store.switchToNext(change -> record.switched(retireAt, CaPin.of(previous).toString(), source,
+                        "switched to CA " + r.nextPin() + ": it issues agent and server certificates from now on; "
+                                + "previous CA " + CaPin.of(previous) + " still trusted until its retirement, planned at "
+                                + retireAt, change))) {
                     return false;
                 }
-                files.promoteNext();
                 LOG.info("CA rollover: switched to CA {}; the previous CA {} is trusted until {}", r.nextPin(),
                         CaPin.of(previous), retireAt);
                 return true;
             }
             default -> {
-                files.promoteNext(); // finishes a switch cut short by a crash; nothing to do otherwise
+                store.finishSwitch(); // a switch cut short by a crash; nothing to do otherwise
                 return r.retireDue(now) && retire(r, now);
             }
         }
@@ -124,12 +124,13 @@ public final class CaRollover {
                     + "within the renewal grace ({} after the switch)", r.previousPin(), left, r.switchedAt());
             return false;
         }
-        if (!record.retired(planned ? AuditEvent.GATEWAY : AuditEvent.CLI, "previous CA " + r.previousPin()
-                + " retired: no longer trusted or published; rollover to " + CaPin.of(load().certificate())
-                + " complete" + (left > 0 ? "; " + left + " agents still held a certificate from it" : ""))) {
+        String detail = "previous CA " + r.previousPin() + " retired: no longer trusted or published; rollover to "
+                + CaPin.of(store.snapshot().issuing()) + " complete"
+                + (left > 0 ? "; " + left + " agents still held a certificate from it" : "");
+        if (!store.retirePrevious(change -> record.retired(planned ? AuditEvent.GATEWAY : AuditEvent.CLI, detail,
+                change))) {
             return false;
         }
-        files.clean(false);
         LOG.info("CA rollover: previous CA {} retired; the rollover is complete", r.previousPin());
         return true;
     }
@@ -137,27 +138,16 @@ public final class CaRollover {
     /** The CAs as they stand now: which issues, which are trusted, published, and follow the server certificate. */
     public synchronized Authorities authorities() throws IOException, SQLException {
         Optional<Rollover> r = record.read();
-        CertificateAuthority issuer = load();
         if (r.isEmpty() || r.get().phase() == Rollover.Phase.REQUESTED) {
-            if (r.isEmpty()) {
-                files.clean(false);
-            }
-            return Authorities.single(issuer);
+            store.dropLeftovers();
+        } else if (r.get().phase() == Rollover.Phase.SWITCHED) {
+            store.finishSwitch();
         }
-        List<X509Certificate> links = Pem.readCertificates(files.linksFile());
-        X509Certificate current = issuer.certificate();
-        if (r.get().phase() == Rollover.Phase.STAGED) {
-            X509Certificate next = Pem.readCertificates(files.nextCertificateFile()).get(0);
-            return new Authorities(issuer, List.of(current, next), List.of(current, next, links.get(0), links.get(1)),
-                    List.of(current));
-        }
-        X509Certificate previous = Pem.readCertificates(files.previousCertificateFile()).get(0);
-        X509Certificate newWithOld = links.get(0);
-        return new Authorities(issuer, List.of(current, previous), List.of(current, previous, newWithOld, links.get(1)),
-                List.of(newWithOld, previous));
+        CaSnapshot now = store.snapshot();
+        return now.authorities(now.issuer(master, clock, random));
     }
 
     private CertificateAuthority load() throws IOException {
-        return files.load(master, clock, random);
+        return store.load(master, clock, random);
     }
 }

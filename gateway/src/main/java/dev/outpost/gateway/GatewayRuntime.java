@@ -1,6 +1,7 @@
 package dev.outpost.gateway;
 
-import dev.outpost.gateway.ca.CaFiles;
+import dev.outpost.gateway.ca.CaSnapshot;
+import dev.outpost.gateway.ca.CaStore;
 import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.config.EstRateLimitsConfig;
 import dev.outpost.gateway.config.GatewayConfig;
@@ -34,7 +35,8 @@ import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.Renewals;
 import dev.outpost.gateway.store.RolloverRecord;
-import dev.outpost.gateway.store.TokenHasher;
+import dev.outpost.gateway.store.SharedCa;
+import dev.outpost.wire.config.ConfigException;
 import dev.outpost.gateway.store.Watermarks;
 import io.netty.channel.EventLoopGroup;
 import io.netty.channel.MultiThreadIoEventLoopGroup;
@@ -92,9 +94,10 @@ public final class GatewayRuntime implements AutoCloseable {
 
     /** Starts serving; on failure everything already opened is closed again. */
     public static GatewayRuntime start(GatewayDir dir, GatewayConfig config, Map<String, String> env, Clock clock)
-            throws IOException, InterruptedException {
+            throws IOException, InterruptedException, ConfigException {
         SecureRandom random = new SecureRandom();
-        MasterKey master = MasterKey.load(MasterKey.location(dir.root(), env), random);
+        java.nio.file.Path masterFile = MasterKey.location(dir.root(), env);
+        MasterKey master = MasterKey.load(masterFile, random);
         Database db = StateStores.open(dir, config.state(), true);
         EventLoopGroup boss = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("gw-accept"),
                 NioIoHandler.newFactory());
@@ -106,11 +109,16 @@ public final class GatewayRuntime implements AutoCloseable {
         HttpsListener est = null;
         try {
             RolloverRecord rollover = new RolloverRecord(db, clock);
-            LiveAuthorities cas = LiveAuthorities.load(new CaRollover(new CaFiles(dir.root()), master, rollover,
+            CaStore caStore = StateStores.ca(dir, config.state(), db, clock);
+            if (caStore instanceof SharedCa shared) {
+                StateStores.adoptLocalCa(dir, shared, master, clock, random);
+            }
+            LiveAuthorities cas = LiveAuthorities.load(new CaRollover(caStore, master, rollover,
                     config.ca().agentCertValidity(), config.ca().renewalGrace(), clock, random), rollover);
             ServerCertificate.Material server = ServerCertificate.loadOrIssue(dir, cas.get(),
                     config.serverCert().hostnames(), clock, random);
-            Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), random), clock, random);
+            Enrollments enrollments = new Enrollments(db, StateStores.pepper(dir, config.state(), db, master, clock,
+                    random), clock, random);
             sink = Sinks.create(config.sink(), dir.root(), clock, version());
             IngestStats stats = new IngestStats();
             Watermarks watermarks = db.dialect() == Database.Dialect.SQLITE ? new Watermarks(db, clock)
@@ -180,7 +188,7 @@ public final class GatewayRuntime implements AutoCloseable {
                     + "anyway: agents are answered 503 with Retry-After and keep their batches until it can be "
                     + "reached", probed.name(), problem)));
             return new GatewayRuntime(boss, workers, blocking, db, sink, pipeline, stats, est, ing, renewer, cas);
-        } catch (IOException | InterruptedException | RuntimeException e) {
+        } catch (IOException | InterruptedException | ConfigException | RuntimeException e) {
             if (est != null) {
                 est.close();
             }
@@ -192,6 +200,12 @@ public final class GatewayRuntime implements AutoCloseable {
                 sink.close();
             }
             closeQuietly(db);
+            if (e instanceof CaSnapshot.UnsealException u) {
+                throw new ConfigException(List.of(u.getMessage() + ": the master key read from " + masterFile
+                        + " is not the one it was sealed with. Every gateway that shares the CA needs the same master "
+                        + "key: copy the first gateway's (its /etc/outpost/gateway-master.key, or DIR/master.key) to "
+                        + masterFile));
+            }
             throw e;
         }
     }

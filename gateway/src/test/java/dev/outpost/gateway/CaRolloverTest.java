@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.ca.Authorities;
 import dev.outpost.gateway.ca.CaFiles;
+import dev.outpost.gateway.ca.CaStore;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.store.AuditEntry;
@@ -196,7 +197,7 @@ class CaRolloverTest {
         assertTrue(record.request(VALIDITY));
         rollover.advance();
         assertFalse(record.request(VALIDITY), "one rollover at a time");
-        assertTrue(record.abort().isPresent());
+        assertTrue(record.abort(files.discardNext()).isPresent());
         assertFalse(rollover.advance());
         assertEquals(Authorities.single(original).trusted(), rollover.authorities().trusted());
         assertFalse(Files.exists(files.nextCertificateFile()) || Files.exists(files.nextKeyFile())
@@ -212,7 +213,8 @@ class CaRolloverTest {
         // The gateway died after committing the switch and replacing the key, before the certificate.
         SecureFiles.write(files.previousCertificateFile(), Pem.certificates(List.of(original.certificate())),
                 SecureFiles.PUBLIC);
-        assertTrue(record.switched(clock.instant().plus(VALIDITY), "sha256:old", "gateway", "switched"));
+        assertTrue(record.switched(clock.instant().plus(VALIDITY), "sha256:old", "gateway", "switched",
+                CaStore.Alongside.NOTHING));
         SecureFiles.write(files.encryptedKeyFile(), Files.readAllBytes(files.nextKeyFile()), SecureFiles.OWNER_ONLY);
 
         CaRollover restarted = rollover();

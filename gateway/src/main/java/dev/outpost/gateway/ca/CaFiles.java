@@ -7,11 +7,9 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.security.KeyFactory;
-import java.security.PrivateKey;
 import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
-import java.security.spec.PKCS8EncodedKeySpec;
+import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.util.List;
@@ -23,10 +21,9 @@ import java.util.List;
  * (the two link certificates) and, after the switch, {@code previous.crt}. Each file is replaced atomically; the
  * order of the writes is the rollover's (see {@code CaRollover}).
  */
-public final class CaFiles {
+public final class CaFiles implements CaStore {
     /** Root validity: 10 years. */
     public static final Duration CA_VALIDITY = Duration.ofDays(3650);
-    private static final String AAD = "outpost-ca-key-v1";
     private final Path dir;
 
     public CaFiles(Path gatewayDir) {
@@ -57,40 +54,89 @@ public final class CaFiles {
         return dir.resolve("links.crt");
     }
 
+    @Override
     public boolean exists() {
         return Files.exists(certificateFile()) || Files.exists(encryptedKeyFile());
     }
 
     /** Generates and stores a new CA; fails if one exists. */
+    @Override
     public CertificateAuthority create(MasterKey master, Clock clock, SecureRandom random) throws IOException {
         if (exists()) {
             throw new FileAlreadyExistsException(dir.toString(), null,
                     "a CA already exists here; refusing to overwrite it (move the directory away to start over)");
         }
         SecureFiles.directory(dir, SecureFiles.PRIVATE_DIR);
-        CertificateAuthority ca = CertificateAuthority.generate("Outpost CA " + clock.instant().toString().substring(0, 10),
-                CA_VALIDITY, clock, random);
-        SecureFiles.create(encryptedKeyFile(), master.seal(ca.privateKey().getEncoded(), AAD), SecureFiles.OWNER_ONLY);
+        CertificateAuthority ca = generateFirst(clock, random);
+        SecureFiles.create(encryptedKeyFile(), CaSnapshot.seal(master, ca), SecureFiles.OWNER_ONLY);
         SecureFiles.create(certificateFile(), Pem.certificates(List.of(ca.certificate())).getBytes(StandardCharsets.US_ASCII),
                 SecureFiles.PUBLIC);
         return ca;
     }
 
-    /**
-     * Generates the next CA (its name made unique by a random suffix, so that clients never confuse two CAs of one
-     * day), and writes it sealed as {@code next.*} with the two link certificates between it and {@code current}.
-     */
-    public CertificateAuthority stageNext(CertificateAuthority current, MasterKey master, Clock clock,
-            SecureRandom random) throws IOException {
+    /** A new CA, the first of a gateway or fleet. */
+    public static CertificateAuthority generateFirst(Clock clock, SecureRandom random) {
+        return CertificateAuthority.generate("Outpost CA " + clock.instant().toString().substring(0, 10), CA_VALIDITY,
+                clock, random);
+    }
+
+    /** A new CA to stage: its name made unique by a random suffix, so that clients never confuse two CAs of one day. */
+    public static CertificateAuthority generateNext(Clock clock, SecureRandom random) {
         byte[] suffix = new byte[4];
         random.nextBytes(suffix);
-        CertificateAuthority next = CertificateAuthority.generate("Outpost CA " + clock.instant().toString()
-                .substring(0, 10) + " " + java.util.HexFormat.of().formatHex(suffix), CA_VALIDITY, clock, random);
-        SecureFiles.write(nextKeyFile(), master.seal(next.privateKey().getEncoded(), AAD), SecureFiles.OWNER_ONLY);
+        return CertificateAuthority.generate("Outpost CA " + clock.instant().toString().substring(0, 10) + " "
+                + java.util.HexFormat.of().formatHex(suffix), CA_VALIDITY, clock, random);
+    }
+
+    /** Writes {@code next} sealed as {@code next.*} with the links; deleted again if {@code commit} does not take it. */
+    @Override
+    public boolean stage(CertificateAuthority current, CertificateAuthority next, MasterKey master, StepCommit commit)
+            throws IOException, SQLException {
+        SecureFiles.write(nextKeyFile(), CaSnapshot.seal(master, next), SecureFiles.OWNER_ONLY);
         SecureFiles.write(nextCertificateFile(), Pem.certificates(List.of(next.certificate())), SecureFiles.PUBLIC);
-        SecureFiles.write(linksFile(), Pem.certificates(List.of(current.certifyCa(next.certificate()),
-                next.certifyCa(current.certificate()))), SecureFiles.PUBLIC);
-        return next;
+        SecureFiles.write(linksFile(), Pem.certificates(CaStore.links(current, next)), SecureFiles.PUBLIC);
+        if (!commit.commit(Alongside.NOTHING)) {
+            clean(false);
+            return false;
+        }
+        return true;
+    }
+
+    /** Keeps the issuing CA's certificate as {@code previous.crt}, then the record commits, then {@link #promoteNext}. */
+    @Override
+    public boolean switchToNext(StepCommit commit) throws IOException, SQLException {
+        X509Certificate previous = Pem.readCertificates(certificateFile()).get(0);
+        SecureFiles.write(previousCertificateFile(), Pem.certificates(List.of(previous)), SecureFiles.PUBLIC);
+        if (!commit.commit(Alongside.NOTHING)) {
+            return false;
+        }
+        promoteNext();
+        return true;
+    }
+
+    @Override
+    public boolean retirePrevious(StepCommit commit) throws IOException, SQLException {
+        if (!commit.commit(Alongside.NOTHING)) {
+            return false;
+        }
+        clean(false);
+        return true;
+    }
+
+    /** Nothing in the transaction: the gateway deletes the files once it sees no rollover ({@link #dropLeftovers}). */
+    @Override
+    public Alongside discardNext() {
+        return Alongside.NOTHING;
+    }
+
+    @Override
+    public void finishSwitch() throws IOException {
+        promoteNext();
+    }
+
+    @Override
+    public void dropLeftovers() throws IOException {
+        clean(false);
     }
 
     /**
@@ -116,30 +162,26 @@ public final class CaFiles {
         Files.deleteIfExists(previousCertificateFile());
     }
 
-    /** Loads the CA, decrypting its key with the master key. */
-    public CertificateAuthority load(MasterKey master, Clock clock, SecureRandom random) throws IOException {
+    @Override
+    public String where() {
+        return dir.toString();
+    }
+
+    /** The files as they are; a staged or previous CA only with its links (a stage cut short is not one). */
+    @Override
+    public CaSnapshot snapshot() throws IOException {
         if (!Files.exists(certificateFile()) || !Files.exists(encryptedKeyFile())) {
             throw new IOException("no CA in " + dir + "; create one with `outpost-gateway init --dir "
                     + dir.getParent() + "`");
         }
         X509Certificate cert = Pem.readCertificates(certificateFile()).get(0);
-        byte[] pkcs8;
-        try {
-            pkcs8 = master.open(Files.readAllBytes(encryptedKeyFile()), AAD);
-        } catch (IOException e) {
-            throw new IOException(encryptedKeyFile() + ": " + e.getMessage(), null);
-        }
-        try {
-            PrivateKey key = KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(pkcs8));
-            if (!dev.outpost.wire.EcKeys.matches(key, cert.getPublicKey())) {
-                throw new IOException(encryptedKeyFile() + " is not the key of " + certificateFile()
-                        + "; restore both from the same backup");
-            }
-            return new CertificateAuthority(cert, key, clock, random);
-        } catch (java.security.GeneralSecurityException e) {
-            throw new IOException(encryptedKeyFile() + ": decrypted CA key is not an EC private key", null);
-        } finally {
-            java.util.Arrays.fill(pkcs8, (byte) 0);
-        }
+        List<X509Certificate> links = Files.exists(linksFile()) ? Pem.readCertificates(linksFile()) : List.of();
+        boolean rollover = links.size() == 2;
+        X509Certificate next = rollover && Files.exists(nextCertificateFile())
+                ? Pem.readCertificates(nextCertificateFile()).get(0) : null;
+        X509Certificate previous = rollover && Files.exists(previousCertificateFile())
+                ? Pem.readCertificates(previousCertificateFile()).get(0) : null;
+        return new CaSnapshot(cert, Files.readAllBytes(encryptedKeyFile()), next, previous,
+                next == null && previous == null ? List.of() : links, encryptedKeyFile().toString());
     }
 }

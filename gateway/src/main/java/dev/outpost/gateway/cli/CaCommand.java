@@ -1,21 +1,19 @@
 package dev.outpost.gateway.cli;
 
 import dev.outpost.gateway.GatewayDir;
-import dev.outpost.gateway.ca.CaFiles;
+import dev.outpost.gateway.ca.CaSnapshot;
+import dev.outpost.gateway.ca.CaStore;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Rollover;
 import dev.outpost.gateway.store.RolloverRecord;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.Durations;
-import dev.outpost.wire.Pem;
 import dev.outpost.wire.cli.Args;
 import dev.outpost.wire.cli.ExitCodes;
 import dev.outpost.wire.config.ConfigException;
 import java.io.IOException;
 import java.io.PrintStream;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.security.cert.X509Certificate;
 import java.sql.SQLException;
 import java.time.Clock;
@@ -28,7 +26,7 @@ import java.util.function.Predicate;
 
 /**
  * {@code outpost-gateway ca status|rollover|switch|retire|abort}: where a CA rollover stands, and the operator's
- * intents. The command records the intent in {@code state.db}; the running gateway, which holds the master key,
+ * intents. The command records the intent in the state database; the running gateway, which holds the master key,
  * carries it out within a second, and the command waits for that ({@code --wait}, 15 s by default) and says so.
  */
 final class CaCommand {
@@ -67,22 +65,23 @@ final class CaCommand {
         Duration wait = duration(a, "wait", DEFAULT_WAIT, Duration.ofHours(1));
         try (Database db = StateDb.open(dir, env)) {
             RolloverRecord record = new RolloverRecord(db, clock);
+            CaStore store = StateDb.ca(dir, env, db, clock);
             return switch (sub) {
-                case "status" -> status(dir, config, record);
-                case "rollover" -> rollover(a, dir, config, record, wait);
+                case "status" -> status(store, config, record);
+                case "rollover" -> rollover(a, store, config, record, wait);
                 case "switch" -> record.switchNow()
-                        ? awaitStep(dir, config, record, wait, r -> r.isPresent() && r.get().phase() == Rollover.Phase.SWITCHED,
+                        ? awaitStep(store, config, record, wait, r -> r.isPresent() && r.get().phase() == Rollover.Phase.SWITCHED,
                                 "switch requested")
                         : refuse("nothing to switch: no CA rollover is requested or staged (see `outpost-gateway ca status`)");
                 case "retire" -> record.retireNow()
-                        ? awaitStep(dir, config, record, wait, Optional::isEmpty, "retirement of the previous CA requested")
+                        ? awaitStep(store, config, record, wait, Optional::isEmpty, "retirement of the previous CA requested")
                         : refuse("nothing to retire: no CA rollover has switched (see `outpost-gateway ca status`)");
-                default -> abort(record);
+                default -> abort(record, store);
             };
         }
     }
 
-    private int rollover(Args a, GatewayDir dir, GatewayConfig config, RolloverRecord record, Duration wait)
+    private int rollover(Args a, CaStore store, GatewayConfig config, RolloverRecord record, Duration wait)
             throws Args.UsageException, IOException, SQLException, InterruptedException {
         Duration after = duration(a, "switch-after", config.ca().agentCertValidity(), Duration.ofDays(365));
         if (!record.request(after)) {
@@ -94,12 +93,12 @@ final class CaCommand {
                 + Durations.format(after) + " after staging (`ca switch` to switch earlier) and retires the current CA "
                 + "once every certificate it issued has expired and the renewal grace (" + Durations.format(
                 config.ca().renewalGrace()) + ") has passed (`ca retire` to retire earlier).");
-        return awaitStep(dir, config, record, wait, r -> r.isPresent() && r.get().phase() != Rollover.Phase.REQUESTED,
+        return awaitStep(store, config, record, wait, r -> r.isPresent() && r.get().phase() != Rollover.Phase.REQUESTED,
                 "rollover requested");
     }
 
-    private int abort(RolloverRecord record) throws SQLException {
-        Optional<Rollover> aborted = record.abort();
+    private int abort(RolloverRecord record, CaStore store) throws SQLException {
+        Optional<Rollover> aborted = record.abort(store.discardNext());
         if (aborted.isEmpty()) {
             return refuse("nothing to abort: no CA rollover is requested or staged (after the switch a rollover is "
                     + "finished with `ca retire`, not undone)");
@@ -110,7 +109,7 @@ final class CaCommand {
     }
 
     /** Waits (bounded by {@code wait}) until the gateway has taken the step, then prints the status. */
-    private int awaitStep(GatewayDir dir, GatewayConfig config, RolloverRecord record, Duration wait,
+    private int awaitStep(CaStore store, GatewayConfig config, RolloverRecord record, Duration wait,
             Predicate<Optional<Rollover>> done, String what) throws IOException, SQLException, InterruptedException {
         long end = System.nanoTime() + wait.toNanos();
         boolean reached = done.test(record.read());
@@ -123,15 +122,14 @@ final class CaCommand {
                     + Durations.format(wait) + "; is it running?)") + ": it does within a second of running; "
                     + "`outpost-gateway ca status` shows when");
         }
-        return status(dir, config, record);
+        return status(store, config, record);
     }
 
-    private int status(GatewayDir dir, GatewayConfig config, RolloverRecord record) throws IOException, SQLException {
-        CaFiles files = new CaFiles(dir.root());
+    private int status(CaStore store, GatewayConfig config, RolloverRecord record) throws IOException, SQLException {
         Optional<Rollover> r = record.read();
-        boolean promoting = r.isPresent() && r.get().phase() == Rollover.Phase.SWITCHED
-                && Files.exists(files.nextCertificateFile());
-        out.println("issuing CA:  " + describe(promoting ? files.nextCertificateFile() : files.certificateFile()));
+        CaSnapshot cas = store.snapshot();
+        boolean promoting = r.isPresent() && r.get().phase() == Rollover.Phase.SWITCHED && cas.next() != null;
+        out.println("issuing CA:  " + describe(promoting ? cas.next() : cas.issuing()));
         if (r.isEmpty()) {
             out.println("rollover:    none (`outpost-gateway ca rollover` starts one)");
             return ExitCodes.OK;
@@ -141,14 +139,13 @@ final class CaCommand {
             case REQUESTED -> out.println("rollover:    requested at " + x.requestedAt() + "; the running gateway "
                     + "stages the next CA within a second, then switches " + Durations.format(x.switchAfter()) + " later");
             case STAGED -> {
-                out.println("next CA:     " + describe(files.nextCertificateFile()));
+                out.println("next CA:     " + (cas.next() != null ? describe(cas.next()) : x.nextPin()));
                 out.println("rollover:    staged at " + x.stagedAt() + ": cacerts holds both CAs and agents fetch them "
                         + "at their renewal; switch " + (x.switchBy() == null ? "planned" : "requested") + " at "
                         + x.switchAt() + " (`ca switch` to switch now, `ca abort` to discard the next CA)");
             }
             default -> {
-                out.println("previous CA: " + (Files.exists(files.previousCertificateFile())
-                        ? describe(files.previousCertificateFile()) : x.previousPin()));
+                out.println("previous CA: " + (cas.previous() != null ? describe(cas.previous()) : x.previousPin()));
                 int left = record.agentsIssuedBefore(x.switchedAt(), clock.instant().minus(config.ca().renewalGrace()));
                 out.println("rollover:    switched at " + x.switchedAt() + ": new agent and server certificates come "
                         + "from the issuing CA; the previous one is still trusted; " + left + " active "
@@ -160,8 +157,7 @@ final class CaCommand {
         return ExitCodes.OK;
     }
 
-    private static String describe(Path file) throws IOException {
-        X509Certificate c = Pem.readCertificates(file).get(0);
+    private static String describe(X509Certificate c) {
         return CaPin.of(c) + " \"" + c.getSubjectX500Principal().getName() + "\" valid until "
                 + c.getNotAfter().toInstant();
     }

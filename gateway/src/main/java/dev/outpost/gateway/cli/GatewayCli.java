@@ -2,10 +2,8 @@ package dev.outpost.gateway.cli;
 
 import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.GatewayRuntime;
-import dev.outpost.gateway.ca.CaFiles;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.wire.CaPin;
-import dev.outpost.wire.Pem;
 import dev.outpost.wire.cli.Args;
 import dev.outpost.wire.cli.CommandRunner;
 import dev.outpost.wire.cli.ExitCodes;
@@ -26,7 +24,9 @@ import org.slf4j.LoggerFactory;
 public final class GatewayCli {
     static final String USAGE = """
             usage: outpost-gateway COMMAND [options]      (--dir defaults to $OUTPOST_GATEWAY_DIR or /var/lib/outpost-gateway)
-              init --dir DIR [--hostname NAME ...]     create the CA, server certificate, state and gateway.yaml
+              init --dir DIR [--hostname NAME ...] [--config FILE]
+                                                       create the CA, server certificate, state and gateway.yaml
+                                                       (with state.type postgresql: the CA in the shared database)
               serve --dir DIR [--config FILE]          serve EST (8443) and mTLS ingest (4318)
               check-config --dir DIR [--config FILE]   validate the configuration and exit (78 if invalid)
               token create --dir DIR --org ORG [--uses N] [--expires DURATION]
@@ -109,10 +109,11 @@ public final class GatewayCli {
         return ExitCodes.OK;
     }
 
-    private int pin(List<String> argv) throws Args.UsageException, IOException {
+    private int pin(List<String> argv) throws Args.UsageException, IOException, ConfigException,
+            java.sql.SQLException {
         Args a = Args.parse(argv, Set.of("dir"), Set.of());
         GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
-        out.println(CaPin.of(Pem.readCertificates(new CaFiles(dir.root()).certificateFile()).get(0)));
+        out.println(CaPin.of(StateDb.issuing(dir, env, clock)));
         return ExitCodes.OK;
     }
 

@@ -1,16 +1,13 @@
 package dev.outpost.gateway.cli;
 
 import dev.outpost.gateway.GatewayDir;
-import dev.outpost.gateway.ca.CaFiles;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
 import dev.outpost.gateway.store.TokenAdmin;
-import dev.outpost.gateway.store.TokenHasher;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.Durations;
 import dev.outpost.wire.EnrollmentToken;
-import dev.outpost.wire.Pem;
 import dev.outpost.wire.WireNames;
 import dev.outpost.wire.cli.Args;
 import dev.outpost.wire.cli.ExitCodes;
@@ -101,11 +98,12 @@ final class TokenCommand {
                 throw new Args.UsageException("--expires: " + e.getMessage());
             }
         }
-        var caCert = Pem.readCertificates(new CaFiles(dir.root()).certificateFile()).get(0);
         EnrollmentToken token;
+        java.security.cert.X509Certificate caCert;
         try (Database db = StateDb.open(dir, env)) {
-            Enrollments enrollments = new Enrollments(db, TokenHasher.loadOrCreate(dir.pepper(), new SecureRandom()),
-                    clock, new SecureRandom());
+            caCert = StateDb.ca(dir, env, db, clock).snapshot().issuing();
+            Enrollments enrollments = new Enrollments(db, StateDb.pepper(dir, env, db, clock), clock,
+                    new SecureRandom());
             try {
                 token = enrollments.createToken(org, uses, expires);
             } catch (IllegalArgumentException e) {

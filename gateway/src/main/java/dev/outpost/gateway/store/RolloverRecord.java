@@ -1,5 +1,6 @@
 package dev.outpost.gateway.store;
 
+import dev.outpost.gateway.ca.CaStore;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -50,12 +51,16 @@ public final class RolloverRecord {
                 + "WHERE phase = 'switched'", clock.millis()) == 1);
     }
 
-    /** The operator's {@code ca abort}: discards a requested or staged rollover, audited. Empty if there was none. */
-    public Optional<Rollover> abort() throws SQLException {
+    /**
+     * The operator's {@code ca abort}: discards a requested or staged rollover, audited, with {@code alongside} (the
+     * staged CA's removal) in the same transaction. Empty if there was none.
+     */
+    public Optional<Rollover> abort(CaStore.Alongside alongside) throws SQLException {
         return db.inTransaction(c -> {
             Optional<Rollover> r = read(c).filter(x -> x.phase() != Rollover.Phase.SWITCHED);
             if (r.isPresent()) {
                 update(c, "DELETE FROM ca_rollover");
+                alongside.apply(c);
                 audit.append(c, new AuditEvent(AuditEvent.CA_ABORT, null, null, null, AuditEvent.CLI,
                         "CA rollover aborted in phase " + r.get().phase().text()
                                 + (r.get().nextPin() == null ? "" : "; next CA " + r.get().nextPin() + " discarded")));
@@ -64,13 +69,17 @@ public final class RolloverRecord {
         });
     }
 
-    /** The gateway staged the next CA ({@code nextPin}): requested becomes staged, audited with {@code detail}. */
-    public boolean staged(String nextPin, String detail) throws SQLException {
+    /**
+     * The gateway staged the next CA ({@code nextPin}): requested becomes staged, audited with {@code detail}. Each step
+     * makes {@code alongside} (the CA material's change) in its transaction, only if it is taken.
+     */
+    public boolean staged(String nextPin, String detail, CaStore.Alongside alongside) throws SQLException {
         return db.inTransaction(c -> {
             long now = clock.millis();
             boolean done = update(c, "UPDATE ca_rollover SET phase = 'staged', staged_at = ?, switch_at = ? + "
                     + "switch_after, next_pin = ? WHERE phase = 'requested'", now, now, nextPin) == 1;
             if (done) {
+                alongside.apply(c);
                 audit.append(c, new AuditEvent(AuditEvent.CA_STAGE, null, null, null, AuditEvent.CLI, detail));
             }
             return done;
@@ -78,12 +87,14 @@ public final class RolloverRecord {
     }
 
     /** The gateway switched to the next CA: staged becomes switched, retirement planned at {@code retireAt}. */
-    public boolean switched(Instant retireAt, String previousPin, String source, String detail) throws SQLException {
+    public boolean switched(Instant retireAt, String previousPin, String source, String detail,
+            CaStore.Alongside alongside) throws SQLException {
         return db.inTransaction(c -> {
             boolean done = update(c, "UPDATE ca_rollover SET phase = 'switched', switched_at = ?, retire_at = ?, "
                     + "previous_pin = ? WHERE phase = 'staged'", clock.millis(), retireAt.toEpochMilli(),
                     previousPin) == 1;
             if (done) {
+                alongside.apply(c);
                 audit.append(c, new AuditEvent(AuditEvent.CA_SWITCH, null, null, null, source, detail));
             }
             return done;
@@ -91,10 +102,11 @@ public final class RolloverRecord {
     }
 
     /** The gateway retired the previous CA: the rollover is over and its row deleted. */
-    public boolean retired(String source, String detail) throws SQLException {
+    public boolean retired(String source, String detail, CaStore.Alongside alongside) throws SQLException {
         return db.inTransaction(c -> {
             boolean done = update(c, "DELETE FROM ca_rollover WHERE phase = 'switched'") == 1;
             if (done) {
+                alongside.apply(c);
                 audit.append(c, new AuditEvent(AuditEvent.CA_RETIRE, null, null, null, source, detail));
             }
             return done;

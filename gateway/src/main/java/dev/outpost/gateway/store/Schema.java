@@ -16,7 +16,7 @@ import java.util.List;
  */
 final class Schema {
     /** The schema version this gateway writes. */
-    static final int VERSION = 2;
+    static final int VERSION = 3;
 
     private static final String[] SQLITE_V1 = {
         """
@@ -226,6 +226,32 @@ final class Schema {
         "ALTER TABLE ingest_pending ADD COLUMN gateway TEXT",
     };
 
+    /**
+     * Version 3, both dialects (BLOB and INTEGER are BYTEA and BIGINT in PostgreSQL): the CA material and the token
+     * pepper, where several gateways share them (SharedCa, SharedPepper; a SQLite gateway keeps its files). A private
+     * key or secret is only ever stored sealed with the master key (AES-256-GCM, as {@code ca.key.enc}); the master
+     * key itself is never stored here.
+     */
+    private static final String[] V3 = {
+        // One row per role: 'issuing' (with its sealed key), during a rollover 'next' (sealed key too) and the links
+        // 'link_new_with_old' and 'link_old_with_new', after the switch 'previous' (no key). Certificates in DER.
+        """
+        CREATE TABLE ca_material (
+          role TEXT PRIMARY KEY CHECK (role IN ('issuing', 'next', 'previous', 'link_new_with_old',
+            'link_old_with_new')),
+          certificate BLOB NOT NULL,
+          sealed_key BLOB,
+          created_at INTEGER NOT NULL)
+        """,
+        // Secrets every gateway needs, sealed with the master key: 'token_pepper'.
+        """
+        CREATE TABLE sealed_secrets (
+          name TEXT PRIMARY KEY,
+          sealed BLOB NOT NULL,
+          created_at INTEGER NOT NULL)
+        """,
+    };
+
     private Schema() {
     }
 
@@ -283,6 +309,8 @@ final class Schema {
         return switch (version) {
             case 1 -> List.of(dialect == Dialect.SQLITE ? SQLITE_V1 : POSTGRESQL_V1);
             case 2 -> List.of(V2);
+            case 3 -> List.of(V3).stream().map(ddl -> dialect == Dialect.SQLITE ? ddl
+                    : ddl.replace(" BLOB", " BYTEA").replace(" INTEGER", " BIGINT")).toList();
             default -> throw new IllegalArgumentException("no schema version " + version);
         };
     }

@@ -26,20 +26,43 @@ public final class TokenHasher {
     /** Loads the pepper file, creating it with 32 random bytes if it does not exist. */
     public static TokenHasher loadOrCreate(Path file, SecureRandom random) throws IOException {
         if (!Files.exists(file)) {
-            byte[] pepper = new byte[32];
-            random.nextBytes(pepper);
-            SecureFiles.create(file, Base64.getEncoder().encodeToString(pepper).getBytes(StandardCharsets.US_ASCII),
-                    SecureFiles.OWNER_ONLY);
+            SecureFiles.create(file, text(newPepper(random)), SecureFiles.OWNER_ONLY);
         }
+        return of(read(file));
+    }
+
+    /** Loads the pepper file; fails if it does not exist. */
+    public static TokenHasher load(Path file) throws IOException {
+        return of(read(file));
+    }
+
+    /** 32 random bytes. */
+    static byte[] newPepper(SecureRandom random) {
+        byte[] pepper = new byte[32];
+        random.nextBytes(pepper);
+        return pepper;
+    }
+
+    /** A pepper as its file holds it: base64 text. */
+    static byte[] text(byte[] pepper) {
+        return Base64.getEncoder().encodeToString(pepper).getBytes(StandardCharsets.US_ASCII);
+    }
+
+    /** The pepper in {@code file}, checked. */
+    static byte[] read(Path file) throws IOException {
         try {
             byte[] pepper = Base64.getDecoder().decode(Files.readString(file, StandardCharsets.US_ASCII).strip());
             if (pepper.length < 32) {
                 throw new IOException(file + ": token pepper must be at least 32 bytes");
             }
-            return new TokenHasher(pepper);
+            return pepper;
         } catch (IllegalArgumentException e) {
             throw new IOException(file + ": token pepper is not base64 text", null);
         }
+    }
+
+    static TokenHasher of(byte[] pepper) {
+        return new TokenHasher(pepper);
     }
 
     public byte[] hash(String secret) {
