@@ -74,8 +74,9 @@ class PostgresqlStoreContractTest extends StoreContract {
     /** The grants of the README's "PostgreSQL grants", run as written there (after the owner's first start). */
     static final String[] GRANTS = {
         "GRANT USAGE ON SCHEMA public TO outpost_gateway",
-        "GRANT SELECT, INSERT, UPDATE, DELETE ON tokens, agents, ingest_watermarks, ingest_pending, ca_rollover "
-                + "TO outpost_gateway",
+        "GRANT SELECT, INSERT, UPDATE, DELETE ON tokens, agents, ingest_watermarks, ingest_pending, ca_rollover, "
+                + "ca_material TO outpost_gateway",
+        "GRANT SELECT, INSERT ON sealed_secrets TO outpost_gateway",
         "GRANT SELECT, INSERT ON audit TO outpost_gateway",
         "GRANT SELECT ON schema_version TO outpost_gateway",
         "GRANT USAGE ON ALL SEQUENCES IN SCHEMA public TO outpost_gateway",
@@ -107,6 +108,16 @@ class PostgresqlStoreContractTest extends StoreContract {
                         return null;
                     }));
             assertTrue(denied.getMessage().contains("permission denied"), denied.getMessage());
+            // The CA and the pepper in the database, and a whole rollover, as the gateways' role.
+            dev.outpost.gateway.ca.MasterKey master = dev.outpost.gateway.ca.MasterKey.create(dir.resolve("gw.key"),
+                    random);
+            new SharedCa(gw, clock).create(master, clock, random);
+            new SharedPepper(gw, clock).open(master, dir.resolve("gw-pepper"), random);
+            assertTrue(new RolloverRecord(gw, clock).request(java.time.Duration.ZERO));
+            assertTrue(rollover(gw, master).advance());
+            assertTrue(new RolloverRecord(gw, clock).retireNow());
+            assertTrue(rollover(gw, master).advance());
+            assertEquals(List.of("issuing+key"), caRows());
         }
         // A direct edit by the owner (triggers aside) is found by audit verify.
         execute("ALTER TABLE audit DISABLE TRIGGER audit_no_update_or_delete");

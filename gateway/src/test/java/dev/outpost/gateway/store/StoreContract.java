@@ -1,11 +1,15 @@
 package dev.outpost.gateway.store;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.outpost.gateway.CaRollover;
 import dev.outpost.gateway.MutableClock;
+import dev.outpost.gateway.ca.CaSnapshot;
+import dev.outpost.gateway.ca.MasterKey;
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.ca.CertificateAuthority;
 import dev.outpost.gateway.ca.PeerIdentity;
@@ -261,6 +265,186 @@ abstract class StoreContract {
         }));
         assertEquals(0, new TokenAdmin(b, clock).list().get(0).uses());
         assertFalse(enroll(a, t) == null);
+    }
+
+    // The CA material and the token pepper in the database (table ca_material, sealed_secrets): what several
+    // gateways on PostgreSQL share instead of copied files. Run on SQLite too: the same logical schema.
+
+    CaRollover rollover(Database db, MasterKey master) {
+        return new CaRollover(new SharedCa(db, clock), master, new RolloverRecord(db, clock), Duration.ofHours(1),
+                Duration.ofHours(2), clock, random);
+    }
+
+    List<String> caRows() throws Exception {
+        return a.read(c -> {
+            List<String> out = new ArrayList<>();
+            try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(
+                    "SELECT role, sealed_key IS NOT NULL FROM ca_material ORDER BY role")) {
+                while (rs.next()) {
+                    out.add(rs.getString(1) + (rs.getBoolean(2) ? "+key" : ""));
+                }
+            }
+            return out;
+        });
+    }
+
+    @Test
+    void theCaOneGatewayCreatesIsLoadedByTheOtherWithTheSameMasterKeyAndIsStoredOnlySealed() throws Exception {
+        MasterKey master = MasterKey.create(dir.resolve("master.key"), random);
+        SharedCa atA = new SharedCa(a, clock);
+        SharedCa atB = new SharedCa(b, clock);
+        assertFalse(atB.exists());
+        CertificateAuthority created = atA.create(master, clock, random);
+        assertTrue(atB.exists());
+        // Gateway B, its master key from a credential of its own (the same key), signs as A does.
+        CertificateAuthority atBCa = atB.load(MasterKey.load(dir.resolve("master.key"), random), clock, random);
+        assertEquals(created.certificate(), atBCa.certificate());
+        PublicKey key = CertificateAuthority.newKeyPair(random).getPublic();
+        atBCa.issueAgent(key, new AgentIdentity("acme", "a-3f9a0c1b2d4e5f60"), "outpost.local", Duration.ofHours(1))
+                .verify(created.certificate().getPublicKey());
+        assertThrows(java.nio.file.FileAlreadyExistsException.class, () -> atB.create(master, clock, random));
+        assertEquals(List.of("issuing+key"), caRows());
+
+        byte[] stored = a.read(c -> {
+            try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(
+                    "SELECT sealed_key FROM ca_material WHERE role = 'issuing'")) {
+                rs.next();
+                return rs.getBytes(1);
+            }
+        });
+        byte[] pkcs8 = master.open(stored, CaSnapshot.AAD);
+        String storedHex = java.util.HexFormat.of().formatHex(stored);
+        String scalar = java.util.HexFormat.of().formatHex(pkcs8).substring(pkcs8.length * 2 - 64);
+        assertFalse(storedHex.contains(scalar), "the private key is never stored in clear");
+
+        MasterKey other = MasterKey.create(dir.resolve("other.key"), random);
+        CaSnapshot.UnsealException wrong = assertThrows(CaSnapshot.UnsealException.class,
+                () -> atB.load(other, clock, random));
+        assertTrue(wrong.getMessage().contains("wrong master key"), wrong.getMessage());
+    }
+
+    @Test
+    void twoFirstGatewaysCreatingTheCaAtOnceMakeOne() throws Exception {
+        MasterKey master = MasterKey.create(dir.resolve("master.key"), random);
+        CyclicBarrier start = new CyclicBarrier(2);
+        List<Future<Boolean>> tries = new ArrayList<>();
+        for (Database db : List.of(a, b)) {
+            tries.add(pool.submit(() -> {
+                start.await(30, TimeUnit.SECONDS);
+                try {
+                    new SharedCa(db, clock).create(master, clock, random);
+                    return true;
+                } catch (java.nio.file.FileAlreadyExistsException e) {
+                    return false;
+                }
+            }));
+        }
+        int created = 0;
+        for (Future<Boolean> f : tries) {
+            created += f.get(60, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        assertEquals(1, created);
+        assertEquals(List.of("issuing+key"), caRows());
+    }
+
+    @Test
+    void eachRolloverStepIsTakenByOneGatewayAndPickedUpByTheOther() throws Exception {
+        MasterKey master = MasterKey.create(dir.resolve("master.key"), random);
+        CertificateAuthority original = new SharedCa(a, clock).create(master, clock, random);
+        CaRollover atA = rollover(a, master);
+        CaRollover atB = rollover(b, master);
+        RolloverRecord cli = new RolloverRecord(b, clock);
+        assertTrue(cli.request(Duration.ofMinutes(30)));
+        assertEquals(1, advanceBoth(atA, atB), "one gateway stages");
+        X509Certificate next = atB.authorities().trusted().get(1);
+        assertEquals(atA.authorities().published(), atB.authorities().published());
+        assertEquals(List.of(original.certificate(), next), atA.authorities().trusted());
+        assertEquals(4, atA.authorities().published().size());
+        assertEquals(List.of("issuing+key", "link_new_with_old", "link_old_with_new", "next+key"), caRows());
+
+        assertTrue(cli.switchNow());
+        assertEquals(1, advanceBoth(atA, atB), "one gateway switches");
+        for (CaRollover g : List.of(atA, atB)) {
+            assertEquals(next, g.authorities().issuer().certificate(), "the next CA issues at both");
+            assertEquals(List.of(next, original.certificate()), g.authorities().trusted());
+            assertEquals(original.certificate(), g.authorities().serverChainTail().get(1));
+        }
+        assertEquals(List.of("issuing+key", "link_new_with_old", "link_old_with_new", "previous"), caRows(),
+                "the previous CA's key is gone: it issues nothing more");
+
+        assertTrue(cli.retireNow());
+        assertEquals(1, advanceBoth(atA, atB), "one gateway retires");
+        for (CaRollover g : List.of(atA, atB)) {
+            assertEquals(List.of(next), g.authorities().trusted());
+            assertEquals(List.of(next), g.authorities().published());
+        }
+        assertEquals(List.of("issuing+key"), caRows());
+        assertEquals(List.of(AuditEvent.CA_STAGE, AuditEvent.CA_SWITCH, AuditEvent.CA_RETIRE), AuditLog.all(a)
+                .stream().map(e -> e.event().kind()).filter(k -> k.startsWith("ca.")).toList());
+    }
+
+    @Test
+    void anAbortedStagedCaIsGoneForEveryGateway() throws Exception {
+        MasterKey master = MasterKey.create(dir.resolve("master.key"), random);
+        CertificateAuthority original = new SharedCa(a, clock).create(master, clock, random);
+        CaRollover atA = rollover(a, master);
+        RolloverRecord cli = new RolloverRecord(b, clock);
+        assertTrue(cli.request(Duration.ofMinutes(30)));
+        assertTrue(atA.advance());
+        assertTrue(cli.abort(new SharedCa(b, clock).discardNext()).isPresent());
+        assertEquals(List.of("issuing+key"), caRows());
+        assertEquals(List.of(original.certificate()), rollover(b, master).authorities().published());
+        assertEquals(List.of(original.certificate()), atA.authorities().published());
+    }
+
+    /** Both gateways take due steps at once, as each does every second; how many took one. */
+    int advanceBoth(CaRollover atA, CaRollover atB) throws Exception {
+        CyclicBarrier start = new CyclicBarrier(2);
+        List<Future<Boolean>> steps = new ArrayList<>();
+        for (CaRollover g : List.of(atA, atB)) {
+            steps.add(pool.submit(() -> {
+                start.await(30, TimeUnit.SECONDS);
+                return g.advance();
+            }));
+        }
+        int took = 0;
+        for (Future<Boolean> f : steps) {
+            took += f.get(60, TimeUnit.SECONDS) ? 1 : 0;
+        }
+        return took;
+    }
+
+    @Test
+    void theTokenPepperIsMadeOnceSealedAndEachGatewayKeepsAnOwnerOnlyCopy() throws Exception {
+        MasterKey master = MasterKey.create(dir.resolve("master.key"), random);
+        Path gwA = java.nio.file.Files.createDirectories(dir.resolve("gw-a"));
+        Path gwB = java.nio.file.Files.createDirectories(dir.resolve("gw-b"));
+        TokenHasher atA = new SharedPepper(a, clock).open(master, gwA.resolve("token-pepper"), random);
+        TokenHasher atB = new SharedPepper(b, clock).open(master, gwB.resolve("token-pepper"), random);
+        for (Path copy : List.of(gwA.resolve("token-pepper"), gwB.resolve("token-pepper"))) {
+            assertEquals("rw-------", java.nio.file.attribute.PosixFilePermissions.toString(
+                    java.nio.file.Files.getPosixFilePermissions(copy)));
+        }
+        byte[] pepper = TokenHasher.read(gwA.resolve("token-pepper"));
+        assertArrayEquals(pepper, TokenHasher.read(gwB.resolve("token-pepper")));
+        // A token made at A (or by the CLI with A's copy) enrolls at B.
+        EnrollmentToken t = new Enrollments(a, atA, clock, random).createToken("acme", 1, Duration.ofHours(1));
+        PublicKey key = CertificateAuthority.newKeyPair(random).getPublic();
+        new Enrollments(b, atB, clock, random).enroll(t.id(), t.secret(), "web", "192.0.2.1", key, issuer(key));
+        assertArrayEquals(atA.hash("x"), TokenHasher.load(gwB.resolve("token-pepper")).hash("x"));
+
+        byte[] sealed = a.read(c -> {
+            try (Statement s = c.createStatement(); java.sql.ResultSet rs = s.executeQuery(
+                    "SELECT sealed FROM sealed_secrets WHERE name = 'token_pepper'")) {
+                rs.next();
+                return rs.getBytes(1);
+            }
+        });
+        assertFalse(java.util.HexFormat.of().formatHex(sealed).contains(java.util.HexFormat.of().formatHex(pepper)),
+                "the pepper is never stored in clear");
+        MasterKey other = MasterKey.create(dir.resolve("other.key"), random);
+        assertThrows(dev.outpost.gateway.ca.CaSnapshot.UnsealException.class,
+                () -> new SharedPepper(b, clock).read(other));
     }
 
     static SQLException cause(Throwable t) {
