@@ -1,0 +1,123 @@
+package dev.outpost.gateway.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import dev.outpost.gateway.GatewayDir;
+import dev.outpost.gateway.GatewayRuntime;
+import dev.outpost.gateway.config.GatewayConfig;
+import dev.outpost.gateway.store.LocalPostgres;
+import dev.outpost.gateway.store.TestPostgres;
+import java.io.ByteArrayOutputStream;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
+import java.time.Clock;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * {@code init}, {@code serve} and the commands with {@code state.type: postgresql}: the first gateway puts the CA and
+ * the token pepper into the shared database; a second one joins with only its config and the same master key (no
+ * {@code ca/} or {@code token-pepper} copied); a gateway with another master key refuses to start (78).
+ */
+class SharedCaCommandsTest {
+    @TempDir
+    Path root;
+    Map<String, String> state;
+    String out;
+    String err;
+
+    @BeforeEach
+    void database() throws Exception {
+        LocalPostgres pg = TestPostgres.get();
+        Path secret = pg.passwordFile(Files.createDirectories(root.resolve("secrets")));
+        state = Map.of("OUTPOST_GATEWAY_STATE_TYPE", "postgresql",
+                "OUTPOST_GATEWAY_STATE_POSTGRESQL_URL", pg.url(pg.newDatabase()),
+                "OUTPOST_GATEWAY_STATE_POSTGRESQL_USER", TestPostgres.ADMIN,
+                "OUTPOST_GATEWAY_STATE_POSTGRESQL_PASSWORD_FILE", secret.toString(),
+                "OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:0", "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:0");
+    }
+
+    int run(Map<String, String> env, String... args) {
+        ByteArrayOutputStream o = new ByteArrayOutputStream();
+        ByteArrayOutputStream e = new ByteArrayOutputStream();
+        int code = new GatewayCli(new PrintStream(o, true, StandardCharsets.UTF_8),
+                new PrintStream(e, true, StandardCharsets.UTF_8), env, Clock.systemUTC()).run(args);
+        out = o.toString(StandardCharsets.UTF_8);
+        err = e.toString(StandardCharsets.UTF_8);
+        return code;
+    }
+
+    /** The environment of a gateway whose master key comes from a credential directory holding {@code key}. */
+    Map<String, String> withMasterKey(String name, byte[] key) throws Exception {
+        Path creds = Files.createDirectories(root.resolve(name + "-credentials"));
+        Files.write(creds.resolve("outpost-master-key"), key);
+        Files.setPosixFilePermissions(creds.resolve("outpost-master-key"), PosixFilePermissions.fromString("rw-------"));
+        Map<String, String> env = new HashMap<>(state);
+        env.put("CREDENTIALS_DIRECTORY", creds.toString());
+        return env;
+    }
+
+    static String field(String text, String name) {
+        return text.lines().filter(l -> l.startsWith(name + ": ")).findFirst().orElseThrow(() ->
+                new AssertionError("no " + name + " in " + text)).substring(name.length() + 2);
+    }
+
+    @Test
+    void theFirstGatewayInitsTheCaInTheDatabaseAndASecondInitIsRefused() throws Exception {
+        Path a = root.resolve("gw-a");
+        assertEquals(0, run(state, "init", "--dir", a.toString()), err);
+        String pin = field(out, "ca pin");
+        assertFalse(Files.exists(a.resolve("state.db")), "no unused state.db");
+        assertFalse(Files.exists(a.resolve("ca")), "the CA is in the database");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(a.resolve(
+                "token-pepper"))), "the pepper's copy for the CLI");
+
+        Path b = root.resolve("gw-b");
+        assertEquals(73, run(state, "init", "--dir", b.toString()));
+        assertTrue(err.contains("already holds a CA (" + pin + "); refusing to create another"), err);
+        assertFalse(Files.exists(b.resolve("master.key")), "a refused init creates nothing");
+        assertEquals(0, run(state, "pin", "--dir", b.toString()), err);
+        assertEquals(pin, out.strip(), "the pin, from the database, anywhere");
+        assertEquals(0, run(state, "ca", "status", "--dir", b.toString()), err);
+        assertTrue(out.startsWith("issuing CA:  " + pin), out);
+    }
+
+    @Test
+    void aSecondGatewayJoinsWithItsConfigAndTheMasterKeyAndAnotherMasterKeyIsRefused() throws Exception {
+        Path a = root.resolve("gw-a");
+        assertEquals(0, run(state, "init", "--dir", a.toString()), err);
+        String pin = field(out, "ca pin");
+        Path b = Files.createDirectories(root.resolve("gw-b"));
+        Map<String, String> atB = withMasterKey("gw-b", Files.readAllBytes(a.resolve("master.key")));
+        assertEquals(1, run(state, "token", "create", "--dir", b.toString(), "--org", "acme"),
+                "no master key and no pepper copy yet");
+        assertTrue(err.contains("run it as the gateway's user"), err);
+        try (GatewayRuntime gateway = GatewayRuntime.start(new GatewayDir(b), GatewayConfig.defaults(atB), atB,
+                Clock.systemUTC())) {
+            assertTrue(Files.exists(b.resolve("server/server.crt")), "its own server certificate");
+            assertEquals(Files.readString(a.resolve("token-pepper")), Files.readString(b.resolve("token-pepper")));
+            assertEquals(0, run(state, "token", "create", "--dir", b.toString(), "--org", "acme"), err);
+            assertEquals(pin, field(out, "ca pin"));
+        }
+
+        Map<String, String> atC = withMasterKey("gw-c", "AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=\n"
+                .getBytes(StandardCharsets.US_ASCII));
+        Path c = Files.createDirectories(root.resolve("gw-c"));
+        int code = CompletableFuture.supplyAsync(() -> run(atC, "serve", "--dir", c.toString()))
+                .get(60, TimeUnit.SECONDS);
+        assertEquals(78, code, err);
+        assertTrue(err.contains("cannot decrypt: wrong master key") && err.contains("Every gateway that shares the "
+                + "CA needs the same master key"), err);
+        assertFalse(err.contains("\tat "), "no stack trace");
+    }
+}
