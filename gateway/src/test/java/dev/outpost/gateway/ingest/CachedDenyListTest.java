@@ -41,10 +41,48 @@ class CachedDenyListTest {
         assertEquals(1, loads[0]);
         clock.set(t0.plusSeconds(1));
         assertEquals(Optional.of("revoked"), list.refusal("a-1"), "a failed reload keeps the last list");
-        assertEquals(Optional.of("locked"), list.refusal("a-2"), "and is retried on the next request");
+        assertEquals(Optional.empty(), list.refusal("a-2"), "and is not retried at once");
+        assertEquals(2, loads[0]);
+        clock.set(t0.plusSeconds(1).plus(CachedDenyList.RETRY_FIRST));
+        assertEquals(Optional.of("locked"), list.refusal("a-2"), "but after a wait");
         assertEquals(Optional.empty(), list.refusal("a-1"));
         assertEquals(3, loads[0]);
         assertThrows(IllegalArgumentException.class, () -> new CachedDenyList(Map::of, clock, Duration.ofSeconds(-1)));
+    }
+
+    @Test
+    void failedReloadsBackOffDoublingUpToTheirBoundAndTheLastListStaysInForce() {
+        Instant t0 = Instant.parse("2026-11-22T10:00:00Z");
+        MutableClock clock = new MutableClock(t0);
+        boolean[] down = {false};
+        java.util.List<Instant> tries = new java.util.ArrayList<>();
+        CachedDenyList list = new CachedDenyList(() -> {
+            tries.add(clock.instant());
+            if (down[0]) {
+                throw new SQLException("Connection attempt timed out.");
+            }
+            return Map.of("a-1", "revoked");
+        }, clock, Duration.ofSeconds(1));
+        assertEquals(Optional.of("revoked"), list.refusal("a-1"));
+        down[0] = true;
+        // Requests every 100 ms for a minute while the database does not answer.
+        for (int i = 1; i <= 600; i++) {
+            clock.set(t0.plusMillis(100L * i));
+            assertEquals(Optional.of("revoked"), list.refusal("a-1"), "the last good list, at " + clock.instant());
+        }
+        java.util.List<Long> gaps = new java.util.ArrayList<>();
+        for (int i = 2; i < tries.size(); i++) {
+            gaps.add(Duration.between(tries.get(i - 1), tries.get(i)).toMillis());
+        }
+        assertEquals(java.util.List.of(1000L, 2000L, 4000L, 8000L, 10000L, 10000L, 10000L, 10000L), gaps,
+                "1 s, doubling up to " + CachedDenyList.RETRY_MAX);
+        down[0] = false;
+        clock.set(tries.get(tries.size() - 1).plus(CachedDenyList.RETRY_MAX));
+        list.refusal("a-1");
+        int before = tries.size();
+        clock.advance(Duration.ofSeconds(1));
+        list.refusal("a-1");
+        assertEquals(before + 1, tries.size(), "once it answers, reloaded every second again");
     }
 
     @Test
