@@ -56,7 +56,7 @@ final class Gateway implements AutoCloseable {
             args.add("--hostname");
             args.add(h);
         }
-        Proc.Result init = Proc.run("outpost-gateway", logs, name + "-init", Map.of(), args.toArray(String[]::new));
+        Proc.Result init = Proc.run("outpost-gateway", logs, name + "-init", env, args.toArray(String[]::new));
         if (init.exit() != 0) {
             throw new AssertionError("init failed: " + init);
         }
@@ -66,17 +66,15 @@ final class Gateway implements AutoCloseable {
     }
 
     /**
-     * A second gateway of {@code first}'s fleet in {@code root/name}: it shares the CA files and the token pepper
-     * (copied, as the README says), gets the master key from a systemd-style credential directory of its own, issues
-     * its own server certificate at its first start, and is served with {@code env} (the shared state store).
+     * A second gateway of {@code first}'s fleet in {@code root/name}, as the README sets one up: only its config
+     * ({@code gateway.yaml}, and {@code env}: the shared PostgreSQL state) and the same master key, from a
+     * systemd-style credential directory of its own. No {@code ca/} or {@code token-pepper} is copied: it finds the
+     * CA and the pepper in the database, and issues its own server certificate at its first start.
      */
     static Gateway join(Gateway first, Path root, String name, Map<String, String> env) throws Exception {
         Path dir = root.resolve(name);
         Files.createDirectories(dir);
         Files.setPosixFilePermissions(dir, java.nio.file.attribute.PosixFilePermissions.fromString("rwx------"));
-        SeveralGatewaysTest.copyTree(first.dir.resolve("ca"), dir.resolve("ca"));
-        Files.copy(first.dir.resolve("token-pepper"), dir.resolve("token-pepper"),
-                java.nio.file.StandardCopyOption.COPY_ATTRIBUTES);
         Files.copy(first.dir.resolve("gateway.yaml"), dir.resolve("gateway.yaml"));
         Path credentials = Files.createDirectories(root.resolve(name + "-credentials"));
         SeveralGatewaysTest.secretFile(credentials.resolve("outpost-master-key"),

@@ -8,7 +8,17 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.outpost.gateway.store.LocalPostgres;
 import dev.outpost.gateway.store.TestPostgres;
+import dev.outpost.wire.Pem;
+import java.io.ByteArrayInputStream;
+import java.io.IOException;
 import java.net.ServerSocket;
+import java.nio.charset.StandardCharsets;
+import java.security.cert.CertificateFactory;
+import java.security.cert.X509Certificate;
+import java.sql.PreparedStatement;
+import java.sql.ResultSet;
+import java.time.Instant;
+import javax.net.ssl.SSLContext;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -27,7 +37,10 @@ import java.util.stream.Stream;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.MethodOrderer;
+import org.junit.jupiter.api.Order;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.TestMethodOrder;
 import org.junit.jupiter.api.TestInstance;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -36,12 +49,16 @@ import org.junit.jupiter.api.io.TempDir;
  * checks), with real agents enrolled and pushing through the balancer. One gateway is killed with SIGKILL while
  * the agents push: they go on through the other, and every batch is stored exactly once across the two file
  * sinks. A revocation made at one gateway is refused at the other; a 1-use token raced at both enrolls once; the
- * audit chain both wrote verifies, and an edit made directly in PostgreSQL is found. Prints the failover time per
- * agent (last batch stored before the kill to the first after).
+ * audit chain both wrote verifies, and an edit made directly in PostgreSQL is found. The second gateway joins with
+ * its config and the master key only (no CA files copied); a CA rollover asked for once is staged, switched and
+ * retired by one gateway and followed by both, under agents pushing through the balancer. Prints the failover time
+ * per agent (last batch stored before the kill to the first after) and how soon each gateway issued from the new CA.
  */
 @TestInstance(TestInstance.Lifecycle.PER_CLASS)
+@TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SeveralGatewaysTest {
     static final int AGENTS = 4;
+    static final Duration VALIDITY = Duration.ofSeconds(30);
     @TempDir
     static Path root;
     LocalPostgres pg;
@@ -65,11 +82,15 @@ class SeveralGatewaysTest {
         pg = TestPostgres.get();
         database = pg.newDatabase();
         Path secret = pg.passwordFile(Files.createDirectories(root.resolve("secrets")));
+        // Certificates of 30 s: agents renew every 15 to 21 s, so that a CA rollover reaches them within the test.
         state = Map.of("OUTPOST_GATEWAY_STATE_TYPE", "postgresql",
                 "OUTPOST_GATEWAY_STATE_POSTGRESQL_URL", pg.url(database),
                 "OUTPOST_GATEWAY_STATE_POSTGRESQL_USER", TestPostgres.ADMIN,
-                "OUTPOST_GATEWAY_STATE_POSTGRESQL_PASSWORD_FILE", secret.toString());
+                "OUTPOST_GATEWAY_STATE_POSTGRESQL_PASSWORD_FILE", secret.toString(),
+                "OUTPOST_GATEWAY_CA_AGENT_CERT_VALIDITY", VALIDITY.toSeconds() + "s");
         a = Gateway.start(root, "gw-a", state, "localhost", "127.0.0.1");
+        assertTrue(!Files.exists(a.dir.resolve("ca")) && !Files.exists(a.dir.resolve("state.db")),
+                "init put the CA in the database and made no state.db");
         b = Gateway.join(a, root, "gw-b", state);
         estPort = freePort();
         ingestPort = freePort();
@@ -166,6 +187,19 @@ class SeveralGatewaysTest {
         return p;
     }
 
+    /** Waits until the agent in {@code dir} has nothing queued and its last push was accepted. */
+    void awaitDrained(Path dir, Duration timeout) throws InterruptedException {
+        Proc.await(() -> {
+            try {
+                JsonNode st = status(dir);
+                return st.path("queueBatches").asLong() == 0 && st.path("lastPushResult").asText()
+                        .startsWith("ACCEPTED");
+            } catch (Exception e) {
+                return false;
+            }
+        }, timeout, dir.getFileName() + " to drain");
+    }
+
     /** Batch sequences per agent over both gateways' file sinks; a batch in both, or twice in one, is a duplicate. */
     static Map<String, List<Long>> stored(Gateway... gateways) throws Exception {
         ObjectMapper json = new ObjectMapper();
@@ -254,16 +288,7 @@ class SeveralGatewaysTest {
         a.serve(a.estPort, a.ingestPort);
         Thread.sleep(3000);
         for (int i = 0; i < AGENTS; i++) {
-            Path dir = agentDirs.get(i);
-            Proc.await(() -> {
-                try {
-                    JsonNode st = status(dir);
-                    return st.path("queueBatches").asLong() == 0 && st.path("lastPushResult").asText()
-                            .startsWith("ACCEPTED");
-                } catch (Exception e) {
-                    return false;
-                }
-            }, Duration.ofSeconds(60), "agent " + i + " to drain");
+            awaitDrained(agentDirs.get(i), Duration.ofSeconds(60));
             assertEquals(0, agents.get(i).stop());
         }
         Map<String, List<Long>> s = stored(a, b);
@@ -343,6 +368,142 @@ class SeveralGatewaysTest {
         assertTrue((bad.out() + bad.err()).contains("audit entry 2 was edited"), bad.toString());
     }
 
+    /** The CA certificate of {@code role} in the shared database ({@code ca_material}), or null. */
+    X509Certificate caInDatabase(String role) throws Exception {
+        try (Connection c = pg.admin(database); PreparedStatement ps = c.prepareStatement(
+                "SELECT certificate FROM ca_material WHERE role = ?")) {
+            ps.setString(1, role);
+            try (ResultSet rs = ps.executeQuery()) {
+                return rs.next() ? (X509Certificate) CertificateFactory.getInstance("X.509")
+                        .generateCertificate(new ByteArrayInputStream(rs.getBytes(1))) : null;
+            }
+        }
+    }
+
+    /** The first line of the answer to a request over TLS with {@code ctx}, or why there was none. */
+    static String answer(SSLContext ctx, int port, String request) {
+        try {
+            String r = new String(MtlsSocket.exchange(ctx, port, request, new byte[0]), StandardCharsets.ISO_8859_1);
+            return r.isEmpty() ? "closed without an answer" : r.substring(0, Math.max(0, r.indexOf("\r\n")));
+        } catch (IOException e) {
+            return "refused: " + e;
+        }
+    }
+
+    static final String CACERTS = "GET /.well-known/est/cacerts HTTP/1.1\r\nHost: localhost\r\n\r\n";
+    static final String PUSH = "POST /v1/metrics HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/x-protobuf\r\n"
+            + "Content-Length: 0\r\n\r\n";
+
+    static boolean issuedBy(Path agentDir, X509Certificate ca) {
+        try {
+            Pem.readCertificates(agentDir.resolve("state/agent.crt")).get(0).verify(ca.getPublicKey());
+            return true;
+        } catch (Exception e) {
+            return false;
+        }
+    }
+
+    @Test
+    @Order(Integer.MAX_VALUE) // last: the other tests enroll with the first CA's pin
+    void aCaRolloverAskedForOnceIsTakenByOneGatewayAndFollowedByBothUnderRunningAgents() throws Exception {
+        long began = System.nanoTime();
+        String fleet = token(a, 3);
+        String est = "https://127.0.0.1:" + estPort;
+        String ingest = "https://127.0.0.1:" + ingestPort + "/v1/metrics";
+        List<Path> dirs = new ArrayList<>();
+        List<Proc> procs = new ArrayList<>();
+        for (int i = 0; i < 2; i++) {
+            Path dir = enroll("roll-" + i, fleet, est, ingest);
+            assertTrue(dir != null, "agent " + i + " enrolled through the balancer");
+            dirs.add(dir);
+            procs.add(run(dir));
+        }
+        others.addAll(procs);
+        X509Certificate oldCa = caInDatabase("issuing");
+        Proc.Result requested = cli(b, "ca-rollover", "ca", "rollover", "--switch-after", "1m");
+        assertEquals(0, requested.exit(), requested.toString());
+        assertTrue(requested.out().contains("rollover:    staged at "), requested.out());
+        X509Certificate newCa = caInDatabase("next");
+        assertTrue(newCa != null, "the staged CA is in the database");
+        // A certificate of the old CA, issued just before the switch: it must be refused at both once retired.
+        Path witness = enroll("roll-witness", fleet, est, ingest);
+        SSLContext old = MtlsSocket.context(Pem.readPrivateKey(witness.resolve("state/agent.key")),
+                Pem.readCertificates(witness.resolve("state/agent.crt")).get(0), newCa);
+        assertTrue(issuedBy(witness, oldCa));
+        // Each gateway issues from the new CA once its server certificate does: a client trusting only it connects.
+        // Watched every 50 ms from before the switch is asked for.
+        SSLContext trustsNew = MtlsSocket.context(null, null, newCa);
+        CompletableFuture<Map<String, Long>> watch = CompletableFuture.supplyAsync(() -> {
+            Map<String, Long> seen = new TreeMap<>();
+            long end = System.nanoTime() + Duration.ofSeconds(60).toNanos();
+            while (seen.size() < 2 && System.nanoTime() < end) {
+                for (Gateway g : List.of(a, b)) {
+                    if (!seen.containsKey(g.name) && answer(trustsNew, g.estPort, CACERTS).startsWith("HTTP/1.1 200")) {
+                        seen.put(g.name, System.currentTimeMillis());
+                    }
+                }
+                quietly(() -> {
+                    Thread.sleep(50);
+                    return null;
+                });
+            }
+            return seen;
+        });
+        Proc.Result switched = cli(a, "ca-switch", "ca", "switch");
+        assertEquals(0, switched.exit(), switched.toString());
+        assertTrue(switched.out().contains("rollover:    switched at "), switched.out());
+        Map<String, Long> pickedUp = watch.get(90, java.util.concurrent.TimeUnit.SECONDS);
+        assertEquals(2, pickedUp.size(), "both gateways serve a certificate of the new CA: " + pickedUp);
+        long switchedAt;
+        try (Connection c = pg.admin(database); Statement st = c.createStatement();
+                ResultSet rs = st.executeQuery("SELECT switched_at FROM ca_rollover")) {
+            assertTrue(rs.next(), "switched, not retired yet");
+            switchedAt = rs.getLong(1);
+        }
+        String taker = a.proc.err().contains("CA rollover: switched to CA ") ? "gw-a" : "gw-b";
+        String stager = a.proc.err().contains("CA rollover: next CA ") ? "gw-a" : "gw-b";
+        // B issues agent certificates from the new CA (enrolled at B directly, with the first pin: still published).
+        Path atB = enroll("roll-at-b", token(a, 1), b.estUrl(), b.ingestUrl());
+        assertTrue(atB != null && issuedBy(atB, newCa), "gateway B issued from the new CA");
+        for (Path dir : dirs) {
+            Proc.await(() -> issuedBy(dir, newCa), VALIDITY.plus(Duration.ofSeconds(10)),
+                    dir.getFileName() + " renewing from the new CA through the balancer");
+        }
+        for (Gateway g : List.of(a, b)) {
+            assertTrue(answer(old, g.ingestPort, PUSH).startsWith("HTTP/1.1 "), g.name + " accepts the previous CA "
+                    + "until its retirement: " + answer(old, g.ingestPort, PUSH));
+        }
+
+        Proc.Result retire = cli(a, "ca-retire", "ca", "retire");
+        assertEquals(0, retire.exit(), retire.toString());
+        assertTrue(retire.out().contains("rollover:    none"), retire.out());
+        assertTrue(caInDatabase("previous") == null && caInDatabase("issuing").equals(newCa));
+        for (Gateway g : List.of(a, b)) {
+            Proc.await(() -> !answer(old, g.ingestPort, PUSH).startsWith("HTTP/1.1 "), Duration.ofSeconds(5),
+                    g.name + " to refuse a certificate of the retired CA");
+        }
+        assertTrue(Instant.now().isBefore(Pem.readCertificates(witness.resolve("state/agent.crt")).get(0)
+                .getNotAfter().toInstant()), "refused for its retired CA, not for its expiry");
+
+        // The agents pushed on through all of it: every batch once, none lost.
+        for (int i = 0; i < dirs.size(); i++) {
+            Path dir = dirs.get(i);
+            awaitDrained(dir, Duration.ofSeconds(30));
+            assertEquals(0, procs.get(i).stop());
+            String id = id(dir);
+            List<Long> seqs = stored(a, b).get(id);
+            TreeSet<Long> unique = new TreeSet<>(seqs);
+            assertEquals(unique.size(), seqs.size(), id + ": no batch stored twice");
+            assertEquals(status(dir).path("nextSequence").asLong() - unique.first(), unique.size(), id + ": no gap");
+            assertEquals(0, status(dir).path("droppedQueueFull").asLong());
+        }
+        System.out.printf("CA rollover across gateways: staged by %s, switch (asked at gw-a) taken by %s; server "
+                + "certificate of the new CA at gw-a %d ms and gw-b %d ms after the switch committed; test took %d s%n",
+                stager, taker,
+                pickedUp.get("gw-a") - switchedAt, pickedUp.get("gw-b") - switchedAt,
+                Duration.ofNanos(System.nanoTime() - began).toSeconds());
+    }
+
     interface Call<T> {
         T call() throws Exception;
     }
@@ -355,7 +516,7 @@ class SeveralGatewaysTest {
         }
     }
 
-    /** Copies a directory tree (the CA files a second gateway shares), keeping permissions. */
+    /** Copies a directory tree (the logs, kept for a post-mortem), keeping permissions. */
     static void copyTree(Path from, Path to) throws Exception {
         try (Stream<Path> s = Files.walk(from)) {
             for (Path p : s.toList()) {

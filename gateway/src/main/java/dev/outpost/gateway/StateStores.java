@@ -89,8 +89,8 @@ public final class StateStores {
         }
         local.issuer(master, clock, random);
         if (shared.adopt(local.issuing(), local.sealedKey())) {
-            LOG.info("CA: moved the CA of {} (still sealed with the master key) into {}; the other gateways use it "
-                    + "from there", files.where(), shared.where());
+            LOG.info("CA: copied the CA of {} (sealed with the master key, as it was) into {}; every gateway of the "
+                    + "database uses it from there, and the files are no longer read", files.where(), shared.where());
         }
     }
 

@@ -120,4 +120,32 @@ class SharedCaCommandsTest {
                 + "CA needs the same master key"), err);
         assertFalse(err.contains("\tat "), "no stack trace");
     }
+
+    @Test
+    void aGatewayWithCaFilesCopiesThemIntoADatabaseWithoutACa() throws Exception {
+        Path old = Files.createDirectories(root.resolve("gw-old"));
+        java.security.SecureRandom random = new java.security.SecureRandom();
+        dev.outpost.gateway.ca.MasterKey master = dev.outpost.gateway.ca.MasterKey.create(old.resolve("master.key"),
+                random);
+        String pin = dev.outpost.wire.CaPin.of(new dev.outpost.gateway.ca.CaFiles(old).create(master, Clock.systemUTC(),
+                random).certificate()).toString();
+        byte[] raw = new byte[32];
+        random.nextBytes(raw);
+        String pepper = Files.readString(Files.writeString(old.resolve("token-pepper"),
+                java.util.Base64.getEncoder().encodeToString(raw)));
+        Files.setPosixFilePermissions(old.resolve("token-pepper"), PosixFilePermissions.fromString("rw-------"));
+        try (GatewayRuntime gateway = GatewayRuntime.start(new GatewayDir(old), GatewayConfig.defaults(state), state,
+                Clock.systemUTC())) {
+            Path joined = Files.createDirectories(root.resolve("gw-new"));
+            assertEquals(0, run(state, "pin", "--dir", joined.toString()), err);
+            assertEquals(pin, out.strip(), "the CA of the files, now in the database");
+            assertEquals(pepper, Files.readString(old.resolve("token-pepper")), "the pepper it had, kept");
+        }
+        Path fresh = Files.createDirectories(root.resolve("gw-fresh"));
+        Map<String, String> atFresh = withMasterKey("gw-fresh", Files.readAllBytes(old.resolve("master.key")));
+        try (GatewayRuntime gateway = GatewayRuntime.start(new GatewayDir(fresh), GatewayConfig.defaults(atFresh),
+                atFresh, Clock.systemUTC())) {
+            assertEquals(pepper, Files.readString(fresh.resolve("token-pepper")), "the same pepper for every gateway");
+        }
+    }
 }
