@@ -187,6 +187,12 @@ class SeveralGatewaysTest {
         return p;
     }
 
+    /** Renewals gateway {@code g} logged from {@code millis} on. */
+    static long renewalsSince(Gateway g, long millis) throws IOException {
+        return g.proc.err().lines().filter(l -> l.contains(": renewed serial ") && l.matches("\\d{4}-\\S+Z .*")
+                && !Instant.parse(l.substring(0, l.indexOf(' '))).isBefore(Instant.ofEpochMilli(millis))).count();
+    }
+
     /** Waits until the agent in {@code dir} has nothing queued and its last push was accepted. */
     void awaitDrained(Path dir, Duration timeout) throws InterruptedException {
         Proc.await(() -> {
@@ -498,8 +504,9 @@ class SeveralGatewaysTest {
             assertEquals(0, status(dir).path("droppedQueueFull").asLong());
         }
         System.out.printf("CA rollover across gateways: staged by %s, switch (asked at gw-a) taken by %s; server "
-                + "certificate of the new CA at gw-a %d ms and gw-b %d ms after the switch committed; test took %d s%n",
-                stager, taker,
+                + "certificate of the new CA at gw-a %d ms and gw-b %d ms after the switch committed; renewals after "
+                + "the switch at gw-a %d, at gw-b %d; test took %d s%n", stager, taker, renewalsSince(a, switchedAt),
+                renewalsSince(b, switchedAt),
                 pickedUp.get("gw-a") - switchedAt, pickedUp.get("gw-b") - switchedAt,
                 Duration.ofNanos(System.nanoTime() - began).toSeconds());
     }
