@@ -1,7 +1,6 @@
 package dev.outpost.gateway;
 
 import dev.outpost.gateway.ca.Authorities;
-import dev.outpost.gateway.ca.CaFiles;
 import dev.outpost.gateway.ca.CaSnapshot;
 import dev.outpost.gateway.ca.CaStore;
 import dev.outpost.gateway.ca.CertificateAuthority;
@@ -73,7 +72,7 @@ public final class CaRollover {
         Instant now = clock.instant();
         switch (r.phase()) {
             case REQUESTED -> {
-                CertificateAuthority next = CaFiles.generateNext(clock, random);
+                CertificateAuthority next = CaStore.newNext(clock, random);
                 String pin = CaPin.of(next.certificate()).toString();
                 Instant switchAt = now.plus(r.switchAfter());
                 if (!store.stage(load(), next, master, change -> record.staged(pin, "next CA " + pin + " \""

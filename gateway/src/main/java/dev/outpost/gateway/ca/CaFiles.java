@@ -11,7 +11,6 @@ import java.security.SecureRandom;
 import java.security.cert.X509Certificate;
 import java.sql.SQLException;
 import java.time.Clock;
-import java.time.Duration;
 import java.util.List;
 
 /**
@@ -22,8 +21,6 @@ import java.util.List;
  * order of the writes is the rollover's (see {@code CaRollover}).
  */
 public final class CaFiles implements CaStore {
-    /** Root validity: 10 years. */
-    public static final Duration CA_VALIDITY = Duration.ofDays(3650);
     private final Path dir;
 
     public CaFiles(Path gatewayDir) {
@@ -67,25 +64,11 @@ public final class CaFiles implements CaStore {
                     "a CA already exists here; refusing to overwrite it (move the directory away to start over)");
         }
         SecureFiles.directory(dir, SecureFiles.PRIVATE_DIR);
-        CertificateAuthority ca = generateFirst(clock, random);
+        CertificateAuthority ca = CaStore.newFirst(clock, random);
         SecureFiles.create(encryptedKeyFile(), CaSnapshot.seal(master, ca), SecureFiles.OWNER_ONLY);
         SecureFiles.create(certificateFile(), Pem.certificates(List.of(ca.certificate())).getBytes(StandardCharsets.US_ASCII),
                 SecureFiles.PUBLIC);
         return ca;
-    }
-
-    /** A new CA, the first of a gateway or fleet. */
-    public static CertificateAuthority generateFirst(Clock clock, SecureRandom random) {
-        return CertificateAuthority.generate("Outpost CA " + clock.instant().toString().substring(0, 10), CA_VALIDITY,
-                clock, random);
-    }
-
-    /** A new CA to stage: its name made unique by a random suffix, so that clients never confuse two CAs of one day. */
-    public static CertificateAuthority generateNext(Clock clock, SecureRandom random) {
-        byte[] suffix = new byte[4];
-        random.nextBytes(suffix);
-        return CertificateAuthority.generate("Outpost CA " + clock.instant().toString().substring(0, 10) + " "
-                + java.util.HexFormat.of().formatHex(suffix), CA_VALIDITY, clock, random);
     }
 
     /** Writes {@code next} sealed as {@code next.*} with the links; deleted again if {@code commit} does not take it. */

@@ -76,6 +76,23 @@ public interface CaStore {
         boolean commit(Alongside alongside) throws SQLException;
     }
 
+    /** Root validity: 10 years. */
+    java.time.Duration CA_VALIDITY = java.time.Duration.ofDays(3650);
+
+    /** A new CA, the first of a gateway or a fleet. */
+    static CertificateAuthority newFirst(Clock clock, SecureRandom random) {
+        return CertificateAuthority.generate("Outpost CA " + clock.instant().toString().substring(0, 10), CA_VALIDITY,
+                clock, random);
+    }
+
+    /** A new CA to stage: its name made unique by a random suffix, so that clients never confuse two CAs of one day. */
+    static CertificateAuthority newNext(Clock clock, SecureRandom random) {
+        byte[] suffix = new byte[4];
+        random.nextBytes(suffix);
+        return CertificateAuthority.generate("Outpost CA " + clock.instant().toString().substring(0, 10) + " "
+                + java.util.HexFormat.of().formatHex(suffix), CA_VALIDITY, clock, random);
+    }
+
     /** The two link certificates between {@code current} and {@code next}: NewWithOld, then OldWithNew. */
     static java.util.List<X509Certificate> links(CertificateAuthority current, CertificateAuthority next) {
         return java.util.List.of(current.certifyCa(next.certificate()), next.certifyCa(current.certificate()));

@@ -1,6 +1,5 @@
 package dev.outpost.gateway.store;
 
-import dev.outpost.gateway.ca.CaFiles;
 import dev.outpost.gateway.ca.CaSnapshot;
 import dev.outpost.gateway.ca.CaStore;
 import dev.outpost.gateway.ca.CertificateAuthority;
@@ -60,7 +59,7 @@ public final class SharedCa implements CaStore {
 
     @Override
     public CertificateAuthority create(MasterKey master, Clock clock, SecureRandom random) throws IOException {
-        CertificateAuthority ca = CaFiles.generateFirst(clock, random);
+        CertificateAuthority ca = CaStore.newFirst(clock, random);
         if (!adopt(ca.certificate(), CaSnapshot.seal(master, ca))) {
             throw new FileAlreadyExistsException(where(), null, "it holds a CA already; refusing to replace it");
         }
