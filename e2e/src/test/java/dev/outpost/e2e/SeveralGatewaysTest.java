@@ -526,9 +526,8 @@ class SeveralGatewaysTest {
         }
         System.out.printf("CA rollover across gateways: staged by %s, switch (asked at gw-a) taken by %s; server "
                 + "certificate of the new CA at gw-a %d ms and gw-b %d ms after the switch committed; renewals after "
-                + "the switch at gw-a %d, at gw-b %d; test took %d s%n", stager, taker, renewalsSince(a, switchedAt),
-                renewalsSince(b, switchedAt),
-                pickedUp.get("gw-a") - switchedAt, pickedUp.get("gw-b") - switchedAt,
+                + "the switch at gw-a %d, at gw-b %d; test took %d s%n", stager, taker, pickedUp.get("gw-a") - switchedAt,
+                pickedUp.get("gw-b") - switchedAt, renewalsSince(a, switchedAt), renewalsSince(b, switchedAt),
                 Duration.ofNanos(System.nanoTime() - began).toSeconds());
     }
 
