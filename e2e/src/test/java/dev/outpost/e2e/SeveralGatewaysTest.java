@@ -444,7 +444,7 @@ class SeveralGatewaysTest {
         X509Certificate newCa = caInDatabase("next");
         assertTrue(newCa != null, "the staged CA is in the database");
         // Agents enrolled while the next CA is staged (certificates of the current one), pushing through the balancer.
-        String fleet = token(a, 2);
+        String fleet = token(a, 3); // two agents through the balancer, one more at B directly after the switch
         String est = "https://127.0.0.1:" + estPort;
         String ingest = "https://127.0.0.1:" + ingestPort + "/v1/metrics";
         List<Path> dirs = new ArrayList<>();
@@ -492,7 +492,7 @@ class SeveralGatewaysTest {
         String taker = a.proc.err().contains("CA rollover: switched to CA ") ? "gw-a" : "gw-b";
         String stager = a.proc.err().contains("CA rollover: next CA ") ? "gw-a" : "gw-b";
         // B issues agent certificates from the new CA (enrolled at B directly, with the first pin: still published).
-        Path atB = enroll("roll-at-b", token(a, 1), b.estUrl(), b.ingestUrl());
+        Path atB = enroll("roll-at-b", fleet, b.estUrl(), b.ingestUrl());
         assertTrue(atB != null && issuedBy(atB, newCa), "gateway B issued from the new CA");
         for (Path dir : dirs) {
             Proc.await(() -> issuedBy(dir, newCa), VALIDITY.plus(Duration.ofSeconds(10)),
