@@ -27,6 +27,7 @@ usage() {
     cat <<'USAGE'
 Usage: bench/footprint.sh [--interval DUR] [--warmup SECONDS] [--window SECONDS] [--java-home DIR]
                           [--no-collectd] [--no-cds] [--dir DIR] [--check]
+                          [--baseline-jar JAR [--baseline-launcher FILE]]
   --interval DUR     the agent's collection interval and the scrape interval, e.g. 10s or 1m (default 10s)
   --warmup SECONDS   run this long after the first batch before measuring (default 60)
   --window SECONDS   measure for this long (default 360); short windows (e.g. --warmup 10 --window 30)
@@ -37,6 +38,9 @@ Usage: bench/footprint.sh [--interval DUR] [--warmup SECONDS] [--window SECONDS]
                      the agent starts once to make it, as the packaged agent's first run does, then again
   --dir DIR          where the gateway, the agents' state and the logs go (default: a new temporary directory)
   --check            exit 2 when the agent misses a footprint goal (RSS <= 48 MiB, CPU/hour <= node_exporter's)
+  --baseline-jar JAR another build of the agent (e.g. the one before a change) measured in the same window, started
+                     the same way (its own class-data archive) with this tree's launcher or --baseline-launcher FILE
+                     (e.g. `git show REV:packaging/bin/outpost-agent`); a row "agent-baseline" with its figures
 
 Needs Linux /proc, curl, and prometheus-node-exporter (installed with apt-get when missing, as root or
 through sudo; no service is started). Prints one table: RSS, PSS, CPU s/hour, CPU ms/cycle and threads per
@@ -59,9 +63,11 @@ FP_CHECK=
 FP_COLLECTD=1
 FP_CDS=1
 FP_JAVA_HOME=${JAVA_HOME:-}
+FP_BASELINE_JAR=
+FP_BASELINE_BIN=
 while [ $# -gt 0 ]; do
     case $1 in
-        --interval | --warmup | --window | --dir | --java-home)
+        --interval | --warmup | --window | --dir | --java-home | --baseline-jar | --baseline-launcher)
             [ $# -ge 2 ] || fp_usage_error "$1 needs a value"
             case $1 in
                 --interval) FP_INTERVAL=$2 ;;
@@ -69,6 +75,8 @@ while [ $# -gt 0 ]; do
                 --window) FP_WINDOW=$2 ;;
                 --dir) FP_DIR=$2 ;;
                 --java-home) FP_JAVA_HOME=$2 ;;
+                --baseline-jar) FP_BASELINE_JAR=$2 ;;
+                --baseline-launcher) FP_BASELINE_BIN=$2 ;;
             esac
             shift 2
             ;;
@@ -95,6 +103,14 @@ case $FP_WINDOW in '' | *[!0-9]*) fp_usage_error "--window \"$FP_WINDOW\" is not
 if [ -n "$FP_JAVA_HOME" ] && [ ! -x "$FP_JAVA_HOME/bin/java" ]; then
     fp_usage_error "--java-home \"$FP_JAVA_HOME\" has no bin/java"
 fi
+if [ -n "$FP_BASELINE_JAR" ]; then
+    [ -r "$FP_BASELINE_JAR" ] || fp_usage_error "--baseline-jar \"$FP_BASELINE_JAR\" is not a readable file"
+    FP_BASELINE_JAR=$(cd "$(dirname "$FP_BASELINE_JAR")" && pwd)/$(basename "$FP_BASELINE_JAR")
+fi
+if [ -n "$FP_BASELINE_BIN" ]; then
+    [ -n "$FP_BASELINE_JAR" ] || fp_usage_error "--baseline-launcher needs --baseline-jar"
+    [ -r "$FP_BASELINE_BIN" ] || fp_usage_error "--baseline-launcher \"$FP_BASELINE_BIN\" is not a readable file"
+fi
 [ -r /proc/self/smaps_rollup ] || fp_usage_error "needs Linux 4.14+ /proc (smaps_rollup) to read memory use"
 command -v curl >/dev/null 2>&1 || fp_usage_error "needs curl to scrape node_exporter (apt-get install curl)"
 
@@ -106,6 +122,8 @@ FP_DIR=$(cd "$FP_DIR" && pwd)
 FP_GATEWAY=$FP_DIR/gateway
 FP_AGENT=$FP_DIR/agent
 FP_TWIN=$FP_DIR/agent-nmt
+FP_BASE=$FP_DIR/agent-baseline
+FP_BASE_PID=
 FP_METRICS=$FP_GATEWAY/metrics
 FP_CLK_TCK=$(getconf CLK_TCK) || FP_CLK_TCK=100
 FP_NODE_PID=
@@ -125,6 +143,7 @@ fi
 fp_cleanup() {
     ol_stop "$FP_SCRAPE_PID" "scraper" 5
     ol_stop "$FP_TWIN_PID" "agent twin (NMT)" 15
+    ol_stop "$FP_BASE_PID" "baseline agent" 15
     ol_stop "$FP_COLLECTD_PID" "collectd" 5
     ol_stop "$FP_RECEIVER_PID" "collectd's HTTP receiver" 5
     ol_stop "$FP_NODE_PID" "node_exporter" 5
@@ -193,6 +212,7 @@ fp_apt_install() {
 fp_check_running() {
     ol_require_running "$FP_DIR/agent.log" "$FP_DIR/gateway.log"
     ol_require_alive "$FP_TWIN_PID" "the agent's twin (NMT)" "$FP_DIR/agent-nmt.log"
+    [ -z "$FP_BASE_PID" ] || ol_require_alive "$FP_BASE_PID" "the baseline agent" "$FP_DIR/agent-baseline.log"
     ol_require_alive "$FP_NODE_PID" "node_exporter" "$FP_DIR/node_exporter.log"
     [ -z "$FP_COLLECTD_PID" ] || ol_require_alive "$FP_COLLECTD_PID" "collectd" "$FP_DIR/collectd.log"
 }
@@ -272,6 +292,11 @@ ol_agent_enroll "$FP_AGENT/agent.yaml" "$FP_AGENT/token" "$FP_AGENT/state" "$FP_
 ol_gateway_token "$FP_GATEWAY" footprint-nmt "$FP_TWIN/token" "$FP_DIR/token-nmt.log"
 ol_agent_config "$FP_TWIN/agent.yaml" "$FP_TWIN/state" "${FP_INTERVAL_S}s"
 ol_agent_enroll "$FP_TWIN/agent.yaml" "$FP_TWIN/token" "$FP_TWIN/state" "$FP_DIR/enroll-nmt.log"
+if [ -n "$FP_BASELINE_JAR" ]; then
+    ol_gateway_token "$FP_GATEWAY" footprint-baseline "$FP_BASE/token" "$FP_DIR/token-baseline.log"
+    ol_agent_config "$FP_BASE/agent.yaml" "$FP_BASE/state" "${FP_INTERVAL_S}s"
+    ol_agent_enroll "$FP_BASE/agent.yaml" "$FP_BASE/token" "$FP_BASE/state" "$FP_DIR/enroll-baseline.log"
+fi
 
 # fp_start_agent LOG: starts the measured agent and waits for its next batch; sets FP_FIRST_MS (start -> that batch
 # stored, polled every 50 ms), FP_FIRST_CPU_MS (the CPU it had used by then: on a busy host the wall-clock time
@@ -317,6 +342,24 @@ else
 fi
 fp_start_agent "$FP_DIR/agent.log"
 printf '      first batch stored %s ms after start, %s ms of CPU (agent ready after %s ms)\n' "$FP_FIRST_MS" "$FP_FIRST_CPU_MS" "$FP_READY_MS"
+
+# fp_start_baseline LOG: the baseline agent (--baseline-jar) in the background, with its own class-data archive.
+fp_start_baseline() {
+    JAVA_HOME=$FP_JAVA_HOME OUTPOST_AGENT_JAR=$FP_BASELINE_JAR OUTPOST_AGENT_CDS_DIR=${OUTPOST_AGENT_CDS_DIR:+$FP_DIR/cds-baseline} \
+        sh "${FP_BASELINE_BIN:-$OL_AGENT_BIN}" run --config "$FP_BASE/agent.yaml" </dev/null >"$1" 2>&1 &
+    FP_BASE_PID=$!
+}
+if [ -n "$FP_BASELINE_JAR" ]; then
+    echo "      starting the baseline agent ($FP_BASELINE_JAR)"
+    if [ -n "$FP_CDS" ] && ! ls "$FP_DIR"/cds-baseline/*.jsa >/dev/null 2>&1; then
+        mkdir -p "$FP_DIR/cds-baseline" || ol_fail "cannot create $FP_DIR/cds-baseline"
+        fp_start_baseline "$FP_DIR/agent-baseline-first.log"
+        ol_wait_for_log "$FP_DIR/agent-baseline-first.log" " started: " $((30 + FP_INTERVAL_S)) "$FP_BASE_PID" "baseline agent"
+        sleep 2
+        ol_stop "$FP_BASE_PID" "baseline agent" 60
+    fi
+    fp_start_baseline "$FP_DIR/agent-baseline.log"
+fi
 
 ol_step 5 "starting node_exporter, collectd and the agent's twin (NMT); warming up for ${FP_WARMUP}s"
 FP_NODE_PORT=$(ol_pick_port 9100 "$FP_INGEST_PORT") || ol_fail "no free TCP port found for node_exporter"
@@ -382,10 +425,12 @@ FP_SAMPLE_EVERY=$((FP_WINDOW / 30))
 [ "$FP_SAMPLE_EVERY" -le 5 ] || FP_SAMPLE_EVERY=5
 fp_check_running
 FP_PROCS=("outpost-agent:$OL_AGENT_PID" "outpost-agent+NMT:$FP_TWIN_PID" "node_exporter:$FP_NODE_PID")
+[ -z "$FP_BASE_PID" ] || FP_PROCS+=("agent-baseline:$FP_BASE_PID")
 [ -z "$FP_COLLECTD_PID" ] || FP_PROCS+=("collectd:$FP_COLLECTD_PID")
 : >"$FP_DIR/samples.txt"
 : >"$FP_DIR/cpu.txt"
 FP_BATCHES_START=$(fp_batches footprint)
+FP_BASE_BATCHES_START=$(fp_batches footprint-baseline)
 FP_SCRAPES_START=$(wc -l <"$FP_DIR/scrapes.log" 2>/dev/null || echo 0)
 fp_thread_ticks "$OL_AGENT_PID" >"$FP_DIR/threads-start.txt"
 FP_START_NS=$(date +%s%N)
@@ -410,6 +455,7 @@ FP_END_NS=$(date +%s%N)
 FP_TCP_END=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l)
 fp_thread_ticks "$OL_AGENT_PID" >"$FP_DIR/threads-end.txt"
 FP_CYCLES=$(($(fp_batches footprint) - FP_BATCHES_START))
+FP_BASE_CYCLES=$(($(fp_batches footprint-baseline) - FP_BASE_BATCHES_START))
 FP_SCRAPES=$(($(wc -l <"$FP_DIR/scrapes.log" 2>/dev/null || echo 0) - FP_SCRAPES_START))
 [ "$FP_CYCLES" -gt 0 ] || ol_fail "the gateway stored no batch from the agent during the window" "$FP_DIR/agent.log"
 [ "$FP_SCRAPES" -gt 0 ] || ol_fail "no scrape of node_exporter succeeded during the window" "$FP_DIR/node_exporter.log"
@@ -434,7 +480,7 @@ printf 'TCP sockets on the host (lines of /proc/net/tcp and tcp6): %s at the win
     "$FP_TCP_START" "$FP_TCP_END"
 echo
 FP_REPORT=$(
-    awk -v tck="$FP_CLK_TCK" -v ms="$FP_SECS_X1000" -v cycles="$FP_CYCLES" -v scrapes="$FP_SCRAPES" \
+    awk -v tck="$FP_CLK_TCK" -v ms="$FP_SECS_X1000" -v cycles="$FP_CYCLES" -v bcycles="$FP_BASE_CYCLES" -v scrapes="$FP_SCRAPES" \
         -v interval="$FP_INTERVAL_S" -v goal_rss="$FP_GOAL_RSS_MIB" '
         function median(list,    n, v, i, j, t) {
             n = split(list, v, " ")
@@ -454,7 +500,7 @@ FP_REPORT=$(
                 R[p] = median(rss[p]) / 1024; P[p] = median(pss[p]) / 1024; T[p] = median(thr[p])
                 cpu_ms = (t1[p] - t0[p]) * 1000 / tck
                 H[p] = cpu_ms / secs * 3.6
-                c = p == "node_exporter" ? scrapes : (p ~ /^outpost-agent/ ? cycles : secs / interval)
+                c = p == "node_exporter" ? scrapes : (p ~ /^outpost-agent/ ? cycles : (p == "agent-baseline" ? bcycles : secs / interval))
                 C[p] = c > 0 ? cpu_ms / c : 0
             }
             b = "node_exporter"

@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -18,15 +19,18 @@ import oshi.hardware.HardwareAbstractionLayer;
 import oshi.software.os.OperatingSystem;
 import oshi.util.linux.ProcPath;
 import oshi.util.linux.SysPath;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The real host: CPU times, load, filesystems, disks and uptime through OSHI, the rest straight from /proc files
- * (memory, paging, interfaces, TCP sockets, processes) through the pure parsers of {@link ProcFiles} and
- * {@link ProcNet}: one read per file per cycle, no child process. {@link SystemInfo} is created once (it costs
- * 100+ ms) and OSHI's file store and disk objects are kept between cycles and refreshed in place; their lists are
- * rebuilt only when the mount table or the device set changes. Not thread-safe: call it from the collection thread.
+ * (memory, paging, interfaces, processes) through the pure parsers of {@link ProcFiles} and {@link ProcNet}: one read
+ * per file per cycle, no child process; TCP sockets over netlink ({@link SockDiag}), else from /proc/net/tcp{,6}.
+ * {@link SystemInfo} is created once (it costs 100+ ms) and OSHI's file store and disk objects are kept between
+ * cycles and refreshed in place; their lists are rebuilt only when the mount table or the device set changes. Not thread-safe: call it from the collection thread.
  */
 public final class OshiHostProbe implements HostProbe {
+    private static final Logger LOG = LoggerFactory.getLogger(OshiHostProbe.class);
     private static final double MILLIS_PER_SECOND = 1000.0;
 
     private final Path proc = Path.of(ProcPath.PROC);
@@ -35,19 +39,36 @@ public final class OshiHostProbe implements HostProbe {
     private final OshiFileStores fileStores;
     private final OshiDisks disks;
     /** Reused for the TCP tables, which can be megabytes on a busy server: read 64 KiB at a time. */
-    private final byte[] tcpBuffer = new byte[64 * 1024];
+    private byte[] tcpBuffer;
+    /**
+     * TCP sockets are counted over netlink while the kernel allows it; null from the first refusal on (no JNA, or a
+     * sandbox without AF_NETLINK), and the /proc tables are read instead: the same counts, more CPU.
+     */
+    private SockDiag sockDiag;
 
-    private OshiHostProbe(SystemInfo systemInfo) {
+    OshiHostProbe(SystemInfo systemInfo, SockDiag sockDiag) {
         HardwareAbstractionLayer hardware = systemInfo.getHardware();
         this.processor = hardware.getProcessor();
         this.os = systemInfo.getOperatingSystem();
         this.fileStores = new OshiFileStores(os.getFileSystem(), proc.resolve("self/mountinfo"));
         this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"));
+        this.sockDiag = sockDiag;
+    }
+
+    /** A netlink counter of TCP sockets; null when JNA cannot be loaded. */
+    static SockDiag sockDiag() {
+        try {
+            return new SockDiag();
+        } catch (LinkageError e) {
+            LOG.info("counting TCP sockets from /proc/net/tcp and tcp6: netlink through JNA is unavailable ({})",
+                    e.toString());
+            return null;
+        }
     }
 
     /** Reads the host's hardware and OS description once (100+ ms); create one probe per process. */
     public static OshiHostProbe create() {
-        return new OshiHostProbe(new SystemInfo());
+        return new OshiHostProbe(new SystemInfo(), sockDiag());
     }
 
     @Override
@@ -97,6 +118,26 @@ public final class OshiHostProbe implements HostProbe {
     @Override
     public Map<String, Long> tcpConnections() {
         long[] counts = new long[ProcNet.TCP_STATES.size()];
+        if (sockDiag != null) {
+            try {
+                sockDiag.countTcpStates(counts);
+                return byState(counts);
+            } catch (IOException | LinkageError e) {
+                LOG.info("counting TCP sockets from /proc/net/tcp and tcp6 from now on: netlink sock_diag failed ({})",
+                        e.getMessage());
+                sockDiag.close();
+                sockDiag = null;
+                Arrays.fill(counts, 0);
+            }
+        }
+        return byState(tcpTables(counts));
+    }
+
+    /** Adds the sockets of /proc/net/tcp and tcp6 to {@code counts}. */
+    long[] tcpTables(long[] counts) {
+        if (tcpBuffer == null) {
+            tcpBuffer = new byte[64 * 1024];
+        }
         for (String table : new String[] {"net/tcp", "net/tcp6"}) {
             try (InputStream in = Files.newInputStream(proc.resolve(table))) {
                 ProcNet.countTcpStates(in, tcpBuffer, counts);
@@ -106,6 +147,10 @@ public final class OshiHostProbe implements HostProbe {
                 throw new UncheckedIOException("cannot read " + proc.resolve(table), e);
             }
         }
+        return counts;
+    }
+
+    private static Map<String, Long> byState(long[] counts) {
         Map<String, Long> byState = new LinkedHashMap<>();
         for (int i = 0; i < counts.length; i++) {
             byState.put(ProcNet.TCP_STATES.get(i), counts[i]);

@@ -91,16 +91,21 @@ final class ProcNet {
                 if (state < 0) {
                     throw new IllegalStateException("a TCP table line without a hex state in its fourth field");
                 }
-                // A state a newer kernel may add is not one the conventions name: left out, not a failure.
-                if (state < BY_CODE.length && BY_CODE[state] >= 0) {
-                    counts[BY_CODE[state]]++;
-                }
+                countState(state, counts);
                 return;
             }
             inField = !space;
         }
         if (field > 0) {
             throw new IllegalStateException("a TCP table line with fewer than 4 fields");
+        }
+    }
+
+    /** Counts one socket in kernel state {@code code} (include/net/tcp_states.h) into {@code counts}. */
+    static void countState(int code, long[] counts) {
+        // A state a newer kernel may add is not one the conventions name: left out, not a failure.
+        if (code < BY_CODE.length && BY_CODE[code] >= 0) {
+            counts[BY_CODE[code]]++;
         }
     }
 
