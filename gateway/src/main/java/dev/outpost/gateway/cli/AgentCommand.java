@@ -1,7 +1,6 @@
 package dev.outpost.gateway.cli;
 
 import dev.outpost.wire.config.ConfigException;
-import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.store.AgentRegistry;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.wire.cli.Args;
@@ -16,8 +15,8 @@ import java.util.Set;
 
 /** {@code outpost-gateway agent list|revoke}: the enrolled agents, and taking one or a whole org's away. */
 final class AgentCommand {
-    static final String USAGE = "usage: outpost-gateway agent list [--dir DIR] | agent revoke [--dir DIR] AGENT "
-            + "| agent revoke [--dir DIR] --org ORG --all";
+    static final String USAGE = "usage: outpost-gateway agent list | agent revoke AGENT | agent revoke --org ORG --all"
+            + "   (each with [--dir DIR] [--config FILE])";
     static final String FORMAT = "%-18s  %-16s  %-20s  %-7s  %-34s  %-24s  %s%n";
     private final PrintStream out;
     private final PrintStream err;
@@ -35,14 +34,14 @@ final class AgentCommand {
         String sub = argv.isEmpty() ? "" : argv.get(0);
         List<String> rest = argv.isEmpty() ? argv : argv.subList(1, argv.size());
         return switch (sub) {
-            case "list" -> list(Args.parse(rest, Set.of("dir"), Set.of()));
-            case "revoke" -> revoke(Args.parse(rest, Set.of("dir", "org"), Set.of("all")));
+            case "list" -> list(Args.parse(rest, StateDb.OPTIONS, Set.of()));
+            case "revoke" -> revoke(Args.parse(rest, StateDb.options("org"), Set.of("all")));
             default -> throw new Args.UsageException(USAGE);
         };
     }
 
     private int list(Args a) throws IOException, SQLException, ConfigException {
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env)) {
+        try (Database db = StateDb.open(StateDb.Target.of(a, env))) {
             out.printf(FORMAT, "AGENT", "ORG", "HOST", "STATUS", "SERIAL", "CERT EXPIRES", "ENROLLED");
             for (AgentRegistry.Row r : new AgentRegistry(db, clock).list()) {
                 out.printf(FORMAT, r.id(), r.org(), r.hostname(), r.status(), r.serial(), r.notAfter(), r.enrolledAt());
@@ -54,7 +53,7 @@ final class AgentCommand {
     private int revoke(Args a) throws Args.UsageException, IOException, SQLException, ConfigException {
         boolean byOrg = RevokeCommand.byOrg(a, USAGE);
         String id = byOrg ? null : a.positional().get(0);
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env)) {
+        try (Database db = StateDb.open(StateDb.Target.of(a, env))) {
             return RevokeCommand.run(a, byOrg, new AgentRegistry(db, clock), "agent", id, id,
                     "its next request is refused and its open connections close", out, err);
         }

@@ -1,7 +1,6 @@
 package dev.outpost.gateway.cli;
 
 import dev.outpost.wire.config.ConfigException;
-import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.store.AuditEvent;
 import dev.outpost.gateway.store.AuditLog;
 import dev.outpost.gateway.store.AuditVerifier;
@@ -22,8 +21,9 @@ import java.util.Set;
 
 /** {@code outpost-gateway audit verify|list}: checks the hash chain of the audit log, or prints entries filtered. */
 final class AuditCommand {
-    static final String USAGE = "usage: outpost-gateway audit verify [--dir DIR] [--head HASH] "
-            + "| audit list [--dir DIR] [--org ORG] [--agent ID] [--kind KIND] [--since TIME] [--until TIME]";
+    static final String USAGE = "usage: outpost-gateway audit verify [--head HASH] "
+            + "| audit list [--org ORG] [--agent ID] [--kind KIND] [--since TIME] [--until TIME]   "
+            + "(each with [--dir DIR] [--config FILE])";
     private final PrintStream out;
     private final Map<String, String> env;
     private final Clock clock;
@@ -38,8 +38,8 @@ final class AuditCommand {
         String sub = argv.isEmpty() ? "" : argv.get(0);
         List<String> rest = argv.isEmpty() ? argv : argv.subList(1, argv.size());
         return switch (sub) {
-            case "verify" -> verify(Args.parse(rest, Set.of("dir", "head"), Set.of()));
-            case "list" -> list(Args.parse(rest, Set.of("dir", "org", "agent", "kind", "since", "until"), Set.of()));
+            case "verify" -> verify(Args.parse(rest, StateDb.options("head"), Set.of()));
+            case "list" -> list(Args.parse(rest, StateDb.options("org", "agent", "kind", "since", "until"), Set.of()));
             default -> throw new Args.UsageException(USAGE);
         };
     }
@@ -88,7 +88,7 @@ final class AuditCommand {
     }
 
     private Database open(Args a) throws IOException, SQLException, ConfigException {
-        return StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env);
+        return StateDb.open(StateDb.Target.of(a, env));
     }
 
     /** An ISO-8601 instant ({@code 2026-11-22T10:00:00Z}) or a duration meaning that long ago ({@code 1h}). */

@@ -1,6 +1,5 @@
 package dev.outpost.gateway.cli;
 
-import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.ca.CaSnapshot;
 import dev.outpost.gateway.ca.CaStore;
 import dev.outpost.gateway.config.GatewayConfig;
@@ -56,16 +55,16 @@ final class CaCommand {
         if (!Set.of("status", "rollover", "switch", "retire", "abort").contains(sub)) {
             throw new Args.UsageException(USAGE);
         }
-        Args a = Args.parse(argv.subList(1, argv.size()), Set.of("dir", "config", "wait", "switch-after"), Set.of());
+        Args a = Args.parse(argv.subList(1, argv.size()), StateDb.options("wait", "switch-after"), Set.of());
         if (!a.positional().isEmpty() || (a.get("switch-after", null) != null && !sub.equals("rollover"))) {
             throw new Args.UsageException(USAGE);
         }
-        GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
-        GatewayConfig config = GatewayCli.loadConfig(dir, a.get("config", null), env);
+        StateDb.Target target = StateDb.Target.of(a, env);
+        GatewayConfig config = target.config();
         Duration wait = duration(a, "wait", DEFAULT_WAIT, Duration.ofHours(1));
-        try (Database db = StateDb.open(dir, env)) {
+        try (Database db = StateDb.open(target)) {
             RolloverRecord record = new RolloverRecord(db, clock);
-            CaStore store = StateDb.ca(dir, env, db, clock);
+            CaStore store = StateDb.ca(target, db, clock);
             return switch (sub) {
                 case "status" -> status(store, config, record);
                 case "rollover" -> rollover(a, store, config, record, wait);

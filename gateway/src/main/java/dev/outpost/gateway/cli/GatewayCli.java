@@ -24,6 +24,8 @@ import org.slf4j.LoggerFactory;
 public final class GatewayCli {
     static final String USAGE = """
             usage: outpost-gateway COMMAND [options]      (--dir defaults to $OUTPOST_GATEWAY_DIR or /var/lib/outpost-gateway)
+              Every command but version and watch also takes --config FILE (default DIR/gateway.yaml): the state
+              store and the CA are where its state section says.
               init --dir DIR [--hostname NAME ...] [--config FILE]
                                                        create the CA, server certificate, state and gateway.yaml
                                                        (with state.type postgresql: the CA in the shared database)
@@ -111,9 +113,8 @@ public final class GatewayCli {
 
     private int pin(List<String> argv) throws Args.UsageException, IOException, ConfigException,
             java.sql.SQLException {
-        Args a = Args.parse(argv, Set.of("dir"), Set.of());
-        GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
-        out.println(CaPin.of(StateDb.issuing(dir, env, clock)));
+        out.println(CaPin.of(StateDb.issuing(StateDb.Target.of(Args.parse(argv, StateDb.OPTIONS, Set.of()), env),
+                clock)));
         return ExitCodes.OK;
     }
 

@@ -1,6 +1,5 @@
 package dev.outpost.gateway.cli;
 
-import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.config.GatewayConfig;
 import dev.outpost.gateway.store.Database;
 import dev.outpost.gateway.store.Enrollments;
@@ -28,7 +27,7 @@ import java.util.Set;
  */
 final class TokenCommand {
     static final String USAGE = "usage: outpost-gateway token create --org ORG [--uses N] [--expires DURATION] "
-            + "| token list | token revoke ID | token revoke --org ORG --all   (each with [--dir DIR])";
+            + "| token list | token revoke ID | token revoke --org ORG --all   (each with [--dir DIR] [--config FILE])";
     static final String FORMAT = "%-16s  %-16s  %9s  %-24s  %-24s  %s%n";
     private final PrintStream out;
     private final PrintStream err;
@@ -47,14 +46,14 @@ final class TokenCommand {
         List<String> rest = argv.isEmpty() ? argv : argv.subList(1, argv.size());
         return switch (sub) {
             case "create" -> create(rest);
-            case "list" -> list(Args.parse(rest, Set.of("dir"), Set.of()));
-            case "revoke" -> revoke(Args.parse(rest, Set.of("dir", "org"), Set.of("all")));
+            case "list" -> list(Args.parse(rest, StateDb.OPTIONS, Set.of()));
+            case "revoke" -> revoke(Args.parse(rest, StateDb.options("org"), Set.of("all")));
             default -> throw new Args.UsageException(USAGE);
         };
     }
 
     private int list(Args a) throws IOException, SQLException, ConfigException {
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env)) {
+        try (Database db = StateDb.open(StateDb.Target.of(a, env))) {
             out.printf(FORMAT, "TOKEN", "ORG", "USES LEFT", "EXPIRES", "LAST USED", "REVOKED");
             for (TokenAdmin.Row r : new TokenAdmin(db, clock).list()) {
                 out.printf(FORMAT, "opt_" + r.id(), r.org(), r.usesLeft() + "/" + r.maxUses(), r.expiresAt(),
@@ -67,7 +66,7 @@ final class TokenCommand {
     private int revoke(Args a) throws Args.UsageException, IOException, SQLException, ConfigException {
         boolean byOrg = RevokeCommand.byOrg(a, USAGE);
         String id = byOrg ? null : tokenId(a.positional().get(0));
-        try (Database db = StateDb.open(GatewayDir.resolve(a.get("dir", null), env), env)) {
+        try (Database db = StateDb.open(StateDb.Target.of(a, env))) {
             return RevokeCommand.run(a, byOrg, new TokenAdmin(db, clock), "token", id, "opt_" + id,
                     "it can enroll no more hosts", out, err);
         }
@@ -85,9 +84,9 @@ final class TokenCommand {
     }
 
     private int create(List<String> argv) throws Args.UsageException, IOException, SQLException, ConfigException {
-        Args a = Args.parse(argv, Set.of("dir", "org", "uses", "expires", "config"), Set.of());
-        GatewayDir dir = GatewayDir.resolve(a.get("dir", null), env);
-        GatewayConfig config = GatewayCli.loadConfig(dir, a.get("config", null), env);
+        Args a = Args.parse(argv, StateDb.options("org", "uses", "expires"), Set.of());
+        StateDb.Target target = StateDb.Target.of(a, env);
+        GatewayConfig config = target.config();
         String org = a.require("org");
         int uses = a.intValue("uses", config.tokens().defaultUses(), 1, Enrollments.MAX_USES);
         Duration expires = config.tokens().defaultExpiry();
@@ -100,9 +99,9 @@ final class TokenCommand {
         }
         EnrollmentToken token;
         java.security.cert.X509Certificate caCert;
-        try (Database db = StateDb.open(dir, env)) {
-            caCert = StateDb.ca(dir, env, db, clock).snapshot().issuing();
-            Enrollments enrollments = new Enrollments(db, StateDb.pepper(dir, env, db, clock), clock,
+        try (Database db = StateDb.open(target)) {
+            caCert = StateDb.ca(target, db, clock).snapshot().issuing();
+            Enrollments enrollments = new Enrollments(db, StateDb.pepper(target, env, db, clock), clock,
                     new SecureRandom());
             try {
                 token = enrollments.createToken(org, uses, expires);

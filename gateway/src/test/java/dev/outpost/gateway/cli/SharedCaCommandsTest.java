@@ -33,15 +33,18 @@ class SharedCaCommandsTest {
     @TempDir
     Path root;
     Map<String, String> state;
+    String url;
+    Path secret;
     String out;
     String err;
 
     @BeforeEach
     void database() throws Exception {
         LocalPostgres pg = TestPostgres.get();
-        Path secret = pg.passwordFile(Files.createDirectories(root.resolve("secrets")));
+        secret = pg.passwordFile(Files.createDirectories(root.resolve("secrets")));
+        url = pg.url(pg.newDatabase());
         state = Map.of("OUTPOST_GATEWAY_STATE_TYPE", "postgresql",
-                "OUTPOST_GATEWAY_STATE_POSTGRESQL_URL", pg.url(pg.newDatabase()),
+                "OUTPOST_GATEWAY_STATE_POSTGRESQL_URL", url,
                 "OUTPOST_GATEWAY_STATE_POSTGRESQL_USER", TestPostgres.ADMIN,
                 "OUTPOST_GATEWAY_STATE_POSTGRESQL_PASSWORD_FILE", secret.toString(),
                 "OUTPOST_GATEWAY_EST_LISTEN", "127.0.0.1:0", "OUTPOST_GATEWAY_INGEST_LISTEN", "127.0.0.1:0");
@@ -147,5 +150,45 @@ class SharedCaCommandsTest {
                 atFresh, Clock.systemUTC())) {
             assertEquals(pepper, Files.readString(fresh.resolve("token-pepper")), "the same pepper for every gateway");
         }
+    }
+    @Test
+    void everyCommandThatTouchesTheStateFindsItThroughConfig() throws Exception {
+        Path config = Files.writeString(root.resolve("elsewhere.yaml"), "state:\n  type: postgresql\n  postgresql:\n"
+                + "    url: \"" + url + "\"\n    user: " + TestPostgres.ADMIN + "\n    password_file: " + secret + "\n");
+        Map<String, String> env = Map.of();
+        Path a = root.resolve("gw-a");
+        assertEquals(0, run(env, "init", "--dir", a.toString(), "--config", config.toString()), err);
+        String pin = field(out, "ca pin");
+        assertFalse(Files.exists(a.resolve("gateway.yaml")) || Files.exists(a.resolve("state.db")),
+                "the state is only where the config says");
+        String dir = a.toString();
+        String cfg = config.toString();
+
+        assertEquals(0, run(env, "token", "create", "--dir", dir, "--config", cfg, "--org", "acme"), err);
+        assertEquals(pin, field(out, "ca pin"));
+        String id = field(out, "token").substring(0, "opt_".length() + 12);
+        assertEquals(0, run(env, "token", "list", "--dir", dir, "--config", cfg), err);
+        assertTrue(out.contains(id + "  acme"), out);
+        assertEquals(0, run(env, "token", "revoke", "--dir", dir, "--config", cfg, id), err);
+        assertEquals(0, run(env, "agent", "list", "--dir", dir, "--config", cfg), err);
+        assertTrue(out.startsWith("AGENT"), out);
+        assertEquals(0, run(env, "audit", "verify", "--dir", dir, "--config", cfg), err);
+        assertTrue(out.startsWith("audit log intact: 2 entries"), out);
+        assertEquals(0, run(env, "audit", "list", "--dir", dir, "--config", cfg, "--kind", "token.revoke"), err);
+        assertTrue(out.contains("token.revoke"), out);
+        assertEquals(0, run(env, "ca", "status", "--dir", dir, "--config", cfg), err);
+        assertTrue(out.startsWith("issuing CA:  " + pin), out);
+        assertEquals(0, run(env, "pin", "--dir", dir, "--config", cfg), err);
+        assertEquals(pin, out.strip());
+
+        for (String[] command : new String[][] {{"token", "create", "--org", "acme"}, {"token", "list"},
+                {"agent", "list"}, {"audit", "verify"}, {"ca", "status"}}) {
+            String[] args = java.util.stream.Stream.concat(java.util.Arrays.stream(command), java.util.stream.Stream.of(
+                    "--dir", dir)).toArray(String[]::new);
+            assertEquals(1, run(env, args), String.join(" ", command) + " without --config: " + out);
+            assertTrue(err.contains(a.resolve("state.db") + ": no such file"), err);
+        }
+        assertEquals(0, run(env, "help"));
+        assertTrue(out.contains("Every command but version and watch also takes --config FILE"), out);
     }
 }
