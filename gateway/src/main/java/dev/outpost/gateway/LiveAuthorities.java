@@ -1,8 +1,10 @@
 package dev.outpost.gateway;
 
 import dev.outpost.gateway.ca.Authorities;
+import dev.outpost.gateway.ca.CaSnapshot;
 import dev.outpost.gateway.store.Rollover;
 import dev.outpost.gateway.store.RolloverRecord;
+import dev.outpost.wire.config.ConfigException;
 import java.io.IOException;
 import java.sql.SQLException;
 import java.time.Duration;
@@ -38,13 +40,20 @@ public final class LiveAuthorities implements Supplier<Authorities> {
         this.seen = seen;
     }
 
-    /** Takes the due steps and loads the CAs; a failure here stops the start (no CA to serve with). */
-    public static LiveAuthorities load(CaRollover rollover, RolloverRecord record) throws IOException {
+    /**
+     * Takes the due steps and loads the CAs; a failure here stops the start (no CA to serve with).
+     *
+     * @throws ConfigException if the stored CA material is inconsistent: what is missing, and what to do
+     */
+    public static LiveAuthorities load(CaRollover rollover, RolloverRecord record) throws IOException,
+            ConfigException {
         Objects.requireNonNull(rollover, "rollover");
         try {
             rollover.advance();
             Optional<Rollover> seen = record.read();
             return new LiveAuthorities(rollover, Objects.requireNonNull(record, "record"), rollover.authorities(), seen);
+        } catch (CaSnapshot.InconsistentException e) {
+            throw new ConfigException(List.of(e.getMessage()));
         } catch (SQLException e) {
             throw new IOException("cannot read the CA rollover from the state database: " + e.getMessage(), e);
         }
@@ -82,7 +91,8 @@ public final class LiveAuthorities implements Supplier<Authorities> {
         } catch (IOException | SQLException | RuntimeException e) {
             if (!failing) {
                 LOG.error("CA rollover: cannot take the next step or read the CAs ({}); serving with the CAs in use "
-                        + "and retrying every {} s", e.getMessage(), REFRESH.toSeconds(), e);
+                        + "and retrying every {} s", e.getMessage(), REFRESH.toSeconds(),
+                        e instanceof CaSnapshot.InconsistentException ? null : e);
                 failing = true;
             }
             return false;

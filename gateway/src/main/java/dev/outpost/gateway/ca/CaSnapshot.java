@@ -76,6 +76,19 @@ public record CaSnapshot(X509Certificate issuing, byte[] sealedKey, X509Certific
         return Authorities.single(issuer);
     }
 
+    /**
+     * The stored CA material does not make a whole (edited or restored in part by hand: a staged or previous CA without
+     * its links, a link without its CA, ...). The message names what is missing and what to do; the gateway refuses
+     * to start with it (exit 78) rather than guess which CAs to trust.
+     */
+    public static final class InconsistentException extends IOException {
+        private static final long serialVersionUID = 1L;
+
+        public InconsistentException(String message) {
+            super(message, null);
+        }
+    }
+
     /** The master key at hand cannot open the sealed CA key: another master key, or altered data. */
     public static final class UnsealException extends IOException {
         private static final long serialVersionUID = 1L;

@@ -92,12 +92,17 @@ public final class SharedCa implements CaStore {
         } catch (SQLException e) {
             throw new IOException(where() + ": cannot read the CA: " + e.getMessage(), e);
         }
-        Row issuing = rows.get(ISSUING);
-        if (issuing == null || issuing.sealedKey == null) {
+        if (rows.isEmpty()) {
             throw new IOException(where() + " holds no CA; create it with `outpost-gateway init --dir DIR` on the "
                     + "first gateway (with state.type: postgresql in its gateway.yaml); the others then only start");
         }
-        List<X509Certificate> links = rows.containsKey(NEW_WITH_OLD) && rows.containsKey(OLD_WITH_NEW)
+        String problem = problem(rows);
+        if (problem != null) {
+            throw new CaSnapshot.InconsistentException("the CA material in " + where() + " (table ca_material) is "
+                    + "inconsistent: " + problem);
+        }
+        Row issuing = rows.get(ISSUING);
+        List<X509Certificate> links = rows.containsKey(NEW_WITH_OLD)
                 ? List.of(rows.get(NEW_WITH_OLD).certificate, rows.get(OLD_WITH_NEW).certificate) : List.of();
         Row next = rows.get(NEXT);
         Row previous = rows.get(PREVIOUS);
@@ -142,6 +147,58 @@ public final class SharedCa implements CaStore {
     }
 
     private record Row(X509Certificate certificate, byte[] sealedKey) {
+    }
+
+    private static final String RESTORE = "restore the table ca_material from a backup of this database";
+
+    /**
+     * What is wrong with a set of rows no rollover step leaves (it was edited or restored in part), and what to do;
+     * null if nothing. A rollover step writes the next or previous CA together with its two links, whose keys are
+     * those of the CAs they join.
+     */
+    static String problem(Map<String, Row> rows) {
+        Row issuing = rows.get(ISSUING);
+        Row next = rows.get(NEXT);
+        Row previous = rows.get(PREVIOUS);
+        Row newWithOld = rows.get(NEW_WITH_OLD);
+        Row oldWithNew = rows.get(OLD_WITH_NEW);
+        if (issuing == null) {
+            return "it has " + rows.keySet().stream().sorted().toList() + " but no issuing CA; " + RESTORE;
+        }
+        if (issuing.sealedKey == null) {
+            return "the issuing CA has no sealed key; " + RESTORE;
+        }
+        if (next != null && previous != null) {
+            return "it has both a staged (next) and a previous CA, which no rollover step leaves; " + RESTORE;
+        }
+        String abort = "discard the staged CA with `outpost-gateway ca abort` (with this gateway's --dir and --config; "
+                + "`ca rollover` then starts again), or " + RESTORE;
+        String retire = RESTORE + ", or give the previous CA up at once (agents holding a certificate from it must "
+                + "enroll again): DELETE FROM ca_material WHERE role IN ('previous', '" + NEW_WITH_OLD + "', '"
+                + OLD_WITH_NEW + "')";
+        if (next != null && next.sealedKey == null) {
+            return "the staged (next) CA has no sealed key; " + abort;
+        }
+        String ca = next != null ? "the staged (next) CA" : previous != null ? "the previous CA" : null;
+        String fix = next != null ? abort : retire;
+        if (ca == null) {
+            return newWithOld == null && oldWithNew == null ? null : "it has link certificates ("
+                    + (newWithOld == null ? "" : NEW_WITH_OLD + (oldWithNew == null ? "" : ", "))
+                    + (oldWithNew == null ? "" : OLD_WITH_NEW) + ") but no staged or previous CA they link; delete "
+                    + "them: DELETE FROM ca_material WHERE role IN ('" + NEW_WITH_OLD + "', '" + OLD_WITH_NEW + "')";
+        }
+        if (newWithOld == null || oldWithNew == null) {
+            return ca + " lacks its link certificate" + (newWithOld == null && oldWithNew == null ? "s "
+                    + NEW_WITH_OLD + " and " + OLD_WITH_NEW : " " + (newWithOld == null ? NEW_WITH_OLD : OLD_WITH_NEW))
+                    + "; " + fix;
+        }
+        X509Certificate newer = next != null ? next.certificate : issuing.certificate;
+        X509Certificate older = next != null ? issuing.certificate : previous.certificate;
+        if (!newWithOld.certificate.getPublicKey().equals(newer.getPublicKey())
+                || !oldWithNew.certificate.getPublicKey().equals(older.getPublicKey())) {
+            return "its link certificates do not join the issuing CA and " + ca + "; " + fix;
+        }
+        return null;
     }
 
     private static Map<String, Row> rows(Connection c) throws SQLException {

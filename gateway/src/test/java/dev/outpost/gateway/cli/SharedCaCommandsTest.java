@@ -34,6 +34,7 @@ class SharedCaCommandsTest {
     Path root;
     Map<String, String> state;
     String url;
+    String database;
     Path secret;
     String out;
     String err;
@@ -42,7 +43,8 @@ class SharedCaCommandsTest {
     void database() throws Exception {
         LocalPostgres pg = TestPostgres.get();
         secret = pg.passwordFile(Files.createDirectories(root.resolve("secrets")));
-        url = pg.url(pg.newDatabase());
+        database = pg.newDatabase();
+        url = pg.url(database);
         state = Map.of("OUTPOST_GATEWAY_STATE_TYPE", "postgresql",
                 "OUTPOST_GATEWAY_STATE_POSTGRESQL_URL", url,
                 "OUTPOST_GATEWAY_STATE_POSTGRESQL_USER", TestPostgres.ADMIN,
@@ -190,5 +192,59 @@ class SharedCaCommandsTest {
         }
         assertEquals(0, run(env, "help"));
         assertTrue(out.contains("Every command but version and watch also takes --config FILE"), out);
+    }
+    /** Runs {@code sql} in the test's database, as an operator editing it by hand would. */
+    void edit(String sql) throws Exception {
+        try (var c = TestPostgres.get().admin(database); var st = c.createStatement()) {
+            st.execute(sql);
+        }
+    }
+
+    /** {@code serve} in {@code dir}: its exit code if it ends (within a minute), else it is stopped and 0. */
+    int serveFails(Path dir) throws Exception {
+        return CompletableFuture.supplyAsync(() -> run(state, "serve", "--dir", dir.toString())).get(60,
+                TimeUnit.SECONDS);
+    }
+
+    @Test
+    void caMaterialEditedByHandStopsTheStartWithOneLineSayingWhatIsMissingAndWhatToDo() throws Exception {
+        Path a = root.resolve("gw-a");
+        assertEquals(0, run(state, "init", "--dir", a.toString()), err);
+        assertEquals(0, run(state, "ca", "rollover", "--dir", a.toString(), "--wait", "0"), err);
+        GatewayRuntime.start(new GatewayDir(a), GatewayConfig.defaults(state), state, Clock.systemUTC()).close();
+        edit("DELETE FROM ca_material WHERE role LIKE 'link%'");
+
+        assertEquals(78, serveFails(a), err);
+        String staged = "the CA material in the state database " + url + " (table ca_material) is inconsistent: the "
+                + "staged (next) CA lacks its link certificates link_new_with_old and link_old_with_new; discard the "
+                + "staged CA with `outpost-gateway ca abort`";
+        assertEquals("outpost-gateway: configuration error:", err.lines().findFirst().orElseThrow());
+        assertEquals(2, err.lines().count(), err);
+        assertTrue(err.contains(staged), err);
+        assertEquals(1, run(state, "ca", "status", "--dir", a.toString()));
+        assertTrue(err.contains(staged), "the CLI says the same: " + err);
+        assertEquals(0, run(state, "ca", "abort", "--dir", a.toString()), "the fix it names: " + err);
+        GatewayRuntime.start(new GatewayDir(a), GatewayConfig.defaults(state), state, Clock.systemUTC()).close();
+
+        assertEquals(0, run(state, "ca", "rollover", "--dir", a.toString(), "--wait", "0", "--switch-after", "0"),
+                err);
+        GatewayRuntime.start(new GatewayDir(a), GatewayConfig.defaults(state), state, Clock.systemUTC()).close();
+        assertEquals(0, run(state, "ca", "status", "--dir", a.toString()), err);
+        assertTrue(out.contains("rollover:    switched at"), out);
+        edit("DELETE FROM ca_material WHERE role = 'link_new_with_old'");
+        assertEquals(78, serveFails(a), err);
+        assertTrue(err.contains("is inconsistent: the previous CA lacks its link certificate link_new_with_old; "
+                + "restore the table ca_material from a backup of this database, or give the previous CA up at once"),
+                err);
+        assertFalse(err.contains("\tat ") || err.contains("Exception"), "no stack trace: " + err);
+        String delete = err.substring(err.indexOf("DELETE FROM")).strip();
+        edit(delete);
+        GatewayRuntime.start(new GatewayDir(a), GatewayConfig.defaults(state), state, Clock.systemUTC()).close();
+
+        edit("INSERT INTO ca_material(role, certificate, created_at) SELECT 'link_old_with_new', certificate, 0 "
+                + "FROM ca_material WHERE role = 'issuing'");
+        assertEquals(78, serveFails(a), err);
+        assertTrue(err.contains("is inconsistent: it has link certificates (link_old_with_new) but no staged or "
+                + "previous CA they link; delete them: DELETE FROM ca_material WHERE role IN"), err);
     }
 }
