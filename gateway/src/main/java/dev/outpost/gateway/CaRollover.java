@@ -16,6 +16,7 @@ import java.sql.SQLException;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.time.temporal.ChronoUnit;
 import java.util.Objects;
 import java.util.Optional;
 import org.slf4j.Logger;
@@ -35,6 +36,11 @@ import org.slf4j.LoggerFactory;
  */
 public final class CaRollover {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.ca");
+    /**
+     * How often a postponed retirement is said again while it stays postponed (the steps are tried every second, on
+     * every gateway): once when it is first postponed, then at most once per this interval, with the count then.
+     */
+    public static final Duration POSTPONED_REMINDER = Duration.ofHours(1);
     private final CaStore store;
     private final MasterKey master;
     private final RolloverRecord record;
@@ -42,6 +48,9 @@ public final class CaRollover {
     private final SecureRandom random;
     private final Duration validity;
     private final Duration grace;
+    /** The previous CA whose planned retirement was last said to be postponed, and when. */
+    private String postponedPin;
+    private Instant postponedSaid;
 
     /** {@code validity}, {@code grace}: {@code ca.agent_cert_validity} and {@code ca.renewal_grace}. */
     public CaRollover(CaStore store, MasterKey master, RolloverRecord record, Duration validity, Duration grace,
@@ -69,13 +78,13 @@ public final class CaRollover {
     }
 
     private boolean step(Rollover r) throws IOException, SQLException {
-        Instant now = clock.instant();
+        Instant now = clock.instant().truncatedTo(ChronoUnit.MILLIS); // as stored: the log says what the record holds
         switch (r.phase()) {
             case REQUESTED -> {
                 CertificateAuthority next = CaStore.newNext(clock, random);
                 String pin = CaPin.of(next.certificate()).toString();
                 Instant switchAt = now.plus(r.switchAfter());
-                if (!store.stage(load(), next, master, change -> record.staged(pin, "next CA " + pin + " \""
+                if (!store.stage(load(), next, master, change -> record.staged(pin, now, "next CA " + pin + " \""
                         + next.certificate().getSubjectX500Principal() + "\" staged, valid until "
                         + next.certificate().getNotAfter().toInstant() + "; published in cacerts beside the current one; "
                         + "switch planned at " + switchAt, change))) {
@@ -119,8 +128,13 @@ public final class CaRollover {
         boolean planned = r.retireBy() == null;
         int left = record.agentsIssuedBefore(r.switchedAt(), now.minus(grace));
         if (planned && left > 0) {
-            LOG.warn("CA rollover: retirement of CA {} postponed: {} agent certificates it issued are still valid or "
-                    + "within the renewal grace ({} after the switch)", r.previousPin(), left, r.switchedAt());
+            if (!r.previousPin().equals(postponedPin) || !now.isBefore(postponedSaid.plus(POSTPONED_REMINDER))) {
+                LOG.warn("CA rollover: retirement of CA {} postponed: {} agent certificates it issued are still valid "
+                        + "or within the renewal grace ({} after the switch); said again hourly while it waits",
+                        r.previousPin(), left, r.switchedAt());
+                postponedPin = r.previousPin();
+                postponedSaid = now;
+            }
             return false;
         }
         String detail = "previous CA " + r.previousPin() + " retired: no longer trusted or published; rollover to "

@@ -225,4 +225,85 @@ class CaRolloverTest {
                 .verify(next.getPublicKey());
         assertFalse(Files.exists(files.nextKeyFile()));
     }
+    /** The warnings and infos of the CA logger while {@code body} runs, as their formatted messages. */
+    List<String> logged(ThrowingRunnable body) throws Exception {
+        ch.qos.logback.classic.Logger log = (ch.qos.logback.classic.Logger) org.slf4j.LoggerFactory.getLogger(
+                "outpost.gateway.ca");
+        ch.qos.logback.core.read.ListAppender<ch.qos.logback.classic.spi.ILoggingEvent> appender =
+                new ch.qos.logback.core.read.ListAppender<>();
+        appender.start();
+        log.addAppender(appender);
+        try {
+            body.run();
+        } finally {
+            log.detachAppender(appender);
+        }
+        return appender.list.stream().map(e -> e.getFormattedMessage()).toList();
+    }
+
+    interface ThrowingRunnable {
+        void run() throws Exception;
+    }
+
+    @Test
+    void aPostponedRetirementIsSaidOnceThenHourlyNotAtEveryTry() throws Exception {
+        assertTrue(record.request(VALIDITY));
+        rollover.advance();
+        enroll(Duration.ofHours(5));
+        clock.advance(Duration.ofSeconds(1));
+        assertTrue(record.switchNow());
+        assertTrue(rollover.advance());
+        clock.set(record.read().orElseThrow().retireAt());
+        try (var c = java.sql.DriverManager.getConnection("jdbc:sqlite:" + root.resolve("state.db"));
+                var s = c.createStatement()) {
+            s.execute("UPDATE agents SET not_after = not_after + 10800000"); // renewed late, from the old CA
+        }
+        List<String> said = logged(() -> {
+            for (int i = 0; i < 120; i++) { // two minutes of tries, one a second
+                assertFalse(rollover.advance());
+                clock.advance(Duration.ofSeconds(1));
+            }
+        });
+        assertEquals(1, said.size(), said.toString());
+        assertTrue(said.get(0).startsWith("CA rollover: retirement of CA " + record.read().orElseThrow().previousPin()
+                + " postponed: 1 agent certificates it issued are still valid"), said.get(0));
+        clock.advance(CaRollover.POSTPONED_REMINDER.minus(Duration.ofMinutes(2)).minusMillis(1));
+        assertEquals(List.of(), logged(rollover::advance), "not before the hour is up");
+        clock.advance(Duration.ofMillis(1));
+        assertEquals(said, logged(rollover::advance), "once the hour is up, again");
+        assertEquals(said, logged(() -> new CaRollover(files, master, record, VALIDITY, GRACE, clock, random)
+                .advance()), "each gateway says it once");
+    }
+
+    @Test
+    void theSwitchTimeLoggedAndAuditedIsTheStoredOne() throws Exception {
+        // A clock that moves by 1.000123 ms at every read, as a real one does between the reads of a step.
+        java.util.concurrent.atomic.AtomicLong nanos = new java.util.concurrent.atomic.AtomicLong(
+                Instant.parse("2026-11-22T10:00:00.000456789Z").toEpochMilli() * 1_000_000 + 456_789);
+        java.time.Clock ticking = new java.time.Clock() {
+            @Override
+            public java.time.ZoneId getZone() {
+                return java.time.ZoneOffset.UTC;
+            }
+
+            @Override
+            public java.time.Clock withZone(java.time.ZoneId zone) {
+                return this;
+            }
+
+            @Override
+            public Instant instant() {
+                long n = nanos.getAndAdd(1_000_123);
+                return Instant.ofEpochSecond(0, n);
+            }
+        };
+        assertTrue(record.request(Duration.ofMinutes(45)));
+        List<String> said = logged(() -> assertTrue(new CaRollover(files, master, new RolloverRecord(db, ticking),
+                VALIDITY, GRACE, ticking, random).advance()));
+        Instant stored = record.read().orElseThrow().switchAt();
+        assertEquals(1, said.size(), said.toString());
+        assertTrue(said.get(0).endsWith("switch planned at " + stored), said + " vs " + stored);
+        assertTrue(AuditLog.all(db).stream().anyMatch(e -> e.event().kind().equals(AuditEvent.CA_STAGE)
+                && e.event().detail().endsWith("switch planned at " + stored)), "the audit entry says the same");
+    }
 }

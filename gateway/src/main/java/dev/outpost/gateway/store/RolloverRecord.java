@@ -70,12 +70,14 @@ public final class RolloverRecord {
     }
 
     /**
-     * The gateway staged the next CA ({@code nextPin}): requested becomes staged, audited with {@code detail}. Each step
-     * makes {@code alongside} (the CA material's change) in its transaction, only if it is taken.
+     * The gateway staged the next CA ({@code nextPin}) at {@code stagedAt} (kept to the millisecond): requested becomes
+     * staged, its switch planned {@code switch_after} later, audited with {@code detail}. Each step makes
+     * {@code alongside} (the CA material's change) in its transaction, only if it is taken.
      */
-    public boolean staged(String nextPin, String detail, CaStore.Alongside alongside) throws SQLException {
+    public boolean staged(String nextPin, Instant stagedAt, String detail, CaStore.Alongside alongside)
+            throws SQLException {
         return db.inTransaction(c -> {
-            long now = clock.millis();
+            long now = stagedAt.toEpochMilli();
             boolean done = update(c, "UPDATE ca_rollover SET phase = 'staged', staged_at = ?, switch_at = ? + "
                     + "switch_after, next_pin = ? WHERE phase = 'requested'", now, now, nextPin) == 1;
             if (done) {
