@@ -148,12 +148,7 @@ fl_run_java() {
 
 ol_step 1 "building the jars and the load generator if needed"
 if [ -n "$FL_BUILD" ]; then
-    ol_build_if_needed "$FL_DIR/build.log"
-    if [ ! -f "$FL_CLASSPATH_FILE" ] || [ -n "$(find "$OL_ROOT/bench/src" -newer "$FL_CLASSPATH_FILE" -type f -print -quit)" ]; then
-        echo "      building bench (mvn -B -q -DskipTests package)"
-        (cd "$OL_ROOT" && mvn -B -q -DskipTests package) >>"$FL_DIR/build.log" 2>&1 \
-            || ol_fail "mvn -B -q -DskipTests package exited with status $?" "$FL_DIR/build.log"
-    fi
+    ol_build_bench_if_needed "$FL_DIR/build.log"
 fi
 for fl_file in "$OUTPOST_GATEWAY_JAR" "$FL_CLASSPATH_FILE" "$FL_CLASSES/dev/outpost/bench/FleetBenchmark.class"; do
     [ -f "$fl_file" ] || ol_fail "$fl_file is missing; build with mvn -B -DskipTests package"

@@ -124,6 +124,19 @@ ol_build_if_needed() {
     done
 }
 
+# ol_build_bench_if_needed LOG: the jars (ol_build_if_needed), then the benchmarks' classes and classpath.txt
+# (bench/target) when missing or older than a source of bench/.
+ol_build_bench_if_needed() {
+    local log=$1
+    ol_build_if_needed "$log"
+    if [ ! -f "$OL_ROOT/bench/target/classpath.txt" ] \
+        || [ -n "$(find "$OL_ROOT/bench/src" -newer "$OL_ROOT/bench/target/classpath.txt" -type f -print -quit)" ]; then
+        echo "      building bench (mvn -B -q -DskipTests package)"
+        (cd "$OL_ROOT" && mvn -B -q -DskipTests package) >>"$log" 2>&1 \
+            || ol_fail "mvn -B -q -DskipTests package exited with status $?" "$log"
+    fi
+}
+
 # ol_port_busy PORT: true when something listens on PORT.
 ol_port_busy() {
     if command -v ss >/dev/null 2>&1; then
