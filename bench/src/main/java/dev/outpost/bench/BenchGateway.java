@@ -124,8 +124,8 @@ final class BenchGateway implements AutoCloseable {
         }
     }
 
-    /** The file sink's files, every org. */
-    List<Path> sinkFiles() throws IOException {
+    /** The file sink's files of the gateway in {@code dir}, every org. */
+    static List<Path> sinkFiles(Path dir) throws IOException {
         Path metrics = dir.resolve("metrics");
         if (!Files.isDirectory(metrics)) {
             return List.of();

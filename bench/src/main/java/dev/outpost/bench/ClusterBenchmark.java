@@ -161,6 +161,10 @@ public final class ClusterBenchmark {
             }
         }
 
+        List<Path> gatewayDirs() {
+            return gateways.stream().map(g -> g.dir).toList();
+        }
+
         long[] gatewayPids() {
             return gateways.stream().filter(BenchGateway::alive).mapToLong(BenchGateway::pid).toArray();
         }
@@ -240,7 +244,7 @@ public final class ClusterBenchmark {
                     ClusterLoad.Result r = load.finish(duration, 60);
                     boolean alive = c.gateways.stream().allMatch(BenchGateway::alive);
                     c.close();
-                    Sinks s = sinks(c.gateways, r.sequences());
+                    Sinks s = sinks(c.gatewayDirs(), r.sequences());
                     printErrors("  errors", r.errors());
                     double n = Math.max(1, r.stored());
                     lines.add(String.format("%-10s %8d %13s %6d %10s %8s %8s %12s %11s %11s %5d %10d", store, count,
@@ -310,7 +314,7 @@ public final class ClusterBenchmark {
             ClusterLoad.Result r = load.finish(before + after, 120);
             boolean alive = c.gateways.get(1).alive();
             c.close();
-            Sinks s = sinks(c.gateways, r.sequences());
+            Sinks s = sinks(c.gatewayDirs(), r.sequences());
             System.out.println();
             printErrors("errors", r.errors());
             System.out.printf("agents whose connection the kill cut: %d; of them %d had batches in flight and waited "
@@ -364,12 +368,13 @@ public final class ClusterBenchmark {
 
     /**
      * Reads every file sink (gzip members or plain NDJSON) and counts each batch's resource lines (one per batch and
-     * resource; the benchmark's batch has one resource) by its key {@code <agent>:<sequence>}.
+     * resource; the benchmark's batch has one resource) by its key {@code <agent>:<sequence>}; {@code sequences}: per
+     * agent id the first sequence it made and the one after its last.
      */
-    static Sinks sinks(List<BenchGateway> gateways, Map<String, long[]> sequences) throws IOException {
+    static Sinks sinks(List<Path> gatewayDirs, Map<String, long[]> sequences) throws IOException {
         Map<String, Map<Long, Integer>> seen = new HashMap<>();
-        for (BenchGateway g : gateways) {
-            for (Path f : g.sinkFiles()) {
+        for (Path g : gatewayDirs) {
+            for (Path f : BenchGateway.sinkFiles(g)) {
                 try (InputStream raw = Files.newInputStream(f);
                         InputStream in = f.toString().endsWith(".gz") ? new GZIPInputStream(raw, 1 << 16) : raw;
                         BufferedReader r = new BufferedReader(new InputStreamReader(in, StandardCharsets.UTF_8),
