@@ -26,14 +26,14 @@ Usage: bench/cluster.sh [--agents K] [--warmup SECONDS] [--duration SECONDS] [--
        bench/cluster.sh --failover [--agents K] [--interval SECONDS] [--before SECONDS] [--after SECONDS]
                         [--reconnect-spread SECONDS] [--enroll-concurrency N] [--dir DIR] [--no-build]
   --agents K              simulated agents, one connection each (default 200; with --failover 500)
-  --warmup SECONDS        closed-loop load before measuring, per row (default 5)
+  --warmup SECONDS        closed-loop load before measuring, per row (default 15)
   --duration SECONDS      measured window, per row (default 20)
   --in-flight N           batches each agent has in flight at once in the table (default 1)
   --stores LIST           rows of the table (default sqlite:1,postgresql:1,postgresql:2)
   --failover              the failover run instead of the table
-  --interval SECONDS      with --failover: each agent's batch interval (default 2)
-  --before SECONDS        with --failover: pushing before the kill (default 10)
-  --after SECONDS         with --failover: pushing after the kill (default 30; longer than the spread)
+  --interval SECONDS      with --failover: each agent's batch interval (default 10, the agent's)
+  --before SECONDS        with --failover: pushing before the kill (default 25)
+  --after SECONDS         with --failover: pushing after the kill (default 40; > interval + spread)
   --reconnect-spread S    with --failover: the agents' push.reconnect_spread (default 10, the agent's default)
   --enroll-concurrency N  enrollments in flight at once (default 32)
   --dir DIR               where gateways, agents' keys and logs go (default: a new temporary directory)

@@ -89,6 +89,8 @@ public final class ClusterBenchmark {
         int estPort;
         int ingestPort;
         long pgPid;
+        /** CPU ms per timed enrollment: the gateways', PostgreSQL's. */
+        double[] enrollCpu = {Double.NaN, Double.NaN};
 
         Cluster(String store, int count) throws Exception {
             this.store = store;
@@ -175,10 +177,18 @@ public final class ClusterBenchmark {
          */
         double enroll(int concurrency) throws Exception {
             EnrollmentToken token = EnrollmentToken.parse(gateways.get(0).token(agentCount + concurrency));
+            // The warm-up enrollments: as many as run at once.
             URI est = URI.create("https://127.0.0.1:" + estPort);
             CaPin pin = CaPin.parse(gateways.get(0).pin);
             FleetAgents.enroll(dir.resolve("warm-up-agents"), est, pin, token, concurrency, concurrency);
-            return FleetAgents.enroll(dir.resolve("agents"), est, pin, token, agentCount, concurrency);
+            ProcProbe gw = new ProcProbe(clkTck, gatewayPids());
+            ProcProbe pg = new ProcProbe(clkTck, pgPid);
+            double gw0 = gw.cpuMillis();
+            double pg0 = pgPid == 0 ? 0 : pg.cpuMillis();
+            double rate = FleetAgents.enroll(dir.resolve("agents"), est, pin, token, agentCount, concurrency);
+            enrollCpu = new double[] {(gw.cpuMillis() - gw0) / agentCount,
+                (pgPid == 0 ? Double.NaN : pg.cpuMillis() - pg0) / agentCount};
+            return rate;
         }
 
         ClusterLoad load(EventLoop loop, PushConfig push, int inFlight, double interval) throws Exception {
@@ -207,7 +217,7 @@ public final class ClusterBenchmark {
     private byte[] batch;
 
     private int table(Map<String, List<String>> o) throws Exception {
-        double warmup = Double.parseDouble(FleetBenchmark.one(o, "warmup", "5"));
+        double warmup = Double.parseDouble(FleetBenchmark.one(o, "warmup", "15"));
         double duration = Double.parseDouble(FleetBenchmark.one(o, "duration", "20"));
         int inFlight = FleetBenchmark.intOpt(o, "in-flight", 1);
         int concurrency = FleetBenchmark.intOpt(o, "enroll-concurrency", 32);
@@ -226,8 +236,9 @@ public final class ClusterBenchmark {
                         duration);
                 try (Cluster c = new Cluster(store, count)) {
                     double enrollRate = c.enroll(concurrency);
-                    System.out.printf("  enrollment: %d agents over EST (%d at once): %.1f enrollments/s%n",
-                            agentCount, concurrency, enrollRate);
+                    System.out.printf("  enrollment: %d agents over EST (%d at once): %.1f enrollments/s, CPU per "
+                            + "enrollment: gateways %.1f ms, PostgreSQL %s ms%n", agentCount, concurrency, enrollRate,
+                            c.enrollCpu[0], FleetBenchmark.fmt(c.enrollCpu[1], 1));
                     ClusterLoad load = c.load(group.next(), push, inFlight, 0);
                     load.start();
                     long wStart = System.nanoTime() + (long) (warmup * 1e9);
@@ -247,8 +258,8 @@ public final class ClusterBenchmark {
                     Sinks s = sinks(c.gatewayDirs(), r.sequences());
                     printErrors("  errors", r.errors());
                     double n = Math.max(1, r.stored());
-                    lines.add(String.format("%-10s %8d %13s %6d %10s %8s %8s %12s %11s %11s %5d %10d", store, count,
-                            FleetBenchmark.fmt(enrollRate, 1), open, FleetBenchmark.fmt(r.achieved(), 1),
+                    lines.add(String.format("%-10s %8d %13s %10s %6d %10s %8s %8s %12s %11s %11s %5d %10d", store,
+                            count, FleetBenchmark.fmt(enrollRate, 1), FleetBenchmark.fmt(c.enrollCpu[0], 1), open, FleetBenchmark.fmt(r.achieved(), 1),
                             FleetBenchmark.fmt(ClusterLoad.Result.percentileMs(r.latenciesNanos(), 0.5), 1),
                             FleetBenchmark.fmt(ClusterLoad.Result.percentileMs(r.latenciesNanos(), 0.99), 1),
                             FleetBenchmark.fmt((cpu1[0] - cpu0[0]) / n, 3),
@@ -266,19 +277,20 @@ public final class ClusterBenchmark {
             group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         System.out.println();
-        System.out.printf("%-10s %8s %13s %6s %10s %8s %8s %12s %11s %11s %5s %10s%n", "store", "gateways",
-                "enrollments/s", "conns", "batches/s", "p50 ms", "p99 ms", "gw CPU ms/b", "pg CPU ms/b",
+        System.out.printf("%-10s %8s %13s %10s %6s %10s %8s %8s %12s %11s %11s %5s %10s%n", "store", "gateways",
+                "enrollments/s", "gw ms/enr", "conns", "batches/s", "p50 ms", "p99 ms", "gw CPU ms/b", "pg CPU ms/b",
                 "lb CPU ms/b", "lost", "stored 2x");
         lines.forEach(System.out::println);
-        System.out.println("(batches/s: closed loop, each agent sends its next batch when the previous is answered; "
-                + "CPU per batch stored: the gateways', PostgreSQL's with its backends, HAProxy's)");
+        System.out.println("(enrollments over EST, the gateways' CPU per enrollment; batches/s: closed loop, each agent "
+                + "sends its next batch when the previous is answered; CPU per batch stored: the gateways', "
+                + "PostgreSQL's with its backends, HAProxy's)");
         return rc;
     }
 
     private int failover(Map<String, List<String>> o) throws Exception {
-        double interval = Double.parseDouble(FleetBenchmark.one(o, "interval", "2"));
-        double before = Double.parseDouble(FleetBenchmark.one(o, "before", "10"));
-        double after = Double.parseDouble(FleetBenchmark.one(o, "after", "30"));
+        double interval = Double.parseDouble(FleetBenchmark.one(o, "interval", "10"));
+        double before = Double.parseDouble(FleetBenchmark.one(o, "before", "25"));
+        double after = Double.parseDouble(FleetBenchmark.one(o, "after", "40"));
         double spread = Double.parseDouble(FleetBenchmark.one(o, "reconnect-spread", "10"));
         int concurrency = FleetBenchmark.intOpt(o, "enroll-concurrency", 32);
         PushConfig d = PushConfig.defaults();
@@ -317,12 +329,14 @@ public final class ClusterBenchmark {
             Sinks s = sinks(c.gatewayDirs(), r.sequences());
             System.out.println();
             printErrors("errors", r.errors());
-            System.out.printf("agents whose connection the kill cut: %d; of them %d had batches in flight and waited "
-                    + "the reconnect spread, the others reconnected at their next batch%n", r.cutAgents(),
-                    r.spreadAgents());
+            System.out.printf("agents whose connection was cut after the kill: %d; agents whose push failed without "
+                    + "an answer after the kill (so waited up to the reconnect spread): %d; the others reconnected "
+                    + "at their next batch%n", r.cutAgents(), r.spreadAgents());
             System.out.printf("%-58s %7s %9s %9s %9s%n", "", "agents", "p50 ms", "p99 ms", "max ms");
             row("gap, all agents (last 200 before the kill -> first after)", r.gapNanos());
             row("outage, cut agents (kill -> first 200 after)", r.outageNanos());
+            row("delay, all agents (first batch due after the kill -> 200)", r.delayNanos());
+            row("delay, cut agents", r.cutDelayNanos());
             StringBuilder per = new StringBuilder();
             int busiest = 0;
             for (int h : r.handshakesPerSecond()) {

@@ -89,6 +89,8 @@ final class ClusterLoad {
         long lastStored = Long.MIN_VALUE;
         long lastStoredBeforeMark = Long.MIN_VALUE;
         long firstStoredAfterMark = Long.MIN_VALUE;
+        /** When the first batch after the mark was due: the mark if one was waiting then, else when it was made. */
+        long firstDueAfterMark = Long.MIN_VALUE;
         boolean cutAfterMark;
         boolean spreadAfterMark;
 
@@ -104,7 +106,8 @@ final class ClusterLoad {
 
     /** What the agents saw: per agent the gap around the mark, counts, latencies. */
     record Result(long stored, double seconds, long[] latenciesNanos, long duplicatesAnswered,
-            Map<String, Long> errors, long[] gapNanos, long[] outageNanos, int cutAgents, int spreadAgents,
+            Map<String, Long> errors, long[] gapNanos, long[] outageNanos, long[] delayNanos, long[] cutDelayNanos,
+            int cutAgents, int spreadAgents,
             int[] handshakesPerSecond, Map<String, long[]> sequences, List<String> perAgent) {
         double achieved() {
             return stored / seconds;
@@ -141,14 +144,15 @@ final class ClusterLoad {
     }
 
     /**
-     * Starts the agents: closed loop, each pushes at once; paced, each makes its first batch at a random phase of
+     * Starts the agents: closed loop, each at a random instant of the first 2 s; paced, each makes its first batch at a random phase of
      * the interval (and opens its connection then).
      */
     void start() throws Exception {
         onLoop(() -> {
             for (Agent a : all) {
                 if (intervalNanos == 0) {
-                    pump(a);
+                    // Started over 2 s, not all in the same millisecond: a connection storm is not what this measures.
+                    loop.schedule(() -> pump(a), random.nextLong(2_000_000_000L), TimeUnit.NANOSECONDS);
                 } else {
                     loop.scheduleAtFixedRate(() -> produce(a), random.nextLong(intervalNanos), intervalNanos,
                             TimeUnit.NANOSECONDS);
@@ -173,6 +177,9 @@ final class ClusterLoad {
             mark = System.nanoTime();
             for (Agent a : all) {
                 a.lastStoredBeforeMark = a.lastStored;
+                if (!a.queue.isEmpty()) {
+                    a.firstDueAfterMark = mark;
+                }
             }
             return null;
         });
@@ -221,17 +228,23 @@ final class ClusterLoad {
             producing = false;
             long[] gaps = new long[all.length];
             long[] outages = new long[all.length];
+            long[] delays = new long[all.length];
+            long[] cutDelays = new long[all.length];
+            int dl = 0;
+            int cd = 0;
             int g = 0;
             int o = 0;
             int cut = 0;
             int spread = 0;
             Map<String, long[]> sequences = new TreeMap<>();
             List<String> perAgent = new ArrayList<>();
-            perAgent.add("agent,last_200_before_ms,first_200_after_ms,gap_ms,connection_cut,waited_spread,batches");
+            perAgent.add("agent,last_200_before_ms,first_due_after_ms,first_200_after_ms,gap_ms,connection_cut,"
+                    + "waited_spread,batches");
             for (Agent a : all) {
                 if (mark != 0) {
-                    perAgent.add(String.format("%s,%s,%s,%s,%b,%b,%d", agents.get(a.index).id(),
-                            relative(a.lastStoredBeforeMark), relative(a.firstStoredAfterMark),
+                    perAgent.add(String.format("%s,%s,%s,%s,%s,%b,%b,%d", agents.get(a.index).id(),
+                            relative(a.lastStoredBeforeMark), relative(a.firstDueAfterMark),
+                            relative(a.firstStoredAfterMark),
                             a.lastStoredBeforeMark == Long.MIN_VALUE || a.firstStoredAfterMark == Long.MIN_VALUE ? ""
                                     : Long.toString((a.firstStoredAfterMark - a.lastStoredBeforeMark) / 1_000_000),
                             a.cutAfterMark, a.spreadAfterMark, a.nextSeq - a.firstSeq));
@@ -250,6 +263,12 @@ final class ClusterLoad {
                     if (a.cutAfterMark) {
                         outages[o++] = a.firstStoredAfterMark - mark;
                     }
+                    if (a.firstDueAfterMark != Long.MIN_VALUE) {
+                        delays[dl++] = a.firstStoredAfterMark - a.firstDueAfterMark;
+                        if (a.cutAfterMark) {
+                            cutDelays[cd++] = a.firstStoredAfterMark - a.firstDueAfterMark;
+                        }
+                    }
                 }
                 cut += a.cutAfterMark ? 1 : 0;
                 spread += a.spreadAfterMark ? 1 : 0;
@@ -260,11 +279,15 @@ final class ClusterLoad {
             Arrays.sort(gs);
             long[] os = Arrays.copyOf(outages, o);
             Arrays.sort(os);
+            long[] ds = Arrays.copyOf(delays, dl);
+            Arrays.sort(ds);
+            long[] cds = Arrays.copyOf(cutDelays, cd);
+            Arrays.sort(cds);
             int last = handshakesAfterMark.length;
             while (last > 0 && handshakesAfterMark[last - 1] == 0) {
                 last--;
             }
-            return new Result(stored, seconds, l, duplicates, new TreeMap<>(errors), gs, os, cut, spread,
+            return new Result(stored, seconds, l, duplicates, new TreeMap<>(errors), gs, os, ds, cds, cut, spread,
                     Arrays.copyOf(handshakesAfterMark, last), sequences, perAgent);
         });
     }
@@ -276,6 +299,9 @@ final class ClusterLoad {
 
     private void produce(Agent a) {
         if (producing) {
+            if (mark != 0 && a.firstDueAfterMark == Long.MIN_VALUE) {
+                a.firstDueAfterMark = System.nanoTime();
+            }
             a.queue.add(a.nextSeq++);
             pump(a);
         }
