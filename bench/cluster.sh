@@ -32,7 +32,8 @@ Usage: bench/cluster.sh [--agents K] [--warmup SECONDS] [--duration SECONDS] [--
   --stores LIST           rows of the table (default sqlite:1,postgresql:1,postgresql:2)
   --failover              the failover run instead of the table
   --interval SECONDS      with --failover: each agent's batch interval (default 10, the agent's)
-  --before SECONDS        with --failover: pushing before the kill (default 25)
+  --before SECONDS        with --failover: pushing before the kill, at least (default 25): until every agent
+                          had a batch stored and at most 1 % have batches waiting, up to 4 x as long
   --after SECONDS         with --failover: pushing after the kill (default 40; > interval + spread)
   --reconnect-spread S    with --failover: the agents' push.reconnect_spread (default 10, the agent's default)
   --enroll-concurrency N  enrollments in flight at once (default 32)

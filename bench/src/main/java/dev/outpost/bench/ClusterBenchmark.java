@@ -307,7 +307,16 @@ public final class ClusterBenchmark {
                     + "push.reconnect_spread %.1f s, backoff_initial %d s, push.timeout %d s%n", agentCount, interval,
                     agentCount / interval, spread, d.backoffInitial().toSeconds(), d.timeout().toSeconds());
             load.start();
-            Thread.sleep((long) (before * 1000));
+            // The kill comes in steady state: after --before seconds, once every agent has had a batch stored and
+            // at most 1 % have batches waiting (a cold gateway on a busy machine takes a while), at most 4 x later.
+            long t0 = System.nanoTime();
+            sleepUntil(t0 + (long) (before * 1e9));
+            while (System.nanoTime() < t0 + (long) (4 * before * 1e9)
+                    && (load.storedOnce() < agentCount || load.pending() > agentCount / 100)) {
+                Thread.sleep(500);
+            }
+            System.out.printf("  after %.0f s: %d agents have had a batch stored, %d have batches waiting%n",
+                    (System.nanoTime() - t0) / 1e9, load.storedOnce(), load.pending());
             BenchGateway victim = c.gateways.get(0);
             System.out.printf("  %d connections open; killing %s (pid %d) with SIGKILL%n", load.open(), victim.name,
                     victim.pid());

@@ -196,6 +196,17 @@ final class ClusterLoad {
         });
     }
 
+    /** Agents that have had at least one batch answered 200. */
+    int storedOnce() throws Exception {
+        return onLoop(() -> {
+            int n = 0;
+            for (Agent a : all) {
+                n += a.lastStored != Long.MIN_VALUE ? 1 : 0;
+            }
+            return n;
+        });
+    }
+
     /** Connections open now. */
     int open() throws Exception {
         return onLoop(() -> {
