@@ -105,12 +105,8 @@ if [ ! -x "$CL_HAPROXY" ] && { [ "$CL_MODE" = failover ] || [[ " ${CL_ARGS[*]} "
 fi
 
 # Each connection is a descriptor in the load generator, in HAProxy (two) and in a gateway.
-cl_need_fds=$((2 * CL_AGENTS + 4096))
-cl_hard=$(ulimit -Hn)
-if [ "$cl_hard" != unlimited ] && [ "$cl_hard" -lt "$cl_need_fds" ]; then
-    cl_usage_error "--agents $CL_AGENTS needs $cl_need_fds file descriptors; the hard limit is $cl_hard"
-fi
-ulimit -n "$cl_hard" 2>/dev/null || ulimit -n "$cl_need_fds" || cl_usage_error "cannot raise the file descriptor limit to $cl_need_fds"
+# Each connection is a descriptor in the load generator, in HAProxy (two) and in a gateway.
+ol_raise_fd_limit $((2 * CL_AGENTS + 4096)) "--agents $CL_AGENTS" || cl_usage_error "$OL_FD_ERROR"
 
 if [ -z "$CL_DIR" ]; then
     CL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/outpost-cluster.XXXXXX") || { echo "cluster: mktemp -d failed" >&2; exit 1; }

@@ -337,7 +337,7 @@ public final class ClusterBenchmark {
             c.close();
             Sinks s = sinks(c.gatewayDirs(), r.sequences());
             System.out.println();
-            printErrors("errors", r.errors());
+            printErrors("errors (the whole run)", r.errors());
             System.out.printf("agents whose connection was cut after the kill: %d; agents whose push failed without "
                     + "an answer after the kill (so waited up to the reconnect spread): %d; the others reconnected "
                     + "at their next batch%n", r.cutAgents(), r.spreadAgents());

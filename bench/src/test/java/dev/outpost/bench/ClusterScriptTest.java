@@ -10,7 +10,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.zip.GZIPOutputStream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -25,20 +24,21 @@ class ClusterScriptTest {
 
     @Test
     void answersHelpRefusesBadArgumentsAndIsShellcheckClean(@TempDir Path dir) throws Exception {
-        Result help = run(dir, SCRIPT.toString(), "--help");
+        FleetScriptTest.Result help = FleetScriptTest.run(dir, SCRIPT.toString(), "--help");
         assertEquals(0, help.exit, help.output);
         assertTrue(help.output.startsWith("Usage: bench/cluster.sh"), help.output);
-        Result agents = run(dir, SCRIPT.toString(), "--agents", "many");
+        FleetScriptTest.Result agents = FleetScriptTest.run(dir, SCRIPT.toString(), "--agents", "many");
         assertEquals(64, agents.exit, agents.output);
         assertTrue(agents.output.contains("--agents \"many\" is not a whole number"), agents.output);
-        Result stores = run(dir, SCRIPT.toString(), "--stores", "sqlite:2");
+        FleetScriptTest.Result stores = FleetScriptTest.run(dir, SCRIPT.toString(), "--stores", "sqlite:2");
         assertEquals(64, stores.exit, stores.output);
         assertTrue(stores.output.contains("\"sqlite:2\" is not sqlite:1, postgresql:1 or postgresql:2"),
                 stores.output);
-        Result interval = run(dir, SCRIPT.toString(), "--failover", "--interval", "1s");
+        FleetScriptTest.Result interval = FleetScriptTest.run(dir, SCRIPT.toString(), "--failover", "--interval",
+                "1s");
         assertEquals(64, interval.exit, interval.output);
         assertTrue(interval.output.contains("--interval \"1s\" is not a number"), interval.output);
-        Result lint = run(dir, "shellcheck", "-x", SCRIPT.toString());
+        FleetScriptTest.Result lint = FleetScriptTest.run(dir, "shellcheck", "-x", SCRIPT.toString());
         assertEquals(0, lint.exit, lint.output);
     }
 
@@ -71,20 +71,5 @@ class ClusterScriptTest {
                         .getBytes(StandardCharsets.UTF_8));
             }
         }
-    }
-
-    private record Result(int exit, String output) {
-    }
-
-    private static Result run(Path dir, String... command) throws IOException, InterruptedException {
-        Path log = Files.createTempFile(dir, "out", ".log");
-        Process p = new ProcessBuilder(List.of(command)).directory(REPO.toFile()).redirectErrorStream(true)
-                .redirectOutput(log.toFile()).start();
-        if (!p.waitFor(60, TimeUnit.SECONDS)) {
-            p.destroyForcibly();
-            throw new AssertionError(String.join(" ", command) + " did not finish within 60 s:\n"
-                    + Files.readString(log, StandardCharsets.UTF_8));
-        }
-        return new Result(p.exitValue(), Files.readString(log, StandardCharsets.UTF_8));
     }
 }
