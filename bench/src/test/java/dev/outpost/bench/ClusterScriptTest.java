@@ -25,21 +25,21 @@ class ClusterScriptTest {
     @Test
     void answersHelpRefusesBadArgumentsAndIsShellcheckClean(@TempDir Path dir) throws Exception {
         FleetScriptTest.Result help = FleetScriptTest.run(dir, SCRIPT.toString(), "--help");
-        assertEquals(0, help.exit, help.output);
-        assertTrue(help.output.startsWith("Usage: bench/cluster.sh"), help.output);
+        assertEquals(0, help.exit(), help.output());
+        assertTrue(help.output().startsWith("Usage: bench/cluster.sh"), help.output());
         FleetScriptTest.Result agents = FleetScriptTest.run(dir, SCRIPT.toString(), "--agents", "many");
-        assertEquals(64, agents.exit, agents.output);
-        assertTrue(agents.output.contains("--agents \"many\" is not a whole number"), agents.output);
+        assertEquals(64, agents.exit(), agents.output());
+        assertTrue(agents.output().contains("--agents \"many\" is not a whole number"), agents.output());
         FleetScriptTest.Result stores = FleetScriptTest.run(dir, SCRIPT.toString(), "--stores", "sqlite:2");
-        assertEquals(64, stores.exit, stores.output);
-        assertTrue(stores.output.contains("\"sqlite:2\" is not sqlite:1, postgresql:1 or postgresql:2"),
-                stores.output);
+        assertEquals(64, stores.exit(), stores.output());
+        assertTrue(stores.output().contains("\"sqlite:2\" is not sqlite:1, postgresql:1 or postgresql:2"),
+                stores.output());
         FleetScriptTest.Result interval = FleetScriptTest.run(dir, SCRIPT.toString(), "--failover", "--interval",
                 "1s");
-        assertEquals(64, interval.exit, interval.output);
-        assertTrue(interval.output.contains("--interval \"1s\" is not a number"), interval.output);
+        assertEquals(64, interval.exit(), interval.output());
+        assertTrue(interval.output().contains("--interval \"1s\" is not a number"), interval.output());
         FleetScriptTest.Result lint = FleetScriptTest.run(dir, "shellcheck", "-x", SCRIPT.toString());
-        assertEquals(0, lint.exit, lint.output);
+        assertEquals(0, lint.exit(), lint.output());
     }
 
     /**
