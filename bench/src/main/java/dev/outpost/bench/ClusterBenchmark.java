@@ -259,7 +259,8 @@ public final class ClusterBenchmark {
                     printErrors("  errors", r.errors());
                     double n = Math.max(1, r.stored());
                     lines.add(String.format("%-10s %8d %13s %10s %6d %10s %8s %8s %12s %11s %11s %5d %10d", store,
-                            count, FleetBenchmark.fmt(enrollRate, 1), FleetBenchmark.fmt(c.enrollCpu[0], 1), open, FleetBenchmark.fmt(r.achieved(), 1),
+                            count, FleetBenchmark.fmt(enrollRate, 1), FleetBenchmark.fmt(c.enrollCpu[0], 1), open,
+                            FleetBenchmark.fmt(r.achieved(), 1),
                             FleetBenchmark.fmt(ClusterLoad.Result.percentileMs(r.latenciesNanos(), 0.5), 1),
                             FleetBenchmark.fmt(ClusterLoad.Result.percentileMs(r.latenciesNanos(), 0.99), 1),
                             FleetBenchmark.fmt((cpu1[0] - cpu0[0]) / n, 3),
@@ -281,7 +282,8 @@ public final class ClusterBenchmark {
                 "enrollments/s", "gw ms/enr", "conns", "batches/s", "p50 ms", "p99 ms", "gw CPU ms/b", "pg CPU ms/b",
                 "lb CPU ms/b", "lost", "stored 2x");
         lines.forEach(System.out::println);
-        System.out.println("(enrollments over EST, the gateways' CPU per enrollment; batches/s: closed loop, each agent "
+        System.out.println("(enrollments over EST, the gateways' CPU per enrollment; batches/s: closed loop, each "
+                + "agent "
                 + "sends its next batch when the previous is answered; CPU per batch stored: the gateways', "
                 + "PostgreSQL's with its backends, HAProxy's)");
         return rc;

@@ -144,8 +144,8 @@ final class ClusterLoad {
     }
 
     /**
-     * Starts the agents: closed loop, each at a random instant of the first 2 s; paced, each makes its first batch at a random phase of
-     * the interval (and opens its connection then).
+     * Starts the agents: closed loop, each at a random instant of the first 2 s; paced, each makes its first batch
+     * at a random phase of the interval (and opens its connection then).
      */
     void start() throws Exception {
         onLoop(() -> {
