@@ -84,12 +84,8 @@ fi
 
 # Every connection is a file descriptor in the load generator and in the server: the soft limit goes up to the
 # hard one; the hard one must leave room.
-fl_need_fds=$((FL_AGENTS + 1024))
-fl_hard=$(ulimit -Hn)
-if [ "$fl_hard" != unlimited ] && [ "$fl_hard" -lt "$fl_need_fds" ]; then
-    fl_usage_error "--agents $FL_AGENTS needs $fl_need_fds file descriptors per process; the hard limit is $fl_hard (raise it, e.g. LimitNOFILE or ulimit -Hn as root)"
-fi
-ulimit -n "$fl_hard" 2>/dev/null || ulimit -n "$fl_need_fds" || fl_usage_error "cannot raise the file descriptor limit to $fl_need_fds"
+# Every connection is a file descriptor in the load generator and in the server.
+ol_raise_fd_limit $((FL_AGENTS + 1024)) "--agents $FL_AGENTS" || fl_usage_error "$OL_FD_ERROR"
 
 if [ -z "$FL_DIR" ]; then
     FL_DIR=$(mktemp -d "${TMPDIR:-/tmp}/outpost-fleet.XXXXXX") || { echo "fleet: mktemp -d failed" >&2; exit 1; }
@@ -148,12 +144,7 @@ fl_run_java() {
 
 ol_step 1 "building the jars and the load generator if needed"
 if [ -n "$FL_BUILD" ]; then
-    ol_build_if_needed "$FL_DIR/build.log"
-    if [ ! -f "$FL_CLASSPATH_FILE" ] || [ -n "$(find "$OL_ROOT/bench/src" -newer "$FL_CLASSPATH_FILE" -type f -print -quit)" ]; then
-        echo "      building bench (mvn -B -q -DskipTests package)"
-        (cd "$OL_ROOT" && mvn -B -q -DskipTests package) >>"$FL_DIR/build.log" 2>&1 \
-            || ol_fail "mvn -B -q -DskipTests package exited with status $?" "$FL_DIR/build.log"
-    fi
+    ol_build_bench_if_needed "$FL_DIR/build.log"
 fi
 for fl_file in "$OUTPOST_GATEWAY_JAR" "$FL_CLASSPATH_FILE" "$FL_CLASSES/dev/outpost/bench/FleetBenchmark.class"; do
     [ -f "$fl_file" ] || ol_fail "$fl_file is missing; build with mvn -B -DskipTests package"

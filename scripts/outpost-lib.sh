@@ -27,6 +27,8 @@ OL_AGENT_PID=
 OL_BASELINE_PID=
 OL_WATCH_PID=
 OL_CLEANED=
+# shellcheck disable=SC2034 # read by the scripts that source this file, after ol_raise_fd_limit
+OL_FD_ERROR=
 
 ol_step() {
     OL_STEP=$1
@@ -122,6 +124,37 @@ ol_build_if_needed() {
     for jar in "$OUTPOST_AGENT_JAR" "$OUTPOST_GATEWAY_JAR"; do
         [ -f "$jar" ] || ol_fail "the build succeeded but $jar does not exist" "$log"
     done
+}
+
+# ol_build_bench_if_needed LOG: the jars (ol_build_if_needed), then the benchmarks' classes and classpath.txt
+# (bench/target) when missing or older than a source of bench/.
+ol_build_bench_if_needed() {
+    local log=$1
+    ol_build_if_needed "$log"
+    if [ ! -f "$OL_ROOT/bench/target/classpath.txt" ] \
+        || [ -n "$(find "$OL_ROOT/bench/src" -newer "$OL_ROOT/bench/target/classpath.txt" -type f -print -quit)" ]; then
+        echo "      building bench (mvn -B -q -DskipTests package)"
+        (cd "$OL_ROOT" && mvn -B -q -DskipTests package) >>"$log" 2>&1 \
+            || ol_fail "mvn -B -q -DskipTests package exited with status $?" "$log"
+    fi
+}
+
+# ol_raise_fd_limit NEED WHAT: the soft limit of open files up to the hard one, which must be at least NEED;
+# otherwise sets OL_FD_ERROR to why ("WHAT needs NEED file descriptors ...") and returns 1. Not in $(...): a
+# subshell's limit is not the caller's.
+ol_raise_fd_limit() {
+    local need=$1 hard
+    hard=$(ulimit -Hn)
+    if [ "$hard" != unlimited ] && [ "$hard" -lt "$need" ]; then
+        # shellcheck disable=SC2034 # as above
+        OL_FD_ERROR="$2 needs $need file descriptors per process; the hard limit is $hard (raise it, e.g. LimitNOFILE or ulimit -Hn as root)"
+        return 1
+    fi
+    ulimit -n "$hard" 2>/dev/null || ulimit -n "$need" 2>/dev/null || {
+        # shellcheck disable=SC2034 # as above
+        OL_FD_ERROR="cannot raise the file descriptor limit to $need"
+        return 1
+    }
 }
 
 # ol_port_busy PORT: true when something listens on PORT.

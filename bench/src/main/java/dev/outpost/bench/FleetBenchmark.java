@@ -15,7 +15,6 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.URI;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
@@ -95,7 +94,7 @@ public final class FleetBenchmark {
                     + "%.0f s measured%n", name, count, rate, count / rate, warmup, duration);
             FleetLoad run = new FleetLoad(name, address, t.substring(slash, at), agents, FleetAgents.trust(dir), batch,
                     loop, firstSeq);
-            results.add(run.run(rate, warmup, duration, drain, 32, new ProcProbe(pid, clkTck)));
+            results.add(run.run(rate, warmup, duration, drain, 32, new ProcProbe(clkTck, pid)));
             firstSeq += 1_000_000;
         }
         loop.parent().shutdownGracefully(0, 1, TimeUnit.SECONDS);
@@ -148,7 +147,7 @@ public final class FleetBenchmark {
         return r.stored() == 0 ? Double.NaN : r.cpuMs() / r.stored();
     }
 
-    private static String fmt(double v, int decimals) {
+    static String fmt(double v, int decimals) {
         return Double.isNaN(v) ? "-" : String.format("%." + decimals + "f", v);
     }
 
@@ -157,7 +156,7 @@ public final class FleetBenchmark {
     }
 
     /** A real agent batch: this host's metrics collected twice (so rates exist), OTLP protobuf, gzip. */
-    private static byte[] batch() throws IOException {
+    static byte[] batch() throws IOException {
         Clock clock = Clock.systemUTC();
         Metrics metrics = new Metrics();
         HostCollection collection = new HostCollection(OshiHostProbe.create(), metrics,
@@ -178,63 +177,7 @@ public final class FleetBenchmark {
     }
 
 
-    /** CPU (utime + stime) and RSS of a process and its descendants (nginx's workers), from /proc. */
-    private static final class ProcProbe implements FleetLoad.ServerProbe {
-        private final long pid;
-        private final int clkTck;
-
-        ProcProbe(long pid, int clkTck) {
-            this.pid = pid;
-            this.clkTck = clkTck;
-        }
-
-        private List<Long> pids() {
-            List<Long> pids = new ArrayList<>();
-            pids.add(pid);
-            ProcessHandle.of(pid).ifPresent(p -> p.descendants().forEach(d -> pids.add(d.pid())));
-            return pids;
-        }
-
-        @Override
-        public double cpuMillis() {
-            long ticks = 0;
-            for (long p : pids()) {
-                try {
-                    String stat = Files.readString(Path.of("/proc", Long.toString(p), "stat"));
-                    String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
-                    ticks += Long.parseLong(f[11]) + Long.parseLong(f[12]);
-                } catch (IOException | RuntimeException e) {
-                    // gone in between
-                }
-            }
-            return ticks * 1000.0 / clkTck;
-        }
-
-        @Override
-        public long rssKib() {
-            long kib = 0;
-            for (long p : pids()) {
-                try {
-                    for (String line : Files.readAllLines(Path.of("/proc", Long.toString(p), "status"),
-                            StandardCharsets.US_ASCII)) {
-                        if (line.startsWith("VmRSS:")) {
-                            kib += Long.parseLong(line.replaceAll("[^0-9]", ""));
-                        }
-                    }
-                } catch (IOException | RuntimeException e) {
-                    // gone in between
-                }
-            }
-            return kib;
-        }
-
-        @Override
-        public boolean alive() {
-            return ProcessHandle.of(pid).map(ProcessHandle::isAlive).orElse(false);
-        }
-    }
-
-    private static Map<String, List<String>> options(String[] args) {
+    static Map<String, List<String>> options(String[] args) {
         Map<String, List<String>> o = new HashMap<>();
         for (int i = 1; i < args.length; i++) {
             if (!args[i].startsWith("--") || i + 1 >= args.length) {
@@ -245,7 +188,7 @@ public final class FleetBenchmark {
         return o;
     }
 
-    private static String one(Map<String, List<String>> o, String name, String dflt) {
+    static String one(Map<String, List<String>> o, String name, String dflt) {
         List<String> v = o.get(name);
         if (v == null) {
             if (dflt == null) {
@@ -256,7 +199,7 @@ public final class FleetBenchmark {
         return v.get(v.size() - 1);
     }
 
-    private static int intOpt(Map<String, List<String>> o, String name, int dflt) {
+    static int intOpt(Map<String, List<String>> o, String name, int dflt) {
         return Integer.parseInt(one(o, name, Integer.toString(dflt)));
     }
 

@@ -21,23 +21,14 @@ import io.netty.handler.codec.http.HttpObjectAggregator;
 import io.netty.handler.codec.http.HttpVersion;
 import io.netty.handler.ssl.SslHandler;
 import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.security.KeyStore;
-import java.security.Principal;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.ArrayDeque;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
-import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLEngine;
-import javax.net.ssl.TrustManagerFactory;
-import javax.net.ssl.X509ExtendedKeyManager;
 
 /**
  * One open-loop run against one server: every agent holds one keep-alive mTLS connection (its own certificate),
@@ -67,52 +58,6 @@ final class FleetLoad {
         }
     }
 
-    /** Picks each connection's agent key by its engine: one SSLContext for all agents. */
-    private static final class AgentKeys extends X509ExtendedKeyManager {
-        private final List<FleetAgents.Agent> agents;
-        private final Map<SSLEngine, Integer> engines = new ConcurrentHashMap<>();
-
-        AgentKeys(List<FleetAgents.Agent> agents) {
-            this.agents = agents;
-        }
-
-        @Override
-        public String chooseEngineClientAlias(String[] keyType, Principal[] issuers, SSLEngine engine) {
-            Integer i = engines.get(engine);
-            return i == null ? null : Integer.toString(i);
-        }
-
-        @Override
-        public String chooseClientAlias(String[] keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public String[] getClientAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String[] getServerAliases(String keyType, Principal[] issuers) {
-            return null;
-        }
-
-        @Override
-        public String chooseServerAlias(String keyType, Principal[] issuers, Socket socket) {
-            return null;
-        }
-
-        @Override
-        public X509Certificate[] getCertificateChain(String alias) {
-            return new X509Certificate[] {agents.get(Integer.parseInt(alias)).cert()};
-        }
-
-        @Override
-        public PrivateKey getPrivateKey(String alias) {
-            return agents.get(Integer.parseInt(alias)).key();
-        }
-    }
-
     private final class Conn {
         final int agent;
         final String keyPrefix;
@@ -134,8 +79,7 @@ final class FleetLoad {
     private final List<FleetAgents.Agent> agents;
     private final ByteBuf body;
     private final EventLoop loop;
-    private final SSLContext ssl;
-    private final AgentKeys keys;
+    private final AgentTls agentTls;
     private final Conn[] conns;
     private final Map<String, Long> errors = new TreeMap<>();
     private long[] latencies = new long[1024];
@@ -156,16 +100,7 @@ final class FleetLoad {
         this.agents = agents;
         this.body = Unpooled.unreleasableBuffer(Unpooled.directBuffer(gzipBody.length).writeBytes(gzipBody));
         this.loop = loop;
-        KeyStore ts = KeyStore.getInstance("PKCS12");
-        ts.load(null, null);
-        for (int i = 0; i < trust.size(); i++) {
-            ts.setCertificateEntry("ca" + i, trust.get(i));
-        }
-        TrustManagerFactory tmf = TrustManagerFactory.getInstance(TrustManagerFactory.getDefaultAlgorithm());
-        tmf.init(ts);
-        this.keys = new AgentKeys(agents);
-        this.ssl = SSLContext.getInstance("TLS");
-        ssl.init(new javax.net.ssl.KeyManager[] {keys}, tmf.getTrustManagers(), null);
+        this.agentTls = new AgentTls(agents, trust);
         this.conns = new Conn[agents.size()];
         for (int i = 0; i < conns.length; i++) {
             conns[i] = new Conn(i, firstSeq);
@@ -290,11 +225,7 @@ final class FleetLoad {
 
     private void connect(Conn c, int attempt) {
         connecting++;
-        SSLEngine engine = ssl.createSSLEngine();
-        engine.setUseClientMode(true);
-        keys.engines.put(engine, c.agent);
-        SslHandler tls = new SslHandler(engine);
-        tls.setHandshakeTimeoutMillis(60_000);
+        SslHandler tls = agentTls.handler(c.agent, 60_000);
         new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
                 .option(ChannelOption.TCP_NODELAY, true)
@@ -307,13 +238,13 @@ final class FleetLoad {
                 })
                 .connect(address).addListener(f -> {
                     if (!f.isSuccess()) {
-                        keys.engines.remove(engine);
+                        agentTls.done(tls);
                         connected(c, attempt, "connect: " + rootMessage(f.cause()));
                         return;
                     }
                     Channel ch = ((io.netty.channel.ChannelFuture) f).channel();
                     tls.handshakeFuture().addListener(h -> {
-                        keys.engines.remove(engine);
+                        agentTls.done(tls);
                         if (h.isSuccess()) {
                             c.channel = ch;
                             c.ready = true;
@@ -431,7 +362,7 @@ final class FleetLoad {
         errors.merge(kind, 1L, Long::sum);
     }
 
-    private static String rootMessage(Throwable t) {
+    static String rootMessage(Throwable t) {
         while (t.getCause() != null) {
             t = t.getCause();
         }

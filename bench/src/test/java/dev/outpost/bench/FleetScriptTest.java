@@ -57,10 +57,12 @@ class FleetScriptTest {
         assertEquals(0, lint.exit, lint.output);
     }
 
-    private record Result(int exit, String output) {
+    /** A command's exit status and output (stdout and stderr). */
+    record Result(int exit, String output) {
     }
 
-    private static Result run(Path dir, String... command) throws IOException, InterruptedException {
+    /** Runs {@code command} in the repository, its output in a file of {@code dir}; fails after 300 s. */
+    static Result run(Path dir, String... command) throws IOException, InterruptedException {
         Path log = Files.createTempFile(dir, "out", ".log");
         Process p = new ProcessBuilder(List.of(command)).directory(REPO.toFile()).redirectErrorStream(true)
                 .redirectOutput(log.toFile()).start();

@@ -156,6 +156,11 @@ public final class LocalPostgres {
         return port;
     }
 
+    /** The postmaster's PID (the benchmarks read its and its backends' CPU from /proc). */
+    public long pid() {
+        return pid;
+    }
+
     /** The administrator's password (a test secret). */
     public String password() {
         return password;
