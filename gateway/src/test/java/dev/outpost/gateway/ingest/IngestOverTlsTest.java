@@ -75,6 +75,12 @@ class IngestOverTlsTest {
 
     /** (Re)binds the listener with these connection bounds and per-agent connection cap. */
     void listen(IngestConnectionsConfig bounds, int maxPerAgent) throws Exception {
+        listen(bounds, maxPerAgent, null);
+    }
+
+    /** The same, with the TLS handshakes' work on {@code handshakeTasks} as the gateway runs it (null: I/O thread). */
+    void listen(IngestConnectionsConfig bounds, int maxPerAgent, java.util.concurrent.Executor handshakeTasks)
+            throws Exception {
         if (listener != null) {
             listener.close();
         }
@@ -85,7 +91,8 @@ class IngestOverTlsTest {
                 pipeline.stats, IngestLimitsConfig.defaults(), 1 << 20, clock);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
                 new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
-                        List.of(ca.certificate())), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20)),
+                        List.of(ca.certificate())), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20),
+                        handshakeTasks),
                 null, held -> new IngestHandler(services, held), LoggerFactory.getLogger("test"), clock);
     }
 
@@ -210,7 +217,7 @@ class IngestOverTlsTest {
 
     @Test
     void aRequestTrickledByteByByteIsCutOffAtTheRequestDeadline() throws Exception {
-        listen(new IngestConnectionsConfig(100, 100, Duration.ofSeconds(5), Duration.ofSeconds(1),
+        listen(new IngestConnectionsConfig(100, 100, 64, Duration.ofSeconds(5), Duration.ofSeconds(1),
                 Duration.ofMinutes(5)), 2);
         try (SSLSocket s = AgentTls.connect(client, listener.address())) {
             byte[] head = "POST /v1/metrics HTTP/1.1\r\nHost: gw\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
@@ -233,7 +240,7 @@ class IngestOverTlsTest {
 
     @Test
     void anIdleConnectionIsClosedAtTheIdleTimeout() throws Exception {
-        listen(new IngestConnectionsConfig(100, 100, Duration.ofSeconds(5), Duration.ofSeconds(5),
+        listen(new IngestConnectionsConfig(100, 100, 64, Duration.ofSeconds(5), Duration.ofSeconds(5),
                 Duration.ofSeconds(1)), 2);
         try (SSLSocket s = AgentTls.connect(client, listener.address())) {
             s.getOutputStream().write(Wire.post("a-3f9a0c1b2d4e5f60:1"));
@@ -246,7 +253,7 @@ class IngestOverTlsTest {
 
     @Test
     void connectionsBeyondTheCapsAreClosedBeforeTheHandshake() throws Exception {
-        listen(new IngestConnectionsConfig(100, 2, Duration.ofSeconds(5), Duration.ofSeconds(5),
+        listen(new IngestConnectionsConfig(100, 2, 64, Duration.ofSeconds(5), Duration.ofSeconds(5),
                 Duration.ofMinutes(5)), 8);
         try (SSLSocket first = AgentTls.connect(client, listener.address());
                 SSLSocket second = AgentTls.connect(client, listener.address())) {
@@ -260,6 +267,41 @@ class IngestOverTlsTest {
         }
         Proc.await(() -> listener.openConnections() == 0, Duration.ofSeconds(5));
         assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:2")).get(0).status(), "and room again");
+    }
+
+    @Test
+    void atItsBoundOfHandshakesInProgressTheListenerStopsAcceptingUntilOneEnds() throws Exception {
+        java.util.concurrent.ExecutorService tasks = java.util.concurrent.Executors.newSingleThreadExecutor();
+        try {
+            listen(new IngestConnectionsConfig(100, 100, 1, Duration.ofSeconds(30), Duration.ofSeconds(5),
+                    Duration.ofMinutes(5)), 2, tasks);
+            assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:1")).get(0).status(),
+                    "served with the handshake's work on its own thread");
+            Proc.await(() -> listener.handshakes() == 0 && listener.accepting(), Duration.ofSeconds(5));
+            try (java.net.Socket silent = new java.net.Socket()) {
+                // A connection whose handshake never goes on: the one handshake in progress the bound allows.
+                silent.connect(listener.address(), 5_000);
+                Proc.await(() -> listener.handshakes() == 1 && !listener.accepting(), Duration.ofSeconds(5));
+                java.util.concurrent.CompletableFuture<Integer> waiting = java.util.concurrent.CompletableFuture
+                        .supplyAsync(() -> {
+                            try {
+                                return exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:2")).get(0).status();
+                            } catch (Exception e) {
+                                throw new IllegalStateException(e);
+                            }
+                        });
+                Thread.sleep(1_000);
+                org.junit.jupiter.api.Assertions.assertFalse(waiting.isDone(),
+                        "a new connection waits to be accepted while the bound is reached: " + waiting);
+                assertEquals(1, listener.handshakes());
+                silent.close();
+                assertEquals(200, waiting.get(20, java.util.concurrent.TimeUnit.SECONDS),
+                        "accepted and served once the silent handshake ended");
+            }
+            Proc.await(() -> listener.handshakes() == 0 && listener.accepting(), Duration.ofSeconds(5));
+        } finally {
+            tasks.shutdownNow();
+        }
     }
 
     @Test

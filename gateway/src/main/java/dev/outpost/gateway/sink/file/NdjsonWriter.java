@@ -40,8 +40,13 @@ final class NdjsonWriter {
      * Double.toString, whose slow path took over a tenth of the ingest CPU at fleet load (bench/fleet.sh).
      */
     private final JsonFactory json = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
-    private long lastNanos = Long.MIN_VALUE;
-    private String lastText;
+    /**
+     * The last two times rendered: a metric line's time and its points' start time alternate, and rendering an
+     * Instant as text is costly (one entry missed on every point).
+     */
+    private final long[] cachedNanos = {Long.MIN_VALUE, Long.MIN_VALUE};
+    private final String[] cachedText = new String[2];
+    private int cacheNext;
 
     /** Writes the lines of {@code batches} to {@code out}, each ending in a newline. */
     void write(List<StampedBatch> batches, OutputStream out) throws IOException {
@@ -268,12 +273,17 @@ final class NdjsonWriter {
 
     /** ISO-8601 UTC of Unix nanoseconds; the ingest scan refuses times that do not fit (negative, 0). */
     private String text(long nanos) {
-        if (nanos != lastNanos) {
-            lastNanos = nanos;
-            lastText = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos,
-                    1_000_000_000L)).toString();
+        for (int i = 0; i < 2; i++) {
+            if (cachedNanos[i] == nanos) {
+                return cachedText[i];
+            }
         }
-        return lastText;
+        String text = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos,
+                1_000_000_000L)).toString();
+        cachedNanos[cacheNext] = nanos;
+        cachedText[cacheNext] = text;
+        cacheNext ^= 1;
+        return text;
     }
 
     private static long firstTime(ResourceMetrics rm) {
