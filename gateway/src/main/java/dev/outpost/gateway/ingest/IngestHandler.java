@@ -22,7 +22,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
@@ -208,19 +207,15 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter {
         if (!points.allowed()) {
             return limited(id, points);
         }
-        ExportMetricsServiceRequest batch;
+        StampedBatch stamped;
         try {
-            batch = ExportMetricsServiceRequest.parseFrom(raw);
+            stamped = StampedBatch.accepted(id, key, batchId, raw, scan.duplicateKeys(), scan.points(),
+                    scan.newestNanos());
         } catch (InvalidProtocolBufferException e) {
             services.refusals().log(ctx, "batch " + batchId + " from " + id.agentId() + ": not OTLP");
             return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT,
                     "body is not a protobuf ExportMetricsServiceRequest");
         }
-        if (scan.duplicateKeys()) {
-            batch = AttributeDedupe.apply(batch);
-        }
-        StampedBatch stamped = new StampedBatch(id, key, batchId, IdentityStamp.apply(batch, id), scan.points(),
-                scan.newestNanos(), raw.length);
         services.pipeline().submit(stamped, result -> ctx.executor().execute(() -> finish(ctx, req, answer(result))));
         return null;
     }
