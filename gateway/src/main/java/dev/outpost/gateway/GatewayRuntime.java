@@ -62,8 +62,11 @@ public final class GatewayRuntime implements AutoCloseable {
     static final java.time.Duration DENY_LIST_MAX_AGE = java.time.Duration.ofSeconds(1);
     /** Watermarks of agents that stored nothing for this long are forgotten (longer than any grace + lifetime). */
     static final java.time.Duration WATERMARK_RETENTION = java.time.Duration.ofDays(120);
-    /** Threads for TLS handshakes' CPU work: half the cores, at least one. */
-    static final int HANDSHAKE_THREADS = Math.max(1, Runtime.getRuntime().availableProcessors() / 2);
+    /**
+     * Threads for TLS handshakes' CPU work: as many as cores, beside twice as many I/O threads. The I/O threads mostly
+     * wait and the handshake threads never do, so the scheduler runs the requests of established connections first.
+     */
+    static final int HANDSHAKE_THREADS = Runtime.getRuntime().availableProcessors();
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final EventExecutorGroup blocking;
@@ -106,8 +109,8 @@ public final class GatewayRuntime implements AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gw-io"),
                 NioIoHandler.newFactory());
         EventExecutorGroup blocking = new DefaultEventExecutorGroup(4, new DefaultThreadFactory("gw-work"));
-        // TLS handshakes' CPU work, for both listeners, on half the cores: the other half stays with the requests of
-        // established connections however many agents reconnect at once.
+        // TLS handshakes' CPU work, for both listeners, off the I/O threads: the requests of established connections
+        // are not queued behind handshakes however many agents reconnect at once.
         EventExecutorGroup handshakes = new DefaultEventExecutorGroup(HANDSHAKE_THREADS,
                 new DefaultThreadFactory("gw-handshake"));
         MetricSink sink = null;

@@ -45,9 +45,9 @@ public final class HttpsListener implements AutoCloseable {
 
     /**
      * How a listener bounds its connections and requests. {@code handshakeTasks} runs the CPU-heavy steps of TLS
-     * handshakes (the engine's delegated tasks: signatures, certificate checks), shared by the listeners and with
-     * fewer threads than there are cores, so that a storm of new connections cannot take the I/O threads from the
-     * requests of established ones; null runs them on the connection's I/O thread.
+     * handshakes (the engine's delegated tasks: signatures, certificate checks), shared by the listeners, so that a
+     * storm of new connections does not queue the requests of established ones behind handshakes on the I/O threads;
+     * null runs them on the connection's I/O thread.
      */
     public record Settings(ListenerConnections connections, int maxBodyBytes, MemoryBudget budget,
             Executor handshakeTasks) {
