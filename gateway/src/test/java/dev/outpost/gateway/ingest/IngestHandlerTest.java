@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.http.BoundedAggregator;
+import dev.outpost.gateway.http.MemoryBudget;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.config.IngestLimitsConfig;
 import dev.outpost.gateway.config.RateLimitsConfig;
@@ -205,6 +206,25 @@ class IngestHandlerTest {
         assertEquals(List.of(503), statuses(unkeyed));
         assertEquals("close", unkeyed.get(0).header("connection"));
         assertFalse(last.isOpen());
+    }
+
+    @Test
+    void aBodyOverTheMemoryBudgetIsAnswered503UnreadAndItsConnectionGoesOn() throws Exception {
+        int bodyBytes = Wire.batch(0.5).toByteArray().length;
+        MemoryBudget.Held held = new MemoryBudget.Held(new MemoryBudget(bodyBytes));
+        last = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
+                new BoundedAggregator(64 * 1024, LoggerFactory.getLogger("test"), "ingest", held),
+                new IngestHandler(services(), held, ctx -> A));
+        // The second body arrives while the first is still held: it does not fit.
+        List<Wire.Response> rs = Wire.exchange(last, Wire.concat(Wire.post("a-3f9a0c1b2d4e5f60:1"),
+                Wire.post("a-3f9a0c1b2d4e5f60:2")), 2);
+        assertEquals(List.of(200, 503), statuses(rs));
+        assertEquals("1", rs.get(1).header("retry-after"));
+        assertEquals("keep-alive", rs.get(1).header("connection"));
+        assertTrue(last.isOpen(), "its body skipped, the connection goes on");
+        assertEquals(List.of(200), statuses(Wire.exchange(last, Wire.post("a-3f9a0c1b2d4e5f60:2"), 1)));
+        assertEquals(List.of("a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:1", "a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:2"),
+                stored());
     }
 
     @Test
