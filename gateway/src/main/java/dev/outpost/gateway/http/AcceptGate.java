@@ -1,24 +1,23 @@
 package dev.outpost.gateway.http;
 
 import io.netty.channel.Channel;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInboundHandlerAdapter;
-import io.netty.handler.ssl.SslHandshakeCompletionEvent;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * When a listener accepts: not while {@code maxHandshakes} TLS handshakes are in progress on it, and not for a second
- * after an accept failed ({@link AcceptErrors}). A handshake costs far more CPU than a request on an established
- * connection (a signature, the client's certificate path and signature checked), and a fleet reconnects in storms
- * (a gateway restart, a network cut, a wave of refusals): past the bound, new connections wait in the kernel's
- * accept queue and then in the clients' SYN retries, costing nothing, instead of each starting a handshake that
- * would starve the agents already sending batches and time out half done. Accepting resumes as handshakes end.
- * Which thread does the handshakes' work is {@link HttpsListener.Settings#handshakeTasks()}.
+ * When a listener accepts: not while {@code maxHandshakes} of its TLS handshakes have CPU work waiting or running on
+ * the handshake threads, and not for a second after an accept failed ({@link AcceptErrors}). A handshake costs far
+ * more CPU than a request on an established connection (a signature, the client's certificate path and signature
+ * checked), and a fleet reconnects in storms (a gateway restart, a network cut, a wave of refusals): past the bound,
+ * new connections wait in the kernel's accept queue and then in the clients' SYN retries, costing nothing, instead of
+ * each adding work that the handshakes already queued would make time out half done. Accepting resumes as that work
+ * is done. Only work counts, not connections: a client that connects and sends nothing, or stops half way through
+ * its handshake, holds no place (its handshake deadline closes it), so a few silent sockets cannot stop accepting.
  */
 final class AcceptGate {
     private final int maxHandshakes;
-    private final AtomicInteger handshakes = new AtomicInteger();
+    private final AtomicInteger pending = new AtomicInteger();
     private volatile Channel server;
     /** Touched on the listening channel's event loop only. */
     private boolean errorPause;
@@ -36,9 +35,9 @@ final class AcceptGate {
         update();
     }
 
-    /** Handshakes in progress now. */
+    /** Handshake tasks of this listener waiting or running now. */
     int handshakes() {
-        return handshakes.get();
+        return pending.get();
     }
 
     /** On the listening channel's event loop: an accept failed, pause for a second. */
@@ -53,19 +52,33 @@ final class AcceptGate {
         }
     }
 
-    /** A handler that counts its connection's handshake from the connection's start to its end; after the TLS one. */
-    ChannelInboundHandlerAdapter tracker() {
-        return new Tracker();
+    /** {@code tasks}, counting this listener's handshake work while it waits or runs. */
+    Executor counting(Executor tasks) {
+        return task -> {
+            started();
+            try {
+                tasks.execute(() -> {
+                    try {
+                        task.run();
+                    } finally {
+                        ended();
+                    }
+                });
+            } catch (RuntimeException e) {
+                ended();
+                throw e;
+            }
+        };
     }
 
     private void started() {
-        if (handshakes.incrementAndGet() >= maxHandshakes) {
+        if (pending.incrementAndGet() >= maxHandshakes) {
             update();
         }
     }
 
     private void ended() {
-        if (handshakes.getAndDecrement() >= maxHandshakes) {
+        if (pending.getAndDecrement() >= maxHandshakes) {
             update();
         }
     }
@@ -78,42 +91,9 @@ final class AcceptGate {
     }
 
     private void apply(Channel listening) {
-        boolean accept = !errorPause && handshakes.get() < maxHandshakes;
+        boolean accept = !errorPause && pending.get() < maxHandshakes;
         if (listening.config().isAutoRead() != accept) {
             listening.config().setAutoRead(accept);
-        }
-    }
-
-    private final class Tracker extends ChannelInboundHandlerAdapter {
-        private boolean counted;
-
-        @Override
-        public void channelActive(ChannelHandlerContext ctx) throws Exception {
-            counted = true;
-            started();
-            super.channelActive(ctx);
-        }
-
-        @Override
-        public void userEventTriggered(ChannelHandlerContext ctx, Object evt) throws Exception {
-            super.userEventTriggered(ctx, evt);
-            if (evt instanceof SslHandshakeCompletionEvent) {
-                end();
-                ctx.pipeline().remove(this);
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) throws Exception {
-            end();
-            super.channelInactive(ctx);
-        }
-
-        private void end() {
-            if (counted) {
-                counted = false;
-                ended();
-            }
         }
     }
 }

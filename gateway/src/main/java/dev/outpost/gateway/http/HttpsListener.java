@@ -22,9 +22,9 @@ import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
- * One HTTPS listener. Accepting pauses while its TLS handshakes in progress are at their bound ({@link AcceptGate}).
+ * One HTTPS listener. Accepting pauses while the CPU work of its TLS handshakes is at its bound ({@link AcceptGate}).
  * Pipeline, in order: connection caps (in all and per source address, before any TLS work), TLS with a handshake
- * deadline (nothing is read before the handshake succeeds), the count of handshakes, refused-handshake logging,
+ * deadline (nothing is read before the handshake succeeds), refused-handshake logging,
  * request and idle deadlines, HTTP codec with bounded line and header sizes, canonical header names on the way out
  * (for every response, whichever handler writes it), size- and budget-bounded aggregator, then the handler — on the
  * I/O thread, or on {@code blocking} for handlers that do database or disk work.
@@ -74,6 +74,7 @@ public final class HttpsListener implements AutoCloseable {
         ListenerConnections c = settings.connections();
         ConnectionLimits limits = new ConnectionLimits(name, c.max(), c.maxPerAddress(), log, logLimiter);
         AcceptGate gate = new AcceptGate(c.maxHandshakes());
+        Executor handshakeTasks = settings.handshakeTasks() == null ? null : gate.counting(settings.handshakeTasks());
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
@@ -83,8 +84,8 @@ public final class HttpsListener implements AutoCloseable {
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        SslHandler ssl = settings.handshakeTasks() == null ? tls.context().newHandler(ch.alloc())
-                                : tls.context().newHandler(ch.alloc(), settings.handshakeTasks());
+                        SslHandler ssl = handshakeTasks == null ? tls.context().newHandler(ch.alloc())
+                                : tls.context().newHandler(ch.alloc(), handshakeTasks);
                         ssl.setHandshakeTimeout(c.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
                         ConnectionTimeouts timeouts = new ConnectionTimeouts(name, c.requestTimeout(),
                                 c.idleTimeout(), log);
@@ -93,7 +94,6 @@ public final class HttpsListener implements AutoCloseable {
                         ch.pipeline()
                                 .addLast("limits", limits)
                                 .addLast("tls", ssl)
-                                .addLast("handshakes", gate.tracker())
                                 .addLast("handshake-log", new HandshakeLogger(name, log, logLimiter))
                                 .addLast("deadline-bytes", timeouts.bytes())
                                 .addLast("http", new HttpServerCodec(MAX_INITIAL_LINE, MAX_HEADER_BYTES, 8192))
@@ -126,12 +126,12 @@ public final class HttpsListener implements AutoCloseable {
         return limits.open();
     }
 
-    /** TLS handshakes in progress now. */
+    /** TLS handshakes whose CPU work waits or runs now. */
     public int handshakes() {
         return gate.handshakes();
     }
 
-    /** Whether the listener accepts connections now (not while its handshakes are at their bound). */
+    /** Whether the listener accepts connections now (not while its handshake work is at its bound). */
     public boolean accepting() {
         return channel.config().isAutoRead();
     }

@@ -270,38 +270,52 @@ class IngestOverTlsTest {
     }
 
     @Test
-    void atItsBoundOfHandshakesInProgressTheListenerStopsAcceptingUntilOneEnds() throws Exception {
-        java.util.concurrent.ExecutorService tasks = java.util.concurrent.Executors.newSingleThreadExecutor();
+    void atItsBoundOfHandshakeWorkTheListenerStopsAcceptingUntilItIsDone() throws Exception {
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        // The handshake threads, busy until the test lets them go.
+        java.util.concurrent.Executor busy = task -> thread.execute(() -> {
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            task.run();
+        });
         try {
             listen(new IngestConnectionsConfig(100, 100, 1, Duration.ofSeconds(30), Duration.ofSeconds(5),
-                    Duration.ofMinutes(5)), 2, tasks);
-            assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:1")).get(0).status(),
-                    "served with the handshake's work on its own thread");
-            Proc.await(() -> listener.handshakes() == 0 && listener.accepting(), Duration.ofSeconds(5));
+                    Duration.ofMinutes(5)), 2, busy);
             try (java.net.Socket silent = new java.net.Socket()) {
-                // A connection whose handshake never goes on: the one handshake in progress the bound allows.
+                // A connection that sends nothing costs no handshake work, so it holds no place.
                 silent.connect(listener.address(), 5_000);
+                Proc.await(() -> listener.openConnections() == 1, Duration.ofSeconds(5));
+                assertEquals(0, listener.handshakes());
+                assertTrue(listener.accepting());
+                java.util.concurrent.CompletableFuture<Integer> first = post("a-3f9a0c1b2d4e5f60:1");
                 Proc.await(() -> listener.handshakes() == 1 && !listener.accepting(), Duration.ofSeconds(5));
-                java.util.concurrent.CompletableFuture<Integer> waiting = java.util.concurrent.CompletableFuture
-                        .supplyAsync(() -> {
-                            try {
-                                return exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:2")).get(0).status();
-                            } catch (Exception e) {
-                                throw new IllegalStateException(e);
-                            }
-                        });
+                java.util.concurrent.CompletableFuture<Integer> second = post("a-3f9a0c1b2d4e5f60:2");
                 Thread.sleep(1_000);
-                org.junit.jupiter.api.Assertions.assertFalse(waiting.isDone(),
-                        "a new connection waits to be accepted while the bound is reached: " + waiting);
-                assertEquals(1, listener.handshakes());
-                silent.close();
-                assertEquals(200, waiting.get(20, java.util.concurrent.TimeUnit.SECONDS),
-                        "accepted and served once the silent handshake ended");
+                org.junit.jupiter.api.Assertions.assertFalse(first.isDone() || second.isDone(), "both wait");
+                assertEquals(2, listener.openConnections(), "the second is not accepted while the bound is reached");
+                go.countDown();
+                assertEquals(200, first.get(20, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(200, second.get(20, java.util.concurrent.TimeUnit.SECONDS), "then accepted and served");
             }
             Proc.await(() -> listener.handshakes() == 0 && listener.accepting(), Duration.ofSeconds(5));
         } finally {
-            tasks.shutdownNow();
+            thread.shutdownNow();
         }
+    }
+
+    /** One batch on a new connection, from another thread: its status. */
+    java.util.concurrent.CompletableFuture<Integer> post(String key) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return exchange(1, false, Wire.post(key)).get(0).status();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @Test
