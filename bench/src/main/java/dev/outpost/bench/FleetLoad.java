@@ -36,6 +36,10 @@ import java.util.concurrent.TimeUnit;
  * {@code n mod K}, so each agent sends once per {@code K / rate} seconds. Latency is measured from the time a batch
  * was due, not from when it could be sent, so a server that falls behind shows it (no coordinated omission).
  * Requests on one connection are pipelined when the previous answer is late, as an agent with batches in flight.
+ * As an agent does, a batch answered 503 or 429 is sent again (same key) after the answer's {@code Retry-After}, a
+ * batch sent on a connection that was lost is sent again on the next one, and a lost connection is made again after
+ * a jittered backoff (1 s, doubling to 16 s), as often as it takes: each such event counts as an error, and the
+ * batch's latency, once it is stored, still counts from when it was first due.
  */
 final class FleetLoad {
     /** What one run measured. */
@@ -61,9 +65,15 @@ final class FleetLoad {
     private final class Conn {
         final int agent;
         final String keyPrefix;
+        /** Sent and not answered yet: {due, seq}. */
         final ArrayDeque<long[]> waiting = new ArrayDeque<>();
+        /** Due but not sent yet (no connection, or a Retry-After to wait out), oldest first: {due, seq}. */
+        final ArrayDeque<long[]> backlog = new ArrayDeque<>();
         Channel channel;
         boolean ready;
+        boolean reconnecting;
+        int failures;
+        long pausedUntil;
         long seq;
 
         Conn(int agent, long firstSeq) {
@@ -177,7 +187,13 @@ final class FleetLoad {
                         count("no answer within " + (long) drainSeconds + " s after the window");
                     }
                 }
+                for (long[] w : c.backlog) {
+                    if (w[0] >= windowStart) {
+                        count("not sent again within " + (long) drainSeconds + " s after the window");
+                    }
+                }
                 c.waiting.clear();
+                c.backlog.clear();
                 if (c.channel != null) {
                     c.channel.close();
                 }
@@ -192,7 +208,7 @@ final class FleetLoad {
     private int awaiting() {
         int n = 0;
         for (Conn c : conns) {
-            n += c.waiting.size();
+            n += c.waiting.size() + c.backlog.size();
         }
         return n;
     }
@@ -201,6 +217,11 @@ final class FleetLoad {
         int n = 0;
         for (Conn c : conns) {
             for (long[] w : c.waiting) {
+                if (w[0] >= windowStart) {
+                    n++;
+                }
+            }
+            for (long[] w : c.backlog) {
                 if (w[0] >= windowStart) {
                     n++;
                 }
@@ -223,8 +244,11 @@ final class FleetLoad {
         }
     }
 
+    /** Connects {@code c}: attempt 1 to 3 at the start (counted in {@code connecting}), 0 for a reconnection. */
     private void connect(Conn c, int attempt) {
-        connecting++;
+        if (attempt > 0) {
+            connecting++;
+        }
         SslHandler tls = agentTls.handler(c.agent, 60_000);
         new Bootstrap().group(loop).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, 30_000)
@@ -258,40 +282,79 @@ final class FleetLoad {
                 });
     }
 
-    /** One connection attempt is over: a failed one is tried again (3 attempts in all), then the next ones start. */
+    /**
+     * One connection attempt is over. At the start a failed one is tried again (3 attempts in all) and then the next
+     * ones start; a reconnection (attempt 0) that failed backs off and tries again.
+     */
     private void connected(Conn c, int attempt, String failure) {
-        connecting--;
+        if (attempt > 0) {
+            connecting--;
+        }
         if (failure != null) {
             count(failure);
-            if (attempt < 3 && !stopping) {
+            if (attempt == 0) {
+                reconnect(c);
+            } else if (attempt < 3 && !stopping) {
                 connecting++;
                 loop.schedule(() -> {
                     connecting--;
                     connect(c, attempt + 1);
                 }, 500, TimeUnit.MILLISECONDS);
             }
+        } else {
+            flush(c);
         }
-        if (connectedLatch != null) {
+        if (connectedLatch != null && attempt > 0) {
             connectMore();
         }
     }
 
     private void send(Conn c, long due) {
         offered++;
-        if (!c.ready) {
-            count("no connection");
+        c.backlog.add(new long[] {due, c.seq++});
+        flush(c);
+    }
+
+    /** Sends what is due on {@code c} if it is connected and not waiting out a Retry-After. */
+    private void flush(Conn c) {
+        if (!c.ready || c.backlog.isEmpty() || System.nanoTime() < c.pausedUntil) {
             return;
         }
-        long seq = c.seq++;
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
-                body.retainedDuplicate());
-        req.headers().set(HttpHeaderNames.HOST, address.getHostString() + ":" + address.getPort());
-        req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-protobuf");
-        req.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
-        req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
-        req.headers().set("Idempotency-Key", c.keyPrefix + seq);
-        c.waiting.add(new long[] {due});
-        c.channel.writeAndFlush(req);
+        for (long[] b = c.backlog.poll(); b != null; b = c.backlog.poll()) {
+            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
+                    body.retainedDuplicate());
+            req.headers().set(HttpHeaderNames.HOST, address.getHostString() + ":" + address.getPort());
+            req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-protobuf");
+            req.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
+            req.headers().setInt(HttpHeaderNames.CONTENT_LENGTH, body.readableBytes());
+            req.headers().set("Idempotency-Key", c.keyPrefix + b[1]);
+            c.waiting.add(b);
+            c.channel.write(req);
+        }
+        c.channel.flush();
+    }
+
+    /** Makes {@code c}'s connection again after a jittered backoff: 1 s doubling to 16 s, for as long as it takes. */
+    private void reconnect(Conn c) {
+        if (c.reconnecting || stopping) {
+            return;
+        }
+        c.reconnecting = true;
+        long base = 1000L << Math.min(c.failures++, 4);
+        loop.schedule(() -> {
+            c.reconnecting = false;
+            if (!stopping && !c.ready) {
+                connect(c, 0);
+            }
+        }, base + java.util.concurrent.ThreadLocalRandom.current().nextLong(base), TimeUnit.MILLISECONDS);
+    }
+
+    private static long parseSeconds(String header) {
+        try {
+            return header == null ? 1 : Long.parseLong(header.trim());
+        } catch (NumberFormatException e) {
+            return 1;
+        }
     }
 
     private final class Answers extends SimpleChannelInboundHandler<FullHttpResponse> {
@@ -313,6 +376,7 @@ final class FleetLoad {
             boolean inWindow = w[0] >= windowStart && w[0] < windowEnd;
             int status = res.status().code();
             if (status == 200) {
+                conn.failures = 0;
                 if (now >= windowStart && now < windowEnd) {
                     stored++;
                 }
@@ -322,8 +386,17 @@ final class FleetLoad {
                     }
                     latencies[latencyCount++] = now - w[0];
                 }
-            } else if (inWindow) {
+                return;
+            }
+            if (inWindow) {
                 count("HTTP " + status);
+            }
+            if (status == 503 || status == 429) {
+                // Kept and sent again after Retry-After, as the agent does; the answers behind it come back too.
+                long retryAfter = Math.max(1, Math.min(60, parseSeconds(res.headers().get("Retry-After"))));
+                conn.backlog.addFirst(w);
+                conn.pausedUntil = Math.max(conn.pausedUntil, now + retryAfter * 1_000_000_000L);
+                loop.schedule(() -> flush(conn), retryAfter * 1000 + 1, TimeUnit.MILLISECONDS);
             }
         }
 
@@ -331,20 +404,20 @@ final class FleetLoad {
         public void channelInactive(ChannelHandlerContext ctx) {
             if (conn.channel == ctx.channel()) {
                 conn.ready = false;
+                conn.channel = null;
                 if (!stopping) {
                     count("connection closed by the server");
                     for (long[] w : conn.waiting) {
                         if (w[0] >= windowStart) {
-                            count("request lost with its connection");
+                            count("request lost with its connection (sent again)");
                         }
                     }
-                    conn.waiting.clear();
+                    // Sent again on the next connection, oldest first, as the agent's queue does.
+                    while (!conn.waiting.isEmpty()) {
+                        conn.backlog.addFirst(conn.waiting.pollLast());
+                    }
                     connectedCount--;
-                    loop.schedule(() -> {
-                        if (!stopping) {
-                            connect(conn, 3);
-                        }
-                    }, 1, TimeUnit.SECONDS);
+                    reconnect(conn);
                 }
             }
         }

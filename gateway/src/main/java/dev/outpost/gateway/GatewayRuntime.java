@@ -64,9 +64,15 @@ public final class GatewayRuntime implements AutoCloseable {
     static final java.time.Duration DENY_LIST_MAX_AGE = java.time.Duration.ofSeconds(1);
     /** Watermarks of agents that stored nothing for this long are forgotten (longer than any grace + lifetime). */
     static final java.time.Duration WATERMARK_RETENTION = java.time.Duration.ofDays(120);
+    /**
+     * Threads for TLS handshakes' CPU work: as many as cores, beside twice as many I/O threads. The I/O threads mostly
+     * wait and the handshake threads never do, so the scheduler runs the requests of established connections first.
+     */
+    static final int HANDSHAKE_THREADS = Runtime.getRuntime().availableProcessors();
     private final EventLoopGroup boss;
     private final EventLoopGroup workers;
     private final EventExecutorGroup blocking;
+    private final EventExecutorGroup handshakes;
     private final Database db;
     private final MetricSink sink;
     private final IngestPipeline pipeline;
@@ -76,12 +82,14 @@ public final class GatewayRuntime implements AutoCloseable {
     private final ServerCertificateRenewer serverCertificate;
     private final LiveAuthorities authorities;
 
-    private GatewayRuntime(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking, Database db,
-            MetricSink sink, IngestPipeline pipeline, IngestStats stats, HttpsListener est, HttpsListener ingest,
+    private GatewayRuntime(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking,
+            EventExecutorGroup handshakes, Database db, MetricSink sink, IngestPipeline pipeline, IngestStats stats,
+            HttpsListener est, HttpsListener ingest,
             ServerCertificateRenewer serverCertificate, LiveAuthorities authorities) {
         this.boss = boss;
         this.workers = workers;
         this.blocking = blocking;
+        this.handshakes = handshakes;
         this.db = db;
         this.sink = sink;
         this.pipeline = pipeline;
@@ -104,6 +112,10 @@ public final class GatewayRuntime implements AutoCloseable {
         EventLoopGroup workers = new MultiThreadIoEventLoopGroup(0, new DefaultThreadFactory("gw-io"),
                 NioIoHandler.newFactory());
         EventExecutorGroup blocking = new DefaultEventExecutorGroup(4, new DefaultThreadFactory("gw-work"));
+        // TLS handshakes' CPU work, for both listeners, off the I/O threads: the requests of established connections
+        // are not queued behind handshakes however many agents reconnect at once.
+        EventExecutorGroup handshakes = new DefaultEventExecutorGroup(HANDSHAKE_THREADS,
+                new DefaultThreadFactory("gw-handshake"));
         MetricSink sink = null;
         IngestPipeline pipeline = null;
         HttpsListener est = null;
@@ -148,7 +160,8 @@ public final class GatewayRuntime implements AutoCloseable {
             EstHandler.Limits estLimits = new EstHandler.Limits(new EstRateLimiter(config.est().rateLimits(), clock),
                     stats, new LogLimiter(clock, java.time.Duration.ofMinutes(1), 10_000));
             est = HttpsListener.bind("EST", config.est().listen(), boss, workers, estTls,
-                    new HttpsListener.Settings(config.est().connections(), EstRateLimitsConfig.MAX_BODY_BYTES, null),
+                    new HttpsListener.Settings(config.est().connections(), EstRateLimitsConfig.MAX_BODY_BYTES, null,
+                            handshakes),
                     blocking, held -> new EstHandler(issuance, enrollments, responses, limiter, reenroll, estLimits),
                     LOG, clock);
             AgentGate gate = new CachedDenyList(new AgentRegistry(db, clock)::denied, clock, DENY_LIST_MAX_AGE);
@@ -159,7 +172,7 @@ public final class GatewayRuntime implements AutoCloseable {
                     config.ingest().maxDecodedBytes(), clock);
             HttpsListener ing = HttpsListener.bind("ingest", config.ingest().listen(), boss, workers, ingestTls,
                     new HttpsListener.Settings(config.ingest().connections(), config.ingest().maxBodyBytes(),
-                            new MemoryBudget(config.ingest().maxInflightBytes())), null,
+                            new MemoryBudget(config.ingest().maxInflightBytes()), handshakes), null,
                     held -> new IngestHandler(services, held), LOG, clock);
             ingestListener[0] = ing;
             // On the blocking group: notices live views and writes their feed.
@@ -187,12 +200,13 @@ public final class GatewayRuntime implements AutoCloseable {
             blocking.execute(() -> probed.probe().ifPresent(problem -> LOG.warn("sink: the {} store {}; serving "
                     + "anyway: agents are answered 503 with Retry-After and keep their batches until it can be "
                     + "reached", probed.name(), problem)));
-            return new GatewayRuntime(boss, workers, blocking, db, sink, pipeline, stats, est, ing, renewer, cas);
+            return new GatewayRuntime(boss, workers, blocking, handshakes, db, sink, pipeline, stats, est, ing, renewer,
+                    cas);
         } catch (IOException | InterruptedException | ConfigException | RuntimeException e) {
             if (est != null) {
                 est.close();
             }
-            shutdown(boss, workers, blocking);
+            shutdown(boss, workers, blocking, handshakes);
             if (pipeline != null) {
                 pipeline.close();
             }
@@ -280,8 +294,8 @@ public final class GatewayRuntime implements AutoCloseable {
         return (host.contains(":") ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    private static void shutdown(EventLoopGroup boss, EventLoopGroup workers, EventExecutorGroup blocking) {
-        for (var g : List.of(boss, workers, blocking)) {
+    private static void shutdown(EventExecutorGroup... groups) {
+        for (var g : groups) {
             g.shutdownGracefully(0, 5, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
         }
     }
@@ -300,7 +314,7 @@ public final class GatewayRuntime implements AutoCloseable {
         est.close();
         ingest.close();
         pipeline.close();
-        shutdown(boss, workers, blocking);
+        shutdown(boss, workers, blocking, handshakes);
         LOG.info("ingest: {} batches stored ({} data points), {} retried batches recognised as stored already, "
                 + "{} answered 503 (sink unavailable), {} answered 503 (queue full)", stats.batchesStored.sum(),
                 stats.pointsStored.sum(), stats.duplicates.sum(), stats.unavailable.sum(), stats.overloaded.sum());

@@ -176,7 +176,11 @@ public final class PushLoop implements Runnable {
             return false;
         }
         if (wait != null) {
-            pusher.disconnect();
+            if (uncertain) {
+                // No answer: the connection may be broken. One that answered "later" is kept (the gateway keeps it
+                // open for that), so a fleet refused at once does not come back as a storm of TLS handshakes.
+                pusher.disconnect();
+            }
             sleep(wait);
         }
         return running;

@@ -92,6 +92,11 @@ public final class RecordingHttpsServer implements AutoCloseable {
     }
 
     /** The requests read so far, in order. */
+    /** Connections accepted so far. */
+    public synchronized int connections() {
+        return connections.size();
+    }
+
     public synchronized List<Request> requests() {
         return List.copyOf(requests);
     }

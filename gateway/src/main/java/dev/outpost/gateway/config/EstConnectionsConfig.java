@@ -9,8 +9,8 @@ import java.time.Duration;
  * The {@code est.connections} section (see {@link ListenerConnections}). EST: short exchanges (enroll, renew),
  * a few at a time per host.
  */
-public record EstConnectionsConfig(int max, int maxPerAddress, Duration handshakeTimeout, Duration requestTimeout,
-        Duration idleTimeout) implements ListenerConnections {
+public record EstConnectionsConfig(int max, int maxPerAddress, int maxHandshakes, Duration handshakeTimeout,
+        Duration requestTimeout, Duration idleTimeout) implements ListenerConnections {
     public static final int DEFAULT_MAX = 2_000;
     public static final int DEFAULT_MAX_PER_ADDRESS = 256;
     public static final Duration DEFAULT_IDLE_TIMEOUT = Duration.ofSeconds(30);
@@ -20,7 +20,8 @@ public record EstConnectionsConfig(int max, int maxPerAddress, Duration handshak
      */
     public EstConnectionsConfig {
         Violations v = new Violations();
-        ListenerConnections.check(v, max, maxPerAddress, handshakeTimeout, requestTimeout, idleTimeout);
+        ListenerConnections.check(v, max, maxPerAddress, maxHandshakes, handshakeTimeout, requestTimeout,
+                idleTimeout);
         v.throwIfAny();
     }
 
@@ -28,17 +29,19 @@ public record EstConnectionsConfig(int max, int maxPerAddress, Duration handshak
     @JsonCreator
     static EstConnectionsConfig of(@JsonProperty("max") Integer max,
             @JsonProperty("max_per_address") Integer maxPerAddress,
+            @JsonProperty("max_handshakes") Integer maxHandshakes,
             @JsonProperty("handshake_timeout") Duration handshakeTimeout,
             @JsonProperty("request_timeout") Duration requestTimeout,
             @JsonProperty("idle_timeout") Duration idleTimeout) {
         return new EstConnectionsConfig(max == null ? DEFAULT_MAX : max,
                 maxPerAddress == null ? DEFAULT_MAX_PER_ADDRESS : maxPerAddress,
+                maxHandshakes == null ? DEFAULT_MAX_HANDSHAKES : maxHandshakes,
                 handshakeTimeout == null ? DEFAULT_HANDSHAKE_TIMEOUT : handshakeTimeout,
                 requestTimeout == null ? DEFAULT_REQUEST_TIMEOUT : requestTimeout,
                 idleTimeout == null ? DEFAULT_IDLE_TIMEOUT : idleTimeout);
     }
 
     public static EstConnectionsConfig defaults() {
-        return of(null, null, null, null, null);
+        return of(null, null, null, null, null, null);
     }
 }

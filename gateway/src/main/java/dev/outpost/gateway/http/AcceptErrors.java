@@ -3,7 +3,6 @@ package dev.outpost.gateway.http;
 import dev.outpost.gateway.ingest.LogLimiter;
 import io.netty.channel.ChannelHandlerContext;
 import io.netty.channel.ChannelInboundHandlerAdapter;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
@@ -15,11 +14,13 @@ final class AcceptErrors extends ChannelInboundHandlerAdapter {
     private final String listener;
     private final Logger log;
     private final LogLimiter logLimiter;
+    private final AcceptGate gate;
 
-    AcceptErrors(String listener, Logger log, LogLimiter logLimiter) {
+    AcceptErrors(String listener, Logger log, LogLimiter logLimiter, AcceptGate gate) {
         this.listener = listener;
         this.log = log;
         this.logLimiter = logLimiter;
+        this.gate = gate;
     }
 
     @Override
@@ -30,10 +31,6 @@ final class AcceptErrors extends ChannelInboundHandlerAdapter {
                     + "says too many open files)", listener, HandshakeLogger.reason(cause),
                     suppressed > 0 ? " (" + suppressed + " more in the last minute)" : "");
         }
-        var config = ctx.channel().config();
-        if (config.isAutoRead()) {
-            config.setAutoRead(false);
-            ctx.channel().eventLoop().schedule(() -> config.setAutoRead(true), 1, TimeUnit.SECONDS);
-        }
+        gate.acceptFailed(ctx.channel());
     }
 }

@@ -20,7 +20,7 @@ import org.slf4j.Logger;
  * bound, and one that does not fit the budget as soon as its headers are read; neither body is read. Instead of
  * answering from the I/O thread, which would overtake the answers to earlier pipelined requests, it passes the
  * handler an empty request whose decoder result says why ({@link #tooLarge}, {@link #overBudget}), so the 413 or 503
- * goes out in order.
+ * goes out in order. The body of a request over the budget is skipped unread and the connection may go on.
  */
 public final class BoundedAggregator extends HttpObjectAggregator {
     private final Logger log;
@@ -96,7 +96,11 @@ public final class BoundedAggregator extends HttpObjectAggregator {
             }
             FullHttpRequest marker = new DefaultFullHttpRequest(req.protocolVersion(), req.method(), req.uri(),
                     Unpooled.EMPTY_BUFFER, req.headers().copy(), EmptyHttpHeaders.INSTANCE);
-            HttpUtil.setKeepAlive(marker, false);
+            if (!busy) {
+                // Too large: the connection closes after the 413. Over the budget, the unread body is skipped and
+                // the connection can go on (the handler keeps it for a batch answered "later").
+                HttpUtil.setKeepAlive(marker, false);
+            }
             marker.setDecoderResult(DecoderResult.failure(busy
                     ? new OverBudgetException("the gateway holds as many request bodies as it may; retry later")
                     : new TooLongHttpContentException("body of " + size + " exceeds the bound of "

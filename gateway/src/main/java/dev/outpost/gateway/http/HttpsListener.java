@@ -17,12 +17,14 @@ import io.netty.util.concurrent.EventExecutorGroup;
 import java.net.InetSocketAddress;
 import java.time.Clock;
 import java.time.Duration;
+import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 
 /**
- * One HTTPS listener. Pipeline, in order: connection caps (in all and per source address, before any TLS work),
- * TLS with a handshake deadline (nothing is read before the handshake succeeds), refused-handshake logging,
+ * One HTTPS listener. Accepting pauses while the CPU work of its TLS handshakes is at its bound ({@link AcceptGate}).
+ * Pipeline, in order: connection caps (in all and per source address, before any TLS work), TLS with a handshake
+ * deadline (nothing is read before the handshake succeeds), refused-handshake logging,
  * request and idle deadlines, HTTP codec with bounded line and header sizes, canonical header names on the way out
  * (for every response, whichever handler writes it), size- and budget-bounded aggregator, then the handler — on the
  * I/O thread, or on {@code blocking} for handlers that do database or disk work.
@@ -33,6 +35,7 @@ public final class HttpsListener implements AutoCloseable {
     private final String name;
     private final Channel channel;
     private final ConnectionLimits limits;
+    private final AcceptGate gate;
 
     /** What a new connection's handler gets: its share of the memory budget (null without a budget). */
     @FunctionalInterface
@@ -40,14 +43,24 @@ public final class HttpsListener implements AutoCloseable {
         ChannelHandler create(MemoryBudget.Held budget);
     }
 
-    /** How a listener bounds its connections and requests. */
-    public record Settings(ListenerConnections connections, int maxBodyBytes, MemoryBudget budget) {
+    /**
+     * How a listener bounds its connections and requests. {@code handshakeTasks} runs the CPU-heavy steps of TLS
+     * handshakes (the engine's delegated tasks: signatures, certificate checks), shared by the listeners, so that a
+     * storm of new connections does not queue the requests of established ones behind handshakes on the I/O threads;
+     * null runs them on the connection's I/O thread.
+     */
+    public record Settings(ListenerConnections connections, int maxBodyBytes, MemoryBudget budget,
+            Executor handshakeTasks) {
+        public Settings(ListenerConnections connections, int maxBodyBytes, MemoryBudget budget) {
+            this(connections, maxBodyBytes, budget, null);
+        }
     }
 
-    private HttpsListener(String name, Channel channel, ConnectionLimits limits) {
+    private HttpsListener(String name, Channel channel, ConnectionLimits limits, AcceptGate gate) {
         this.name = name;
         this.channel = channel;
         this.limits = limits;
+        this.gate = gate;
     }
 
     /**
@@ -60,16 +73,19 @@ public final class HttpsListener implements AutoCloseable {
         LogLimiter logLimiter = new LogLimiter(clock, Duration.ofMinutes(1), 10_000);
         ListenerConnections c = settings.connections();
         ConnectionLimits limits = new ConnectionLimits(name, c.max(), c.maxPerAddress(), log, logLimiter);
+        AcceptGate gate = new AcceptGate(c.maxHandshakes());
+        Executor handshakeTasks = settings.handshakeTasks() == null ? null : gate.counting(settings.handshakeTasks());
         ServerBootstrap b = new ServerBootstrap()
                 .group(boss, workers)
                 .channel(NioServerSocketChannel.class)
                 .option(ChannelOption.SO_BACKLOG, 1024)
-                .handler(new AcceptErrors(name, log, logLimiter))
+                .handler(new AcceptErrors(name, log, logLimiter, gate))
                 .childOption(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
                 .childHandler(new ChannelInitializer<SocketChannel>() {
                     @Override
                     protected void initChannel(SocketChannel ch) {
-                        SslHandler ssl = tls.context().newHandler(ch.alloc());
+                        SslHandler ssl = handshakeTasks == null ? tls.context().newHandler(ch.alloc())
+                                : tls.context().newHandler(ch.alloc(), handshakeTasks);
                         ssl.setHandshakeTimeout(c.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
                         ConnectionTimeouts timeouts = new ConnectionTimeouts(name, c.requestTimeout(),
                                 c.idleTimeout(), log);
@@ -93,7 +109,8 @@ public final class HttpsListener implements AutoCloseable {
                     }
                 });
         Channel ch = b.bind(address).sync().channel();
-        return new HttpsListener(name, ch, limits);
+        gate.bound(ch);
+        return new HttpsListener(name, ch, limits, gate);
     }
 
     public InetSocketAddress address() {
@@ -107,6 +124,16 @@ public final class HttpsListener implements AutoCloseable {
     /** Connections open now. */
     public int openConnections() {
         return limits.open();
+    }
+
+    /** TLS handshakes whose CPU work waits or runs now. */
+    public int handshakes() {
+        return gate.handshakes();
+    }
+
+    /** Whether the listener accepts connections now (not while its handshake work is at its bound). */
+    public boolean accepting() {
+        return channel.config().isAutoRead();
     }
 
     @Override

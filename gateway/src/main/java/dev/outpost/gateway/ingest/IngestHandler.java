@@ -22,7 +22,6 @@ import io.netty.handler.ssl.SslHandler;
 import io.netty.handler.ssl.SslHandshakeCompletionEvent;
 import io.netty.util.ReferenceCountUtil;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsPartialSuccess;
-import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.IOException;
 import java.security.cert.X509Certificate;
@@ -40,9 +39,11 @@ import org.slf4j.LoggerFactory;
  * scanned ({@link BatchScan}), stamped and queued on the {@link IngestPipeline}, whose answer becomes the response.
  *
  * <p>Requests of one connection are handled one at a time, in order: pipelined requests wait (at most
- * {@link #MAX_PIPELINED}; beyond that the connection is not read). Once a request is answered with anything but
- * 2xx, those already read behind it are answered 503 without being processed and the connection is closed, so an
- * agent's batches are never stored out of order.
+ * {@link #MAX_PIPELINED}; beyond that the connection is not read). A keyed batch answered "later" (503 or 429 with
+ * {@code Retry-After}: the queue full, the store unavailable, a rate limit) keeps the connection open, and the batches
+ * behind it are answered 503 unread until it comes again ({@link #refusedSeq}). Once a request is answered with any
+ * other failure, those already read behind it are answered 503 without being processed and the connection is closed.
+ * Either way an agent's batches are never stored out of order.
  */
 public final class IngestHandler extends ChannelInboundHandlerAdapter {
     private static final Logger LOG = LoggerFactory.getLogger("outpost.gateway.ingest");
@@ -61,6 +62,15 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter {
     private boolean tooManyConnections;
     private boolean busy;
     private boolean closing;
+    /**
+     * The sequence of a keyed batch of this connection answered "later" (503 or 429 with Retry-After), or -1. The
+     * connection stays open (a reconnection costs a TLS handshake, far more than a refusal, and a fleet refused at
+     * once would come back as a storm of them), and until the client sends that batch again (its key's sequence or
+     * an older one) or its Retry-After has passed, its later batches are answered 503 unread, so none is stored
+     * before it.
+     */
+    private long refusedSeq = -1;
+    private long refusedUntilMillis;
     private boolean closeScheduled;
     private boolean closed;
     private io.netty.channel.ChannelFuture lastWrite;
@@ -98,7 +108,13 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter {
             if (closing) {
                 services.stats().refusedRequest(503);
                 finish(ctx, req, unavailable(1, "an earlier request on this connection failed; send this one again"));
+            } else if (refusedSeq >= 0 && behindRefused(ctx, req)) {
+                services.stats().refusedRequest(503);
+                long left = Math.max(1, (refusedUntilMillis - services.clock().millis() + 999) / 1000);
+                finish(ctx, req, unavailable(left, "batch " + refusedSeq + " of this connection was refused for "
+                        + "now; send it again before the batches after it"));
             } else {
+                refusedSeq = -1;
                 handle(ctx, req);
             }
         }
@@ -208,19 +224,15 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter {
         if (!points.allowed()) {
             return limited(id, points);
         }
-        ExportMetricsServiceRequest batch;
+        StampedBatch stamped;
         try {
-            batch = ExportMetricsServiceRequest.parseFrom(raw);
+            stamped = StampedBatch.accepted(id, key, batchId, raw, scan.duplicateKeys(), scan.points(),
+                    scan.newestNanos());
         } catch (InvalidProtocolBufferException e) {
             services.refusals().log(ctx, "batch " + batchId + " from " + id.agentId() + ": not OTLP");
             return error(HttpResponseStatus.BAD_REQUEST, OtlpStatus.INVALID_ARGUMENT,
                     "body is not a protobuf ExportMetricsServiceRequest");
         }
-        if (scan.duplicateKeys()) {
-            batch = AttributeDedupe.apply(batch);
-        }
-        StampedBatch stamped = new StampedBatch(id, key, batchId, IdentityStamp.apply(batch, id), scan.points(),
-                scan.newestNanos(), raw.length);
         services.pipeline().submit(stamped, result -> ctx.executor().execute(() -> finish(ctx, req, answer(result))));
         return null;
     }
@@ -243,9 +255,13 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter {
         return resp;
     }
 
-    /** Sends the answer to {@code req} and goes on with the next; the first failure starts closing. */
+    /**
+     * Sends the answer to {@code req} and goes on with the next. A keyed batch answered "later" keeps the connection
+     * open ({@link #refusedSeq}); any other failure starts closing.
+     */
     private void finish(ChannelHandlerContext ctx, FullHttpRequest req, FullHttpResponse r) {
         boolean keepAlive = HttpUtil.isKeepAlive(req);
+        BatchKey key = ownKey(ctx, req);
         ReferenceCountUtil.release(req);
         if (budget != null) {
             budget.releaseOldest();
@@ -255,7 +271,14 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter {
             ReferenceCountUtil.release(r);
             return;
         }
-        boolean keep = keepAlive && !closing && r.status().codeClass() == HttpStatusClass.SUCCESS;
+        boolean later = keepAlive && !closing && key != null && r.headers().contains(HttpHeaderNames.RETRY_AFTER)
+                && (r.status().code() == 503 || r.status().code() == 429);
+        if (later) {
+            refusedSeq = refusedSeq < 0 ? key.seq() : Math.min(refusedSeq, key.seq());
+            refusedUntilMillis = Math.max(refusedUntilMillis, services.clock().millis()
+                    + 1000 * r.headers().getInt(HttpHeaderNames.RETRY_AFTER, 1));
+        }
+        boolean keep = keepAlive && !closing && (later || r.status().codeClass() == HttpStatusClass.SUCCESS);
         if (keep) {
             r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         } else {
@@ -278,6 +301,22 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter {
             closeScheduled = true;
             lastWrite.addListener(ChannelFutureListener.CLOSE);
         }
+    }
+
+    /** The request's idempotency key if it names this connection's agent, else null. */
+    private BatchKey ownKey(ChannelHandlerContext ctx, FullHttpRequest req) {
+        BatchKey key = BatchKey.parse(batchId(req.headers().get(WireNames.IDEMPOTENCY_KEY_HEADER)));
+        AgentIdentity id = key == null ? null : identity(ctx);
+        return id != null && key.agentId().equals(id.agentId()) ? key : null;
+    }
+
+    /** Whether {@code req} comes after the batch refused for now: not that batch again, and its wait not over. */
+    private boolean behindRefused(ChannelHandlerContext ctx, FullHttpRequest req) {
+        if (services.clock().millis() >= refusedUntilMillis) {
+            return false;
+        }
+        BatchKey key = ownKey(ctx, req);
+        return key == null || key.seq() > refusedSeq;
     }
 
     private AgentIdentity identity(ChannelHandlerContext ctx) {

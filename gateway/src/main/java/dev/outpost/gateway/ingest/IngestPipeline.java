@@ -139,16 +139,13 @@ public final class IngestPipeline implements AutoCloseable {
                     + "); retry later"));
             return;
         }
+        if (!admit(batch, callback)) {
+            return;
+        }
+        sink.prepare(batch);
         lock.lock();
         try {
-            if (closed) {
-                callback.done(Result.unavailable(5, "the gateway is stopping; retry later"));
-                return;
-            }
-            if (queue.size() >= limits.maxQueuedBatches()
-                    || queuedBytes + batch.decodedBytes() > limits.maxQueuedBytes() && !queue.isEmpty()) {
-                stats.overloaded.increment();
-                callback.done(Result.unavailable(jitter(1000), "the gateway is busy; retry later"));
+            if (!admitLocked(batch, callback)) {
                 return;
             }
             queue.add(new Item(batch, callback));
@@ -159,6 +156,30 @@ public final class IngestPipeline implements AutoCloseable {
         } finally {
             lock.unlock();
         }
+    }
+
+    /** Whether the queue has room for {@code batch} now; if not, it is answered (the sink would not prepare it). */
+    private boolean admit(StampedBatch batch, Callback callback) {
+        lock.lock();
+        try {
+            return admitLocked(batch, callback);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    private boolean admitLocked(StampedBatch batch, Callback callback) {
+        if (closed) {
+            callback.done(Result.unavailable(5, "the gateway is stopping; retry later"));
+            return false;
+        }
+        if (queue.size() >= limits.maxQueuedBatches()
+                || queuedBytes + batch.decodedBytes() > limits.maxQueuedBytes() && !queue.isEmpty()) {
+            stats.overloaded.increment();
+            callback.done(Result.unavailable(jitter(1000), "the gateway is busy; retry later"));
+            return false;
+        }
+        return true;
     }
 
     /** Has {@code listener} told (on the committer thread, after their answers) of every group stored. */

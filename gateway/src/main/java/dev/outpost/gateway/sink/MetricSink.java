@@ -34,6 +34,14 @@ public interface MetricSink extends AutoCloseable {
         void at(List<Position> starts) throws IOException;
     }
 
+    /**
+     * Called for each accepted batch on the I/O thread that read it, before it is queued for {@link #deliver}, by
+     * many threads at once: a sink may keep its own form of the batch there ({@link StampedBatch#prepare}), so that
+     * work is done in parallel and the queue holds less. Must not block.
+     */
+    default void prepare(StampedBatch batch) {
+    }
+
     /** A short name for logs and the live view: "file", "prometheus_remote_write", "otlp". */
     String name();
 

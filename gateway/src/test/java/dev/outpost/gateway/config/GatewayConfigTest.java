@@ -47,7 +47,7 @@ class GatewayConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = GatewayConfig.loader().environmentVariables();
-        assertEquals(85, variables.size());
+        assertEquals(87, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);

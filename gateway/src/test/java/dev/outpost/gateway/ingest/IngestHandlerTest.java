@@ -9,6 +9,7 @@ import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.core.read.ListAppender;
 import dev.outpost.gateway.ca.AgentIdentity;
 import dev.outpost.gateway.http.BoundedAggregator;
+import dev.outpost.gateway.http.MemoryBudget;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.config.IngestLimitsConfig;
 import dev.outpost.gateway.config.RateLimitsConfig;
@@ -38,6 +39,7 @@ class IngestHandlerTest {
     TestPipeline pipeline;
     EmbeddedChannel last;
     RateLimitsConfig rateLimits = RateLimitsConfig.defaults();
+    Clock clock = CLOCK;
     IngestLimitsConfig limits = IngestLimitsConfig.defaults();
 
     @BeforeEach
@@ -58,8 +60,8 @@ class IngestHandlerTest {
             return services;
         }
         return services = new IngestServices(pipeline.pipeline, new Maintenance(dir.resolve("maintenance")),
-                new Responses(CLOCK), AgentGate.OPEN, new IngestConnections(AgentGate.OPEN, CLOCK),
-                new RateLimiter(rateLimits, CLOCK), pipeline.stats, limits, 1 << 20, CLOCK);
+                new Responses(clock), AgentGate.OPEN, new IngestConnections(AgentGate.OPEN, clock),
+                new RateLimiter(rateLimits, clock), pipeline.stats, limits, 1 << 20, clock);
     }
 
     /**
@@ -142,8 +144,8 @@ class IngestHandlerTest {
         List<Wire.Response> rs = exchange(Wire.post("a-3f9a0c1b2d4e5f60:1"), Wire.post("a-3f9a0c1b2d4e5f60:2"));
         assertEquals(List.of(503, 503), statuses(rs));
         assertEquals("120", rs.get(0).header("retry-after"));
-        assertEquals("1", rs.get(1).header("retry-after"), "behind the refused one, not processed at all");
-        assertFalse(last.isOpen());
+        assertEquals("120", rs.get(1).header("retry-after"), "behind the refused one, not processed at all");
+        assertTrue(last.isOpen(), "a batch refused for now keeps its connection");
 
         for (String content : new String[] {"", "soon", "0", "3601", "99999999999999999999"}) {
             Files.writeString(file, content);
@@ -163,6 +165,66 @@ class IngestHandlerTest {
                 "ingest: maintenance mode off (" + file + " is gone); storing batches again"),
                 logged.list.stream().map(ILoggingEvent::getFormattedMessage)
                         .filter(m -> m.contains("maintenance mode")).toList(), "logged once each way");
+    }
+
+    @Test
+    void aBatchRefusedForNowKeepsItsConnectionAndNothingBehindItIsStoredBeforeItComesAgain() throws Exception {
+        dev.outpost.gateway.MutableClock moving = new dev.outpost.gateway.MutableClock(CLOCK.instant());
+        clock = moving;
+        Path file = dir.resolve("maintenance");
+        Files.writeString(file, "30\n");
+        List<Wire.Response> rs = exchange(Wire.post("a-3f9a0c1b2d4e5f60:1"), Wire.post("a-3f9a0c1b2d4e5f60:2"));
+        assertEquals(List.of(503, 503), statuses(rs));
+        for (Wire.Response r : rs) {
+            assertEquals("keep-alive", r.header("connection"));
+            assertEquals("30", r.header("retry-after"));
+        }
+        Files.delete(file);
+        // The store takes batches again, but 2 comes before 1 was sent again: refused, unread.
+        List<Wire.Response> early = Wire.exchange(last, Wire.post("a-3f9a0c1b2d4e5f60:2"), 1);
+        assertEquals(List.of(503), statuses(early));
+        assertEquals(List.of(), stored());
+        // The client starts over from the refused batch, on the same connection.
+        List<Wire.Response> again = Wire.exchange(last, Wire.concat(Wire.post("a-3f9a0c1b2d4e5f60:1"),
+                Wire.post("a-3f9a0c1b2d4e5f60:2")), 2);
+        assertEquals(List.of(200, 200), statuses(again));
+        assertEquals(List.of("a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:1", "a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:2"),
+                stored());
+
+        // A client that drops the refused batch is served again once the Retry-After it was told has passed.
+        Files.writeString(file, "30\n");
+        assertEquals(List.of(503), statuses(Wire.exchange(last, Wire.post("a-3f9a0c1b2d4e5f60:3"), 1)));
+        Files.delete(file);
+        assertEquals(List.of(503), statuses(Wire.exchange(last, Wire.post("a-3f9a0c1b2d4e5f60:4"), 1)));
+        moving.advance(java.time.Duration.ofSeconds(30));
+        assertEquals(List.of(200), statuses(Wire.exchange(last, Wire.post("a-3f9a0c1b2d4e5f60:4"), 1)));
+        assertTrue(last.isOpen());
+
+        // Without a key the order cannot be told: the connection closes as after any failure.
+        Files.writeString(file, "30\n");
+        List<Wire.Response> unkeyed = Wire.exchange(last, Wire.post(null), 1);
+        assertEquals(List.of(503), statuses(unkeyed));
+        assertEquals("close", unkeyed.get(0).header("connection"));
+        assertFalse(last.isOpen());
+    }
+
+    @Test
+    void aBodyOverTheMemoryBudgetIsAnswered503UnreadAndItsConnectionGoesOn() throws Exception {
+        int bodyBytes = Wire.batch(0.5).toByteArray().length;
+        MemoryBudget.Held held = new MemoryBudget.Held(new MemoryBudget(bodyBytes));
+        last = new EmbeddedChannel(new HttpServerCodec(4096, 8192, 8192),
+                new BoundedAggregator(64 * 1024, LoggerFactory.getLogger("test"), "ingest", held),
+                new IngestHandler(services(), held, ctx -> A));
+        // The second body arrives while the first is still held: it does not fit.
+        List<Wire.Response> rs = Wire.exchange(last, Wire.concat(Wire.post("a-3f9a0c1b2d4e5f60:1"),
+                Wire.post("a-3f9a0c1b2d4e5f60:2")), 2);
+        assertEquals(List.of(200, 503), statuses(rs));
+        assertEquals("1", rs.get(1).header("retry-after"));
+        assertEquals("keep-alive", rs.get(1).header("connection"));
+        assertTrue(last.isOpen(), "its body skipped, the connection goes on");
+        assertEquals(List.of(200), statuses(Wire.exchange(last, Wire.post("a-3f9a0c1b2d4e5f60:2"), 1)));
+        assertEquals(List.of("a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:1", "a-3f9a0c1b2d4e5f60/a-3f9a0c1b2d4e5f60:2"),
+                stored());
     }
 
     @Test

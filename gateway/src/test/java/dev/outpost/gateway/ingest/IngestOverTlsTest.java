@@ -75,6 +75,12 @@ class IngestOverTlsTest {
 
     /** (Re)binds the listener with these connection bounds and per-agent connection cap. */
     void listen(IngestConnectionsConfig bounds, int maxPerAgent) throws Exception {
+        listen(bounds, maxPerAgent, null);
+    }
+
+    /** The same, with the TLS handshakes' work on {@code handshakeTasks} as the gateway runs it (null: I/O thread). */
+    void listen(IngestConnectionsConfig bounds, int maxPerAgent, java.util.concurrent.Executor handshakeTasks)
+            throws Exception {
         if (listener != null) {
             listener.close();
         }
@@ -85,7 +91,8 @@ class IngestOverTlsTest {
                 pipeline.stats, IngestLimitsConfig.defaults(), 1 << 20, clock);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
                 new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
-                        List.of(ca.certificate())), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20)),
+                        List.of(ca.certificate())), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20),
+                        handshakeTasks),
                 null, held -> new IngestHandler(services, held), LoggerFactory.getLogger("test"), clock);
     }
 
@@ -210,7 +217,7 @@ class IngestOverTlsTest {
 
     @Test
     void aRequestTrickledByteByByteIsCutOffAtTheRequestDeadline() throws Exception {
-        listen(new IngestConnectionsConfig(100, 100, Duration.ofSeconds(5), Duration.ofSeconds(1),
+        listen(new IngestConnectionsConfig(100, 100, 64, Duration.ofSeconds(5), Duration.ofSeconds(1),
                 Duration.ofMinutes(5)), 2);
         try (SSLSocket s = AgentTls.connect(client, listener.address())) {
             byte[] head = "POST /v1/metrics HTTP/1.1\r\nHost: gw\r\nX-Slow: ".getBytes(StandardCharsets.US_ASCII);
@@ -233,7 +240,7 @@ class IngestOverTlsTest {
 
     @Test
     void anIdleConnectionIsClosedAtTheIdleTimeout() throws Exception {
-        listen(new IngestConnectionsConfig(100, 100, Duration.ofSeconds(5), Duration.ofSeconds(5),
+        listen(new IngestConnectionsConfig(100, 100, 64, Duration.ofSeconds(5), Duration.ofSeconds(5),
                 Duration.ofSeconds(1)), 2);
         try (SSLSocket s = AgentTls.connect(client, listener.address())) {
             s.getOutputStream().write(Wire.post("a-3f9a0c1b2d4e5f60:1"));
@@ -246,7 +253,7 @@ class IngestOverTlsTest {
 
     @Test
     void connectionsBeyondTheCapsAreClosedBeforeTheHandshake() throws Exception {
-        listen(new IngestConnectionsConfig(100, 2, Duration.ofSeconds(5), Duration.ofSeconds(5),
+        listen(new IngestConnectionsConfig(100, 2, 64, Duration.ofSeconds(5), Duration.ofSeconds(5),
                 Duration.ofMinutes(5)), 8);
         try (SSLSocket first = AgentTls.connect(client, listener.address());
                 SSLSocket second = AgentTls.connect(client, listener.address())) {
@@ -260,6 +267,55 @@ class IngestOverTlsTest {
         }
         Proc.await(() -> listener.openConnections() == 0, Duration.ofSeconds(5));
         assertEquals(200, exchange(1, false, Wire.post("a-3f9a0c1b2d4e5f60:2")).get(0).status(), "and room again");
+    }
+
+    @Test
+    void atItsBoundOfHandshakeWorkTheListenerStopsAcceptingUntilItIsDone() throws Exception {
+        java.util.concurrent.ExecutorService thread = java.util.concurrent.Executors.newSingleThreadExecutor();
+        java.util.concurrent.CountDownLatch go = new java.util.concurrent.CountDownLatch(1);
+        // The handshake threads, busy until the test lets them go.
+        java.util.concurrent.Executor busy = task -> thread.execute(() -> {
+            try {
+                go.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+            task.run();
+        });
+        try {
+            listen(new IngestConnectionsConfig(100, 100, 1, Duration.ofSeconds(30), Duration.ofSeconds(5),
+                    Duration.ofMinutes(5)), 2, busy);
+            try (java.net.Socket silent = new java.net.Socket()) {
+                // A connection that sends nothing costs no handshake work, so it holds no place.
+                silent.connect(listener.address(), 5_000);
+                Proc.await(() -> listener.openConnections() == 1, Duration.ofSeconds(5));
+                assertEquals(0, listener.handshakes());
+                assertTrue(listener.accepting());
+                java.util.concurrent.CompletableFuture<Integer> first = post("a-3f9a0c1b2d4e5f60:1");
+                Proc.await(() -> listener.handshakes() == 1 && !listener.accepting(), Duration.ofSeconds(5));
+                java.util.concurrent.CompletableFuture<Integer> second = post("a-3f9a0c1b2d4e5f60:2");
+                Thread.sleep(1_000);
+                org.junit.jupiter.api.Assertions.assertFalse(first.isDone() || second.isDone(), "both wait");
+                assertEquals(2, listener.openConnections(), "the second is not accepted while the bound is reached");
+                go.countDown();
+                assertEquals(200, first.get(20, java.util.concurrent.TimeUnit.SECONDS));
+                assertEquals(200, second.get(20, java.util.concurrent.TimeUnit.SECONDS), "then accepted and served");
+            }
+            Proc.await(() -> listener.handshakes() == 0 && listener.accepting(), Duration.ofSeconds(5));
+        } finally {
+            thread.shutdownNow();
+        }
+    }
+
+    /** One batch on a new connection, from another thread: its status. */
+    java.util.concurrent.CompletableFuture<Integer> post(String key) {
+        return java.util.concurrent.CompletableFuture.supplyAsync(() -> {
+            try {
+                return exchange(1, false, Wire.post(key)).get(0).status();
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
     }
 
     @Test

@@ -38,6 +38,8 @@ public final class FileSink implements MetricSink {
     private final SinkFiles files;
     private final Map<String, Writer> writers = new HashMap<>();
     private final NdjsonWriter ndjson = new NdjsonWriter();
+    /** Writers of the I/O threads that render batches as they arrive ({@link #prepare}). */
+    private final ThreadLocal<NdjsonWriter> renderers = ThreadLocal.withInitial(NdjsonWriter::new);
     private final GzipMember gzip;
     private final ByteArrayOutputStream text = new ByteArrayOutputStream(1 << 16);
     private final ByteArrayOutputStream packed = new ByteArrayOutputStream(1 << 14);
@@ -65,6 +67,16 @@ public final class FileSink implements MetricSink {
     @Override
     public String name() {
         return "file";
+    }
+
+    /** Renders the batch's NDJSON lines on the I/O thread that read it; the delivery only copies them. */
+    @Override
+    public void prepare(StampedBatch batch) {
+        try {
+            batch.prepare(renderers.get().render(batch));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException("rendering batch " + batch.batchId() + " as NDJSON failed", e);
+        }
     }
 
     @Override

@@ -22,7 +22,7 @@ import java.util.List;
 import java.util.Set;
 
 /**
- * Renders batches as the file sink's NDJSON: per resource of a batch one resource line, then one line per metric
+ * Renders batches as the file sink's NDJSON (one writer per thread: it keeps a buffer and a cache): per resource of a batch one resource line, then one line per metric
  * with all its data points. Every line names its time, org, agent, host and batch, so {@code zgrep} finds any of
  * them; the resource's other attributes (labels, host.id, os.type, ...) are written once per batch, not per point.
  * Non-finite numbers are {@code null}. The format is documented in the README ("File sink format").
@@ -40,18 +40,42 @@ final class NdjsonWriter {
      * Double.toString, whose slow path took over a tenth of the ingest CPU at fleet load (bench/fleet.sh).
      */
     private final JsonFactory json = JsonFactory.builder().enable(StreamWriteFeature.USE_FAST_DOUBLE_WRITER).build();
-    private long lastNanos = Long.MIN_VALUE;
-    private String lastText;
+    /**
+     * The last two times rendered: a metric line's time and its points' start time alternate, and rendering an
+     * Instant as text is costly (one entry missed on every point).
+     */
+    private final long[] cachedNanos = {Long.MIN_VALUE, Long.MIN_VALUE};
+    private final String[] cachedText = new String[2];
+    private int cacheNext;
+    private final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(1 << 15);
 
-    /** Writes the lines of {@code batches} to {@code out}, each ending in a newline. */
+    /**
+     * Writes the lines of {@code batches} to {@code out}, each ending in a newline (a lone newline if there are
+     * none). A batch's lines rendered beforehand by {@link #render} are copied as they are: the same bytes.
+     */
     void write(List<StampedBatch> batches, OutputStream out) throws IOException {
-        try (JsonGenerator g = json.createGenerator(out)) {
-            g.setRootValueSeparator(new SerializedString("\n"));
-            for (StampedBatch b : batches) {
-                write(b, g);
-            }
-            g.writeRaw('\n');
+        boolean any = false;
+        for (StampedBatch b : batches) {
+            byte[] lines = b.prepared() instanceof byte[] p ? p : render(b);
+            out.write(lines);
+            any |= lines.length > 0;
         }
+        if (!any) {
+            out.write('\n');
+        }
+    }
+
+    /** The lines of one batch, each ending in a newline; none for a batch without resources. */
+    byte[] render(StampedBatch b) throws IOException {
+        buffer.reset();
+        try (JsonGenerator g = json.createGenerator(buffer)) {
+            g.setRootValueSeparator(new SerializedString("\n"));
+            write(b, g);
+        }
+        if (buffer.size() > 0) {
+            buffer.write('\n');
+        }
+        return buffer.toByteArray();
     }
 
     private void write(StampedBatch b, JsonGenerator g) throws IOException {
@@ -268,12 +292,17 @@ final class NdjsonWriter {
 
     /** ISO-8601 UTC of Unix nanoseconds; the ingest scan refuses times that do not fit (negative, 0). */
     private String text(long nanos) {
-        if (nanos != lastNanos) {
-            lastNanos = nanos;
-            lastText = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos,
-                    1_000_000_000L)).toString();
+        for (int i = 0; i < 2; i++) {
+            if (cachedNanos[i] == nanos) {
+                return cachedText[i];
+            }
         }
-        return lastText;
+        String text = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos,
+                1_000_000_000L)).toString();
+        cachedNanos[cacheNext] = nanos;
+        cachedText[cacheNext] = text;
+        cacheNext ^= 1;
+        return text;
     }
 
     private static long firstTime(ResourceMetrics rm) {

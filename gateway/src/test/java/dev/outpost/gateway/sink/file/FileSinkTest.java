@@ -120,6 +120,36 @@ class FileSinkTest {
     }
 
     @Test
+    void batchesRenderedOnTheThreadsThatAcceptedThemAreWrittenAsIfRenderedInTheDelivery() throws Exception {
+        byte[] body = batch().toByteArray();
+        List<StampedBatch> asIs = new ArrayList<>();
+        List<StampedBatch> prepared = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            AgentIdentity id = i == 1 ? GLOBEX : ACME;
+            asIs.add(StampedBatch.accepted(id, null, "k" + i, body, false, 4, T));
+            prepared.add(StampedBatch.accepted(id, null, "k" + i, body, false, 4, T));
+        }
+        Path one = dir.resolve("one");
+        Path two = dir.resolve("two");
+        try (FileSink a = new FileSink(one, PLAIN, clock); FileSink b = new FileSink(two, PLAIN, clock)) {
+            a.deliver(asIs, starts -> { });
+            Thread other = new Thread(() -> prepared.forEach(b::prepare));
+            other.start();
+            other.join();
+            assertTrue(prepared.stream().allMatch(p -> p.prepared() instanceof byte[]), "each rendered beforehand");
+            b.deliver(prepared, starts -> { });
+        }
+        for (String org : List.of("acme", "globex")) {
+            Path name = Path.of(org, "metrics-20261122T052001Z-000001.ndjson");
+            assertEquals(Files.readString(one.resolve(name)), Files.readString(two.resolve(name)), org);
+        }
+        assertTrue(Files.readString(two.resolve("acme/metrics-20261122T052001Z-000001.ndjson"))
+                .contains("\"resource\":{\"env\":\"prod\",\"service.instance.id\":\"a-3f9a0c1b2d4e5f60\"}"),
+                "stamped with the certificate's identity");
+        assertEquals(asIs.get(0).request(), prepared.get(0).request(), "the request parsed again, stamped the same");
+    }
+
+    @Test
     void gzipFilesHoldOneMemberPerDeliveryAndReadWhole() throws Exception {
         FileSinkConfig gz = config(1 << 20, 16L << 20, 0, Duration.ofDays(7), 1000, Compression.GZIP);
         try (FileSink sink = new FileSink(dir, gz, clock)) {
