@@ -1,9 +1,11 @@
 package dev.outpost.gateway.ca;
 
 import java.io.IOException;
+import java.security.Provider;
 import java.security.PublicKey;
 import java.util.Map;
 import java.util.Set;
+import org.bouncycastle.jce.provider.BouncyCastleProvider;
 import org.bouncycastle.operator.OperatorCreationException;
 import org.bouncycastle.operator.jcajce.JcaContentVerifierProviderBuilder;
 import org.bouncycastle.pkcs.PKCSException;
@@ -23,6 +25,14 @@ public final class CsrCheck {
             "1.2.840.10045.4.3.4", "ecdsa-with-SHA512", "1.2.840.113549.1.1.11", "sha256WithRSAEncryption",
             "1.2.840.113549.1.1.12", "sha384WithRSAEncryption", "1.2.840.113549.1.1.13", "sha512WithRSAEncryption",
             "1.2.840.113549.1.1.10", "RSASSA-PSS");
+    /**
+     * Verifies the proof of possession: Bouncy Castle, not the JDK. The JDK 17 provider's P-256 ECDSA verification
+     * took 45 % of the gateway's request CPU per EST enrollment over TLS (JFR, 1,000 enrollments after 1,500 of
+     * warm-up), more than the TLS handshake; Bouncy Castle's does the same check in about a quarter of the time.
+     * Only public data goes through it (the CSR and its key), so its timing reveals nothing. Not registered as a
+     * JCA provider: nothing else changes provider.
+     */
+    private static final Provider VERIFIER = new BouncyCastleProvider();
 
     private CsrCheck() {
     }
@@ -67,7 +77,7 @@ public final class CsrCheck {
                     + "stronger (e.g. ecdsa-with-SHA256, sha256WithRSAEncryption)");
         }
         try {
-            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().build(key))) {
+            if (!csr.isSignatureValid(new JcaContentVerifierProviderBuilder().setProvider(VERIFIER).build(key))) {
                 throw new BadCsrException("CSR signature does not verify with its own public key");
             }
         } catch (OperatorCreationException | PKCSException e) {

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import java.security.KeyPair;
 import java.security.KeyPairGenerator;
 import java.security.SecureRandom;
+import java.nio.charset.StandardCharsets;
 import java.security.spec.ECGenParameterSpec;
 import java.util.EnumSet;
 import java.util.Set;
@@ -73,6 +74,53 @@ class CsrCheckTest {
         KeyPair b = CertificateAuthority.newKeyPair(new SecureRandom());
         assertEquals("CSR signature does not verify with its own public key", assertThrows(CsrCheck.BadCsrException.class,
                 () -> CsrCheck.check(csr(a, b, "SHA256withECDSA", "h"), EC)).getMessage());
+    }
+
+    /**
+     * The proof of possession is checked by Bouncy Castle, not the JDK (CPU): every signature algorithm accepted
+     * verifies, for EC and RSA keys, and the same CSR with one byte of its subject changed is refused.
+     */
+    @Test
+    void everyAcceptedSignatureVerifiesAndATamperedCsrIsRefused() throws Exception {
+        KeyPair ec = CertificateAuthority.newKeyPair(new SecureRandom());
+        KeyPairGenerator rsa = KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(KeyType.MIN_RSA_BITS);
+        KeyPair r = rsa.generateKeyPair();
+        record Case(KeyPair key, String alg, Set<KeyType> accepted) {
+        }
+        for (Case c : java.util.List.of(new Case(ec, "SHA256withECDSA", EC), new Case(ec, "SHA384withECDSA", EC),
+                new Case(ec, "SHA512withECDSA", EC), new Case(r, "SHA256withRSA", EnumSet.of(KeyType.RSA)),
+                new Case(r, "SHA384withRSA", EnumSet.of(KeyType.RSA)), new Case(r, "SHA512withRSA",
+                        EnumSet.of(KeyType.RSA)), new Case(r, "SHA256withRSAandMGF1", EnumSet.of(KeyType.RSA)))) {
+            // Signed by the JDK, which the checker does not use; the JDK has no RSASSA-PSS signer for Bouncy Castle's
+            // builder, so that one is signed by Bouncy Castle.
+            JcaContentSignerBuilder signer = new JcaContentSignerBuilder(c.alg());
+            if (c.alg().endsWith("MGF1")) {
+                signer.setProvider(new org.bouncycastle.jce.provider.BouncyCastleProvider());
+            }
+            byte[] der = new JcaPKCS10CertificationRequestBuilder(new X500Name("CN=host-a"), c.key().getPublic())
+                    .build(signer.build(c.key().getPrivate())).getEncoded();
+            CsrCheck.Accepted a = CsrCheck.check(der, c.accepted());
+            assertEquals(c.key().getPublic(), a.publicKey(), c.alg());
+            assertEquals("host-a", a.requestedName(), c.alg());
+            byte[] tampered = replace(der, "host-a", "host-b");
+            assertEquals("CSR signature does not verify with its own public key", assertThrows(
+                    CsrCheck.BadCsrException.class, () -> CsrCheck.check(tampered, c.accepted()), c.alg())
+                    .getMessage(), c.alg());
+        }
+    }
+
+    /** {@code der} with the one occurrence of ASCII {@code from} replaced by {@code to} (same length). */
+    private static byte[] replace(byte[] der, String from, String to) {
+        byte[] f = from.getBytes(StandardCharsets.US_ASCII);
+        byte[] out = der.clone();
+        for (int i = 0; i + f.length <= der.length; i++) {
+            if (java.util.Arrays.equals(der, i, i + f.length, f, 0, f.length)) {
+                System.arraycopy(to.getBytes(StandardCharsets.US_ASCII), 0, out, i, f.length);
+                return out;
+            }
+        }
+        throw new AssertionError(from + " is not in the CSR");
     }
 
     /**
