@@ -225,6 +225,9 @@ public final class HttpsClient implements AutoCloseable {
             channel = null;
         }
         channelContext = ctx;
+        // Kept here, not looked up in the pipeline later: a handshake that fails fast closes the channel, and a
+        // closed channel's pipeline no longer holds its handlers.
+        CompletableFuture<SslHandler> tlsHandler = new CompletableFuture<>();
         Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
                 .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE))
                 .option(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
@@ -234,6 +237,7 @@ public final class HttpsClient implements AutoCloseable {
                     protected void initChannel(SocketChannel c) {
                         SslHandler ssl = ctx.newHandler(c.alloc(), base.getHost(), port());
                         ssl.setHandshakeTimeoutMillis(timeout.toMillis());
+                        tlsHandler.complete(ssl);
                         c.pipeline().addLast("tls", ssl)
                                 .addLast("http", new HttpClientCodec())
                                 .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE_BYTES))
@@ -249,7 +253,7 @@ public final class HttpsClient implements AutoCloseable {
                 throw e;
             }
             Channel c = connect.channel();
-            var handshake = c.pipeline().get(SslHandler.class).handshakeFuture();
+            var handshake = tlsHandler.getNow(null).handshakeFuture(); // initChannel ran before the connect succeeded
             if (!handshake.await(timeout.toMillis() + 1000) || !handshake.isSuccess()) {
                 c.close();
                 IOException e = new IOException(Failures.describe(handshake.cause(), base), handshake.cause());
