@@ -1,0 +1,55 @@
+package dev.outpost.agent.cli;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.PatternLayout;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import org.junit.jupiter.api.Test;
+
+/** The agent's log lines are what Logback's PatternLayout prints for {@link LogSetup#PATTERN}, without loading it. */
+class LogSetupTest {
+    private final LoggerContext context = new LoggerContext();
+
+    private LoggingEvent event(String logger, Level level, String message, Throwable thrown, Object... args) {
+        Logger log = context.getLogger(logger);
+        LoggingEvent event = new LoggingEvent(Logger.class.getName(), log, level, message, thrown, args);
+        event.setTimeStamp(1_796_240_943_007L); // 2026-12-02T19:49:03.007Z: leading zeros in the milliseconds
+        return event;
+    }
+
+    private String both(LoggingEvent event) {
+        PatternLayout reference = new PatternLayout();
+        reference.setContext(context);
+        reference.setPattern(LogSetup.PATTERN);
+        reference.start();
+        LogSetup.LineLayout layout = new LogSetup.LineLayout();
+        layout.setContext(context);
+        layout.start();
+        String line = layout.doLayout(event);
+        assertEquals(reference.doLayout(event), line);
+        return line;
+    }
+
+    @Test
+    void aLineIsWhatThePatternPrints() {
+        String line = both(event("dev.outpost.agent.enroll.Renewer", Level.INFO,
+                "certificate renewed: serial {} -> {}", null, "767e", "6b1e"));
+        assertEquals("2026-12-02T19:49:03.007Z INFO  Renewer - certificate renewed: serial 767e -> 6b1e"
+                + System.lineSeparator(), line);
+        both(event("agent", Level.WARN, "five-letter level, a logger without a package", null));
+        both(event("io.netty.channel.X", Level.DEBUG, "{} {}", null, "one argument short"));
+    }
+
+    @Test
+    void aThrowableFollowsTheLineWithItsCauses() {
+        Throwable thrown = new UncheckedIOException("cannot write", new IOException("No space left on device"));
+        String text = both(event("dev.outpost.agent.queue.DiskQueue", Level.ERROR, "append failed", thrown));
+        assertTrue(text.contains("Caused by: java.io.IOException: No space left on device"), text);
+    }
+}
