@@ -27,6 +27,18 @@ class SecureFilesTest {
     }
 
     @Test
+    void replaceIsAtomicWithTheAskedPermissionsAndLeavesNoTemporaryFile() throws Exception {
+        Path f = dir.resolve("status.json");
+        SecureFiles.replace(f, "{\"a\":1}".getBytes(java.nio.charset.StandardCharsets.UTF_8), SecureFiles.PUBLIC);
+        SecureFiles.replace(f, "{\"a\":2}".getBytes(java.nio.charset.StandardCharsets.UTF_8), SecureFiles.PUBLIC);
+        assertEquals("{\"a\":2}", Files.readString(f));
+        assertEquals("rw-r--r--", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        try (var files = Files.list(dir)) {
+            assertEquals(1, files.count(), "no temporary file left behind");
+        }
+    }
+
+    @Test
     void createRefusesToOverwrite() throws Exception {
         Path f = dir.resolve("ca.key");
         SecureFiles.create(f, new byte[] {1}, SecureFiles.OWNER_ONLY);

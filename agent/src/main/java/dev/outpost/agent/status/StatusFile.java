@@ -25,7 +25,8 @@ public final class StatusFile {
     }
 
     public void write(AgentStatus status) throws IOException {
-        SecureFiles.write(file, toJson(status).getBytes(StandardCharsets.UTF_8), SecureFiles.PUBLIC);
+        // Rewritten after every push and at start: atomic, not forced to disk (see SecureFiles.replace).
+        SecureFiles.replace(file, toJson(status).getBytes(StandardCharsets.UTF_8), SecureFiles.PUBLIC);
     }
 
     public AgentStatus read() throws IOException {
