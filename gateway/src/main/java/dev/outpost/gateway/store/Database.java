@@ -42,6 +42,11 @@ public final class Database implements AutoCloseable {
     /** SQLite: the one connection, used under {@link #sqliteLock}. Null for PostgreSQL. */
     private final Connection sqlite;
     private final ReentrantLock sqliteLock = new ReentrantLock();
+    /**
+     * SQLite: the connection's {@code synchronous} setting now (under {@link #sqliteLock}), so that a transaction
+     * sets it only when it needs another one: ingest commits two transactions per group, each a statement less.
+     */
+    private String sqliteSynchronous = "FULL";
     /** PostgreSQL: the pool. Null for SQLite. */
     private final HikariDataSource pool;
     private final String where;
@@ -227,7 +232,10 @@ public final class Database implements AutoCloseable {
             sqliteLock.lock();
             try {
                 try (Statement s = sqlite.createStatement()) {
-                    s.execute("PRAGMA synchronous=" + durability.pragma);
+                    if (!durability.pragma.equals(sqliteSynchronous)) {
+                        s.execute("PRAGMA synchronous=" + durability.pragma);
+                        sqliteSynchronous = durability.pragma;
+                    }
                     s.execute("BEGIN IMMEDIATE");
                 }
                 boolean done = false;

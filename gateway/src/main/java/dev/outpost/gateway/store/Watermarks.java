@@ -21,7 +21,8 @@ import java.util.Objects;
  * The ingest side of the state database: per agent, the highest batch sequence stored and the newest data point
  * time stored (its mark), and the sink writes in progress (PENDING, each owned by the gateway writing it), so that
  * a retried batch is stored once, also across gateway restarts. Every operation takes a whole group of batches: one
- * read and two short transactions per group, whatever its size.
+ * read and two short transactions per group, whatever its size. On SQLite the marks committed are also kept in memory
+ * (bounded), so that the read is only of agents not seen since the start.
  *
  * <p>With several gateways on PostgreSQL, {@link #of} also takes a session-level advisory lock per agent of the
  * group (in a fixed order, so two gateways cannot deadlock) and holds it until the group's {@link #commit},
@@ -39,6 +40,17 @@ public final class Watermarks {
     private final String owner;
     /** PostgreSQL: the session holding this gateway's agent locks, or null (SQLite, or none opened yet). */
     private Connection session;
+    /** Marks kept in memory at most for this many agents (about 100 bytes each); past it the memory starts over. */
+    static final int MAX_KNOWN = 100_000;
+    /**
+     * SQLite: the marks as committed, for the agents read or written since the gateway started, so that a group reads
+     * only the agents it has not seen. Emptied when another connection wrote the file, on any failure to read or
+     * commit, and by {@link #prune}. Null on PostgreSQL, where other gateways raise the marks.
+     */
+    private final Map<String, Mark> known;
+    private final int maxKnown;
+    /** The file's {@code data_version} when {@link #known} was last checked (under its monitor). */
+    private long knownVersion = Long.MIN_VALUE;
 
     /** The watermarks of a gateway that shares its database with no other (its writes are owned by "local"). */
     public Watermarks(Database db, Clock clock) {
@@ -47,9 +59,15 @@ public final class Watermarks {
 
     /** @param owner names this gateway's sink writes in progress: the ones it undoes at start */
     public Watermarks(Database db, Clock clock, String owner) {
+        this(db, clock, owner, MAX_KNOWN);
+    }
+
+    Watermarks(Database db, Clock clock, String owner, int maxKnown) {
+        this.maxKnown = maxKnown;
         this.db = Objects.requireNonNull(db, "db");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.owner = Objects.requireNonNull(owner, "owner");
+        this.known = db.dialect() == Database.Dialect.SQLITE ? new HashMap<>() : null;
     }
 
     /**
@@ -91,30 +109,75 @@ public final class Watermarks {
         try {
             lock(ids);
             db.read(c -> {
-                for (int from = 0; from < ids.size(); from += IN_CHUNK) {
-                    List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
-                    String sql = "SELECT agent_id, seq, newest_nanos FROM ingest_watermarks WHERE agent_id IN ("
-                            + "?,".repeat(chunk.size() - 1) + "?)";
-                    try (PreparedStatement ps = c.prepareStatement(sql)) {
-                        for (int i = 0; i < chunk.size(); i++) {
-                            ps.setString(i + 1, chunk.get(i));
-                        }
-                        try (ResultSet rs = ps.executeQuery()) {
-                            while (rs.next()) {
-                                long newest = rs.getLong(3);
-                                out.put(rs.getString(1), new Mark(rs.getLong(2),
-                                        rs.wasNull() ? Mark.UNKNOWN_NEWEST : newest));
-                            }
-                        }
-                    }
+                if (known == null) {
+                    select(c, ids, out);
+                } else {
+                    cached(c, ids, out);
                 }
                 return null;
             });
         } catch (SQLException e) {
             release();
+            forget();
             throw failure("read the watermarks of " + ids.size() + " agents", e);
         }
         return out;
+    }
+
+    /**
+     * SQLite: the marks of {@code ids} from {@link #known}, reading only those it lacks; all of them again if another
+     * connection changed the file since (its {@code data_version}: another process writing the same state.db).
+     */
+    private void cached(Connection c, List<String> ids, Map<String, Mark> out) throws SQLException {
+        long version;
+        try (Statement s = c.createStatement(); ResultSet rs = s.executeQuery("PRAGMA data_version")) {
+            rs.next();
+            version = rs.getLong(1);
+        }
+        List<String> missing = new ArrayList<>();
+        synchronized (known) {
+            if (version != knownVersion) {
+                known.clear();
+                knownVersion = version;
+            }
+            for (String id : ids) {
+                Mark m = known.get(id);
+                if (m != null) {
+                    out.put(id, m);
+                } else {
+                    missing.add(id);
+                }
+            }
+        }
+        if (missing.isEmpty()) {
+            return;
+        }
+        Map<String, Mark> read = new HashMap<>();
+        select(c, missing, read);
+        out.putAll(read);
+        synchronized (known) {
+            read.forEach(this::remember);
+        }
+    }
+
+    /** Reads the marks of those of {@code ids} that have one into {@code out}. */
+    private static void select(Connection c, List<String> ids, Map<String, Mark> out) throws SQLException {
+        for (int from = 0; from < ids.size(); from += IN_CHUNK) {
+            List<String> chunk = ids.subList(from, Math.min(ids.size(), from + IN_CHUNK));
+            String sql = "SELECT agent_id, seq, newest_nanos FROM ingest_watermarks WHERE agent_id IN ("
+                    + "?,".repeat(chunk.size() - 1) + "?)";
+            try (PreparedStatement ps = c.prepareStatement(sql)) {
+                for (int i = 0; i < chunk.size(); i++) {
+                    ps.setString(i + 1, chunk.get(i));
+                }
+                try (ResultSet rs = ps.executeQuery()) {
+                    while (rs.next()) {
+                        long newest = rs.getLong(3);
+                        out.put(rs.getString(1), new Mark(rs.getLong(2), rs.wasNull() ? Mark.UNKNOWN_NEWEST : newest));
+                    }
+                }
+            }
+        }
     }
 
     /** Takes the agent locks of a group (PostgreSQL), releasing those of the group before. */
@@ -232,9 +295,45 @@ public final class Watermarks {
                 return null;
             });
         } catch (SQLException e) {
+            forget();
             throw failure("commit the watermarks of " + marks.size() + " agents", e);
+        } catch (RuntimeException | Error e) {
+            forget();
+            throw e;
         } finally {
             release();
+        }
+        if (known != null) {
+            synchronized (known) {
+                for (Map.Entry<String, Mark> e : marks.entrySet()) {
+                    Mark before = known.get(e.getKey());
+                    Mark m = e.getValue();
+                    // As the statement above: the greater sequence, and the greater time unless none was known. An
+                    // agent not in memory (its mark unknown here, not absent) is read from the database next time.
+                    if (before != null) {
+                        known.put(e.getKey(), new Mark(Math.max(before.seq(), m.seq()),
+                                before.newestNanos() == Mark.UNKNOWN_NEWEST ? m.newestNanos()
+                                        : Math.max(before.newestNanos(), m.newestNanos())));
+                    }
+                }
+            }
+        }
+    }
+
+    /** Keeps {@code mark} in {@link #known}; holds its monitor. */
+    private void remember(String agentId, Mark mark) {
+        if (known.size() >= maxKnown && !known.containsKey(agentId)) {
+            known.clear();
+        }
+        known.put(agentId, mark);
+    }
+
+    /** Empties {@link #known}: the marks are read from the database again. */
+    private void forget() {
+        if (known != null) {
+            synchronized (known) {
+                known.clear();
+            }
         }
     }
 
@@ -274,6 +373,7 @@ public final class Watermarks {
 
     /** Forgets the marks of agents that stored nothing since {@code before}; returns how many. */
     public int prune(Instant before) throws IOException {
+        forget();
         try {
             return db.inTransaction(Durability.PROCESS_CRASH, c -> {
                 try (PreparedStatement ps = c.prepareStatement(
@@ -284,6 +384,8 @@ public final class Watermarks {
             });
         } catch (SQLException e) {
             throw failure("prune watermarks", e);
+        } finally {
+            forget();
         }
     }
 

@@ -17,6 +17,7 @@ import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
 import io.opentelemetry.proto.metrics.v1.SummaryDataPoint;
 import java.io.IOException;
 import java.io.OutputStream;
+import java.nio.charset.StandardCharsets;
 import java.time.Instant;
 import java.util.List;
 import java.util.Set;
@@ -35,6 +36,42 @@ final class NdjsonWriter {
      * host.name of 4 KiB over thousands of small metrics would otherwise be written once per metric.
      */
     static final int MAX_HOST_CHARS = 253;
+    /** Field names as JSON bytes, so that no line or point escapes and encodes them again. */
+    private static final SerializedString F_TIME = new SerializedString("time");
+    private static final SerializedString F_ORG = new SerializedString("org");
+    private static final SerializedString F_AGENT = new SerializedString("agent");
+    private static final SerializedString F_HOST = new SerializedString("host");
+    private static final SerializedString F_BATCH = new SerializedString("batch");
+    private static final SerializedString F_RESOURCE = new SerializedString("resource");
+    private static final SerializedString F_METRIC = new SerializedString("metric");
+    private static final SerializedString F_KIND = new SerializedString("kind");
+    private static final SerializedString F_UNIT = new SerializedString("unit");
+    private static final SerializedString F_DESCRIPTION = new SerializedString("description");
+    private static final SerializedString F_MONOTONIC = new SerializedString("monotonic");
+    private static final SerializedString F_TEMPORALITY = new SerializedString("temporality");
+    private static final SerializedString F_POINTS = new SerializedString("points");
+    private static final SerializedString F_COUNT = new SerializedString("count");
+    private static final SerializedString F_SUM = new SerializedString("sum");
+    private static final SerializedString F_MIN = new SerializedString("min");
+    private static final SerializedString F_MAX = new SerializedString("max");
+    private static final SerializedString F_BOUNDS = new SerializedString("bounds");
+    private static final SerializedString F_COUNTS = new SerializedString("counts");
+    private static final SerializedString F_SCALE = new SerializedString("scale");
+    private static final SerializedString F_ZERO_COUNT = new SerializedString("zero_count");
+    private static final SerializedString F_POSITIVE = new SerializedString("positive");
+    private static final SerializedString F_NEGATIVE = new SerializedString("negative");
+    private static final SerializedString F_QUANTILES = new SerializedString("quantiles");
+    private static final SerializedString F_Q = new SerializedString("q");
+    private static final SerializedString F_VALUE = new SerializedString("value");
+    private static final SerializedString F_ATTRIBUTES = new SerializedString("attributes");
+    private static final SerializedString F_START = new SerializedString("start");
+    private static final SerializedString F_OFFSET = new SerializedString("offset");
+    /** The kinds of metric lines, as JSON bytes. */
+    private static final SerializedString K_GAUGE = new SerializedString("gauge");
+    private static final SerializedString K_SUM = new SerializedString("sum");
+    private static final SerializedString K_HISTOGRAM = new SerializedString("histogram");
+    private static final SerializedString K_EXPONENTIAL_HISTOGRAM = new SerializedString("exponential_histogram");
+    private static final SerializedString K_SUMMARY = new SerializedString("summary");
     /**
      * Doubles are written with Schubfach (shortest text that reads back as the same double), not the JDK's
      * Double.toString, whose slow path took over a tenth of the ingest CPU at fleet load (bench/fleet.sh).
@@ -45,9 +82,10 @@ final class NdjsonWriter {
      * Instant as text is costly (one entry missed on every point).
      */
     private final long[] cachedNanos = {Long.MIN_VALUE, Long.MIN_VALUE};
-    private final String[] cachedText = new String[2];
+    private final SerializedString[] cachedText = new SerializedString[2];
     private int cacheNext;
     private final java.io.ByteArrayOutputStream buffer = new java.io.ByteArrayOutputStream(1 << 15);
+    private final java.io.ByteArrayOutputStream namesBuffer = new java.io.ByteArrayOutputStream(256);
 
     /**
      * Writes the lines of {@code batches} to {@code out}, each ending in a newline (a lone newline if there are
@@ -83,9 +121,16 @@ final class NdjsonWriter {
             List<KeyValue> resource = rm.getResource().getAttributesList();
             String host = attribute(resource, "host.name");
             long time = firstTime(rm);
-            start(g, b, host, time);
-            host = host.length() > MAX_HOST_CHARS ? host.substring(0, MAX_HOST_CHARS) + "…" : host;
-            g.writeObjectFieldStart("resource");
+            SerializedString names = names(b, host);
+            start(g, time, names);
+            if (host.length() > MAX_HOST_CHARS) {
+                // Not between the two halves of a surrogate pair: a lone half is no character (JSON parsers refuse it).
+                int cut = Character.isHighSurrogate(host.charAt(MAX_HOST_CHARS - 1)) ? MAX_HOST_CHARS - 1
+                        : MAX_HOST_CHARS;
+                names = names(b, host.substring(0, cut) + "…");
+            }
+            g.writeFieldName(F_RESOURCE);
+            g.writeStartObject();
             for (KeyValue kv : resource) {
                 if (!OWN_FIELD.contains(kv.getKey())) {
                     g.writeStringField(kv.getKey(), AttributeText.of(kv.getValue()));
@@ -95,13 +140,37 @@ final class NdjsonWriter {
             g.writeEndObject();
             for (ScopeMetrics sm : rm.getScopeMetricsList()) {
                 for (Metric m : sm.getMetricsList()) {
-                    metric(g, b, host, m);
+                    metric(g, names, m);
                 }
             }
         }
     }
 
-    private void metric(JsonGenerator g, StampedBatch b, String host, Metric m) throws IOException {
+    /**
+     * The fields every line of a resource has after its time, as the JSON text they are written as (rendered by the
+     * same generator, so the same bytes): {@code ,"org":…,"agent":…,"host":…,"batch":…}. Rendered once per
+     * resource instead of once per line.
+     */
+    private SerializedString names(StampedBatch b, String host) throws IOException {
+        namesBuffer.reset();
+        try (JsonGenerator n = json.createGenerator(namesBuffer)) {
+            n.writeStartObject();
+            n.writeFieldName(F_ORG);
+            n.writeString(b.identity().org());
+            n.writeFieldName(F_AGENT);
+            n.writeString(b.identity().agentId());
+            n.writeFieldName(F_HOST);
+            n.writeString(host);
+            n.writeFieldName(F_BATCH);
+            n.writeString(b.batchId());
+            n.writeEndObject();
+        }
+        byte[] object = namesBuffer.toByteArray();
+        // The generator writes valid UTF-8 (it escapes surrogates as \\uXXXX), so this text encodes back to the same.
+        return new SerializedString("," + new String(object, 1, object.length - 2, StandardCharsets.UTF_8));
+    }
+
+    private void metric(JsonGenerator g, SerializedString names, Metric m) throws IOException {
         if (!hasPoints(m)) {
             return; // nothing to store: a line of it would only repeat the line's names
         }
@@ -109,8 +178,9 @@ final class NdjsonWriter {
             case GAUGE -> {
                 List<NumberDataPoint> ps = m.getGauge().getDataPointsList();
                 long time = ps.isEmpty() ? 0 : ps.get(0).getTimeUnixNano();
-                head(g, b, host, time, m, "gauge");
-                g.writeArrayFieldStart("points");
+                head(g, names, time, m, K_GAUGE);
+                g.writeFieldName(F_POINTS);
+                g.writeStartArray();
                 for (NumberDataPoint p : ps) {
                     number(g, p, time);
                 }
@@ -119,10 +189,13 @@ final class NdjsonWriter {
             case SUM -> {
                 List<NumberDataPoint> ps = m.getSum().getDataPointsList();
                 long time = ps.isEmpty() ? 0 : ps.get(0).getTimeUnixNano();
-                head(g, b, host, time, m, "sum");
-                g.writeBooleanField("monotonic", m.getSum().getIsMonotonic());
-                g.writeStringField("temporality", temporality(m.getSum().getAggregationTemporalityValue()));
-                g.writeArrayFieldStart("points");
+                head(g, names, time, m, K_SUM);
+                g.writeFieldName(F_MONOTONIC);
+                g.writeBoolean(m.getSum().getIsMonotonic());
+                g.writeFieldName(F_TEMPORALITY);
+                g.writeString(temporality(m.getSum().getAggregationTemporalityValue()));
+                g.writeFieldName(F_POINTS);
+                g.writeStartArray();
                 for (NumberDataPoint p : ps) {
                     number(g, p, time);
                 }
@@ -131,27 +204,32 @@ final class NdjsonWriter {
             case HISTOGRAM -> {
                 List<HistogramDataPoint> ps = m.getHistogram().getDataPointsList();
                 long time = ps.isEmpty() ? 0 : ps.get(0).getTimeUnixNano();
-                head(g, b, host, time, m, "histogram");
-                g.writeStringField("temporality", temporality(m.getHistogram().getAggregationTemporalityValue()));
-                g.writeArrayFieldStart("points");
+                head(g, names, time, m, K_HISTOGRAM);
+                g.writeFieldName(F_TEMPORALITY);
+                g.writeString(temporality(m.getHistogram().getAggregationTemporalityValue()));
+                g.writeFieldName(F_POINTS);
+                g.writeStartArray();
                 for (HistogramDataPoint p : ps) {
                     pointStart(g, p.getAttributesList(), p.getTimeUnixNano(), time, p.getStartTimeUnixNano());
-                    g.writeNumberField("count", p.getCount());
+                    g.writeFieldName(F_COUNT);
+                    g.writeNumber(p.getCount());
                     if (p.hasSum()) {
-                        finite(g, "sum", p.getSum());
+                        finite(g, F_SUM, p.getSum());
                     }
                     if (p.hasMin()) {
-                        finite(g, "min", p.getMin());
+                        finite(g, F_MIN, p.getMin());
                     }
                     if (p.hasMax()) {
-                        finite(g, "max", p.getMax());
+                        finite(g, F_MAX, p.getMax());
                     }
-                    g.writeArrayFieldStart("bounds");
+                    g.writeFieldName(F_BOUNDS);
+                    g.writeStartArray();
                     for (int i = 0; i < p.getExplicitBoundsCount(); i++) {
                         finiteValue(g, p.getExplicitBounds(i));
                     }
                     g.writeEndArray();
-                    g.writeArrayFieldStart("counts");
+                    g.writeFieldName(F_COUNTS);
+                    g.writeStartArray();
                     for (int i = 0; i < p.getBucketCountsCount(); i++) {
                         g.writeNumber(p.getBucketCounts(i));
                     }
@@ -163,18 +241,22 @@ final class NdjsonWriter {
             case EXPONENTIAL_HISTOGRAM -> {
                 List<ExponentialHistogramDataPoint> ps = m.getExponentialHistogram().getDataPointsList();
                 long time = ps.isEmpty() ? 0 : ps.get(0).getTimeUnixNano();
-                head(g, b, host, time, m, "exponential_histogram");
-                g.writeArrayFieldStart("points");
+                head(g, names, time, m, K_EXPONENTIAL_HISTOGRAM);
+                g.writeFieldName(F_POINTS);
+                g.writeStartArray();
                 for (ExponentialHistogramDataPoint p : ps) {
                     pointStart(g, p.getAttributesList(), p.getTimeUnixNano(), time, p.getStartTimeUnixNano());
-                    g.writeNumberField("count", p.getCount());
+                    g.writeFieldName(F_COUNT);
+                    g.writeNumber(p.getCount());
                     if (p.hasSum()) {
-                        finite(g, "sum", p.getSum());
+                        finite(g, F_SUM, p.getSum());
                     }
-                    g.writeNumberField("scale", p.getScale());
-                    g.writeNumberField("zero_count", p.getZeroCount());
-                    buckets(g, "positive", p.getPositive());
-                    buckets(g, "negative", p.getNegative());
+                    g.writeFieldName(F_SCALE);
+                    g.writeNumber(p.getScale());
+                    g.writeFieldName(F_ZERO_COUNT);
+                    g.writeNumber(p.getZeroCount());
+                    buckets(g, F_POSITIVE, p.getPositive());
+                    buckets(g, F_NEGATIVE, p.getNegative());
                     g.writeEndObject();
                 }
                 end(g);
@@ -182,17 +264,20 @@ final class NdjsonWriter {
             case SUMMARY -> {
                 List<SummaryDataPoint> ps = m.getSummary().getDataPointsList();
                 long time = ps.isEmpty() ? 0 : ps.get(0).getTimeUnixNano();
-                head(g, b, host, time, m, "summary");
-                g.writeArrayFieldStart("points");
+                head(g, names, time, m, K_SUMMARY);
+                g.writeFieldName(F_POINTS);
+                g.writeStartArray();
                 for (SummaryDataPoint p : ps) {
                     pointStart(g, p.getAttributesList(), p.getTimeUnixNano(), time, p.getStartTimeUnixNano());
-                    g.writeNumberField("count", p.getCount());
-                    finite(g, "sum", p.getSum());
-                    g.writeArrayFieldStart("quantiles");
+                    g.writeFieldName(F_COUNT);
+                    g.writeNumber(p.getCount());
+                    finite(g, F_SUM, p.getSum());
+                    g.writeFieldName(F_QUANTILES);
+                    g.writeStartArray();
                     for (SummaryDataPoint.ValueAtQuantile q : p.getQuantileValuesList()) {
                         g.writeStartObject();
-                        finite(g, "q", q.getQuantile());
-                        finite(g, "value", q.getValue());
+                        finite(g, F_Q, q.getQuantile());
+                        finite(g, F_VALUE, q.getValue());
                         g.writeEndObject();
                     }
                     g.writeEndArray();
@@ -206,11 +291,14 @@ final class NdjsonWriter {
         }
     }
 
-    private static void buckets(JsonGenerator g, String name, ExponentialHistogramDataPoint.Buckets b)
+    private static void buckets(JsonGenerator g, SerializedString name, ExponentialHistogramDataPoint.Buckets b)
             throws IOException {
-        g.writeObjectFieldStart(name);
-        g.writeNumberField("offset", b.getOffset());
-        g.writeArrayFieldStart("counts");
+        g.writeFieldName(name);
+        g.writeStartObject();
+        g.writeFieldName(F_OFFSET);
+        g.writeNumber(b.getOffset());
+        g.writeFieldName(F_COUNTS);
+        g.writeStartArray();
         for (int i = 0; i < b.getBucketCountsCount(); i++) {
             g.writeNumber(b.getBucketCounts(i));
         }
@@ -221,9 +309,10 @@ final class NdjsonWriter {
     private void number(JsonGenerator g, NumberDataPoint p, long lineTime) throws IOException {
         pointStart(g, p.getAttributesList(), p.getTimeUnixNano(), lineTime, p.getStartTimeUnixNano());
         if (p.getValueCase() == NumberDataPoint.ValueCase.AS_INT) {
-            g.writeNumberField("value", p.getAsInt());
+            g.writeFieldName(F_VALUE);
+            g.writeNumber(p.getAsInt());
         } else {
-            finite(g, "value", p.getAsDouble());
+            finite(g, F_VALUE, p.getAsDouble());
         }
         g.writeEndObject();
     }
@@ -231,37 +320,43 @@ final class NdjsonWriter {
     private void pointStart(JsonGenerator g, List<KeyValue> attributes, long time, long lineTime, long start)
             throws IOException {
         g.writeStartObject();
-        g.writeObjectFieldStart("attributes");
+        g.writeFieldName(F_ATTRIBUTES);
+        g.writeStartObject();
         for (KeyValue kv : attributes) {
             g.writeStringField(kv.getKey(), AttributeText.of(kv.getValue()));
         }
         g.writeEndObject();
         if (time != lineTime) {
-            g.writeStringField("time", text(time));
+            g.writeFieldName(F_TIME);
+            g.writeString(text(time));
         }
         if (start != 0) {
-            g.writeStringField("start", text(start));
+            g.writeFieldName(F_START);
+            g.writeString(text(start));
         }
     }
 
-    private void head(JsonGenerator g, StampedBatch b, String host, long time, Metric m, String kind)
+    private void head(JsonGenerator g, SerializedString names, long time, Metric m, SerializedString kind)
             throws IOException {
-        start(g, b, host, time);
-        g.writeStringField("metric", m.getName());
-        g.writeStringField("kind", kind);
-        g.writeStringField("unit", m.getUnit());
+        start(g, time, names);
+        g.writeFieldName(F_METRIC);
+        g.writeString(m.getName());
+        g.writeFieldName(F_KIND);
+        g.writeString(kind);
+        g.writeFieldName(F_UNIT);
+        g.writeString(m.getUnit());
         if (!m.getDescription().isEmpty()) {
-            g.writeStringField("description", m.getDescription());
+            g.writeFieldName(F_DESCRIPTION);
+            g.writeString(m.getDescription());
         }
     }
 
-    private void start(JsonGenerator g, StampedBatch b, String host, long time) throws IOException {
+    /** Opens a line: its time, then the resource's {@link #names} as written already (the generator sees one field). */
+    private void start(JsonGenerator g, long time, SerializedString names) throws IOException {
         g.writeStartObject();
-        g.writeStringField("time", text(time));
-        g.writeStringField("org", b.identity().org());
-        g.writeStringField("agent", b.identity().agentId());
-        g.writeStringField("host", host);
-        g.writeStringField("batch", b.batchId());
+        g.writeFieldName(F_TIME);
+        g.writeString(text(time));
+        g.writeRaw(names);
     }
 
     private static void end(JsonGenerator g) throws IOException {
@@ -269,7 +364,7 @@ final class NdjsonWriter {
         g.writeEndObject();
     }
 
-    private static void finite(JsonGenerator g, String field, double v) throws IOException {
+    private static void finite(JsonGenerator g, SerializedString field, double v) throws IOException {
         g.writeFieldName(field);
         finiteValue(g, v);
     }
@@ -291,14 +386,14 @@ final class NdjsonWriter {
     }
 
     /** ISO-8601 UTC of Unix nanoseconds; the ingest scan refuses times that do not fit (negative, 0). */
-    private String text(long nanos) {
+    private SerializedString text(long nanos) {
         for (int i = 0; i < 2; i++) {
             if (cachedNanos[i] == nanos) {
                 return cachedText[i];
             }
         }
-        String text = Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L), Math.floorMod(nanos,
-                1_000_000_000L)).toString();
+        SerializedString text = new SerializedString(Instant.ofEpochSecond(Math.floorDiv(nanos, 1_000_000_000L),
+                Math.floorMod(nanos, 1_000_000_000L)).toString());
         cachedNanos[cacheNext] = nanos;
         cachedText[cacheNext] = text;
         cacheNext ^= 1;

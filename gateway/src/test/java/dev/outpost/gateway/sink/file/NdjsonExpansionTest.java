@@ -69,4 +69,18 @@ class NdjsonExpansionTest {
         String normal = render(batch("web-1.example.com", 3, true));
         assertTrue(normal.lines().allMatch(l -> l.contains("\"host\":\"web-1.example.com\"")), normal);
     }
+
+    @Test
+    void aLongHostNameIsNotCutInsideACharacterOutsideTheBasicPlane() throws Exception {
+        // 252 ASCII characters, then "😀" (a surrogate pair) across the cut at 253: cut before it, not through it (a
+        // line had a lone "\\uD83D" that JSON parsers refuse).
+        String host = "h".repeat(NdjsonWriter.MAX_HOST_CHARS - 1) + "\uD83D\uDE00".repeat(10);
+        List<String> lines = render(batch(host, 2, true)).lines().toList();
+        assertEquals(3, lines.size());
+        String whole = "h".repeat(NdjsonWriter.MAX_HOST_CHARS - 1) + "\\uD83D\\uDE00".repeat(10);
+        assertTrue(lines.get(0).contains("\"host\":\"" + whole + "\""), "the resource line in full: " + lines.get(0));
+        for (String line : lines.subList(1, 3)) {
+            assertTrue(line.contains("\"host\":\"" + "h".repeat(NdjsonWriter.MAX_HOST_CHARS - 1) + "…\""), line);
+        }
+    }
 }
