@@ -133,7 +133,7 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
                 if (!HttpMethod.GET.equals(req.method())) {
                     return methodNotAllowed("GET");
                 }
-                return certs(responses, HttpResponseStatus.OK, issuance.cacerts());
+                return certs(responses, HttpResponseStatus.OK, issuance.cacertsBody());
             case CSRATTRS:
                 if (!HttpMethod.GET.equals(req.method())) {
                     return methodNotAllowed("GET");
@@ -268,7 +268,12 @@ public final class EstHandler extends SimpleChannelInboundHandler<FullHttpReques
     }
 
     static FullHttpResponse certs(Responses responses, HttpResponseStatus status, List<X509Certificate> certs) {
-        FullHttpResponse r = responses.of(status, Pkcs7.CERTS_ONLY, Pkcs7.certsOnlyBase64(certs));
+        return certs(responses, status, Pkcs7.certsOnlyBase64(certs));
+    }
+
+    /** A certs-only response of {@code base64}, the body {@link Pkcs7#certsOnlyBase64} encoded. */
+    private static FullHttpResponse certs(Responses responses, HttpResponseStatus status, byte[] base64) {
+        FullHttpResponse r = responses.of(status, Pkcs7.CERTS_ONLY, base64);
         r.headers().set(HttpHeaderNames.CONTENT_TRANSFER_ENCODING, "base64");
         return r;
     }

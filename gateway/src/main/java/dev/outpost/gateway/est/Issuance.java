@@ -19,6 +19,11 @@ public final class Issuance {
     private final Supplier<Authorities> authorities;
     private final CaConfig policy;
     private final Set<KeyType> keyTypes;
+    /** The {@code cacerts} body of the last bundle answered: encoded again only when the bundle changes. */
+    private volatile Encoded encodedCacerts = new Encoded(null, null);
+
+    private record Encoded(List<X509Certificate> bundle, byte[] base64) {
+    }
 
     /** @param authorities read at every request, so a CA rollover step takes effect without a restart */
     public Issuance(Supplier<Authorities> authorities, CaConfig policy) {
@@ -35,6 +40,20 @@ public final class Issuance {
     /** The CA bundle of {@code cacerts}: every trusted CA and, during a rollover, the link certificates. */
     public List<X509Certificate> cacerts() {
         return authorities.get().published();
+    }
+
+    /**
+     * The {@code cacerts} response body (base64 PKCS#7 certs-only) of {@link #cacerts()}, built once per bundle (a
+     * rollover step publishes a new one) instead of at every request: each enrollment asks for it. Never modify it.
+     */
+    public byte[] cacertsBody() {
+        List<X509Certificate> bundle = cacerts();
+        Encoded e = encodedCacerts;
+        if (e.bundle() != bundle && !bundle.equals(e.bundle())) {
+            e = new Encoded(bundle, Pkcs7.certsOnlyBase64(bundle));
+            encodedCacerts = e;
+        }
+        return e.base64();
     }
 
     /** The key types a CSR may carry. */

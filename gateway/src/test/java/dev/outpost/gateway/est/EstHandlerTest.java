@@ -156,6 +156,16 @@ class EstHandlerTest {
     }
 
     @Test
+    void cacertsAnswersTheNewBundleAfterTheCaChanges() throws Exception {
+        String cacerts = "GET /.well-known/est/cacerts HTTP/1.1\r\nHost: gw\r\n\r\n";
+        CertificateAuthority first = ca;
+        assertEquals(List.of(first.certificate()), certs(exchange(cacerts)));
+        assertEquals(List.of(first.certificate()), certs(exchange(cacerts)), "the same bundle again");
+        ca = CertificateAuthority.generate("t2", Duration.ofDays(365), Clock.systemUTC(), random);
+        assertEquals(List.of(ca.certificate()), certs(exchange(cacerts)), "the body is not kept past a change");
+    }
+
+    @Test
     void enrollWithATokenIssuesACertificateForTheCsrKey() throws Exception {
         EnrollmentToken t = enrollments.createToken("acme", 1, Duration.ofHours(1));
         String r = exchange(enrollRequest(basic(t), csr(), "application/pkcs10"));
