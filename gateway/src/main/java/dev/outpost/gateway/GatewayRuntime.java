@@ -19,6 +19,7 @@ import dev.outpost.gateway.store.AgentRegistry;
 import dev.outpost.gateway.http.HttpsListener;
 import dev.outpost.gateway.http.Responses;
 import dev.outpost.gateway.http.ServerTls;
+import dev.outpost.gateway.http.TlsProviders;
 import dev.outpost.gateway.http.MemoryBudget;
 import dev.outpost.gateway.ingest.IngestHandler;
 import dev.outpost.gateway.ingest.IngestPipeline;
@@ -146,9 +147,13 @@ public final class GatewayRuntime implements AutoCloseable {
             pipeline.onStored(feed::stored);
             Maintenance maintenance = new Maintenance(dir.maintenance());
             Responses responses = new Responses(clock);
-            ServerTls estTls = new ServerTls(ClientAuth.OPTIONAL, server.key(), server.chain(), cas.get().trusted(),
-                    new GraceTrustManager(() -> cas.get().trusted(), clock));
-            ServerTls ingestTls = new ServerTls(ClientAuth.REQUIRE, server.key(), server.chain(), cas.get().trusted());
+            TlsProviders.Choice tls = TlsProviders.choose(config.tls().provider(),
+                    dir.root().resolve(dev.outpost.gateway.config.GatewayConfig.FILE_NAME));
+            LOG.info("TLS: {} for both listeners", tls.description());
+            ServerTls estTls = new ServerTls(tls.provider(), ClientAuth.OPTIONAL, server.key(), server.chain(),
+                    cas.get().trusted(), new GraceTrustManager(() -> cas.get().trusted(), clock));
+            ServerTls ingestTls = new ServerTls(tls.provider(), ClientAuth.REQUIRE, server.key(), server.chain(),
+                    cas.get().trusted(), null);
             ServerCertificateRenewer renewer = new ServerCertificateRenewer(dir, cas, config.serverCert().hostnames(),
                     server, List.of(estTls, ingestTls), clock, random);
             cas.onChange(renewer::check);

@@ -56,7 +56,12 @@ class RolloverOverTlsTest {
     @BeforeEach
     void start() throws Exception {
         old = TestGatewayDir.createCa(root, clock, random);
-        gateway = TestGatewayDir.serve(root, Map.of(), clock);
+        gateway = TestGatewayDir.serve(root, tls(), clock);
+    }
+
+    /** The TLS implementation: the default here (auto: OpenSSL on Linux x86_64); RolloverOverJdkTlsTest: the JDK's. */
+    Map<String, String> tls() {
+        return Map.of();
     }
 
     @AfterEach

@@ -174,8 +174,14 @@ class ServerCertificateRenewerTest {
     }
 
     GatewayRuntime serve() throws Exception {
-        Map<String, String> env = TestGatewayDir.LOOPBACK;
+        Map<String, String> env = new java.util.HashMap<>(TestGatewayDir.LOOPBACK);
+        env.putAll(tls());
         return GatewayRuntime.start(dir, GatewayConfig.defaults(env), env, clock);
+    }
+
+    /** The TLS implementation: the default here (auto: OpenSSL on Linux x86_64); the JdkTls subclass: the JDK's. */
+    Map<String, String> tls() {
+        return Map.of();
     }
 
     X509Certificate onDisk() throws Exception {

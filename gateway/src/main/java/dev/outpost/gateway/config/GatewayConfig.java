@@ -13,11 +13,11 @@ import java.util.Map;
 
 /**
  * The gateway's settings, from {@code DIR/gateway.yaml} and {@code OUTPOST_GATEWAY_*} variables: its two listeners,
- * the CA's certificate policy, token defaults, the metric sink and the state store. Immutable and valid once built; every key has a
+ * the CA's certificate policy, token defaults, the metric sink, the state store and the TLS implementation. Immutable and valid once built; every key has a
  * default, so a gateway runs without a file.
  */
 public record GatewayConfig(EstConfig est, IngestConfig ingest, CaConfig ca, ServerCertConfig serverCert,
-        TokensConfig tokens, SinkConfig sink, StateConfig state, LogConfig log) {
+        TokensConfig tokens, SinkConfig sink, StateConfig state, LogConfig log, TlsConfig tls) {
     public static final String FILE_NAME = "gateway.yaml";
     public static final String ENV_PREFIX = "OUTPOST_GATEWAY_";
 
@@ -35,6 +35,7 @@ public record GatewayConfig(EstConfig est, IngestConfig ingest, CaConfig ca, Ser
         sink = sink == null ? SinkConfig.defaults() : sink;
         state = state == null ? StateConfig.defaults() : state;
         log = log == null ? LogConfig.defaults() : log;
+        tls = tls == null ? TlsConfig.defaults() : tls;
         if (clash(est.listen(), ingest.listen())) {
             Violations v = new Violations();
             v.add("ingest.listen", "\"" + ListenAddresses.format(ingest.listen()) + "\" uses the same port as est.listen "
@@ -45,7 +46,7 @@ public record GatewayConfig(EstConfig est, IngestConfig ingest, CaConfig ca, Ser
 
     /** Every setting at its default. */
     public static GatewayConfig defaults() {
-        return new GatewayConfig(null, null, null, null, null, null, null, null);
+        return new GatewayConfig(null, null, null, null, null, null, null, null, null);
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.outpost.gateway.http;
 
 import io.netty.handler.ssl.ClientAuth;
+import io.netty.handler.ssl.OpenSslContextOption;
 import io.netty.handler.ssl.SslContext;
 import io.netty.handler.ssl.SslContextBuilder;
 import io.netty.handler.ssl.SslProvider;
@@ -13,7 +14,13 @@ import javax.net.ssl.TrustManager;
 /**
  * The TLS settings of a gateway listener: TLS 1.3, or 1.2 with AEAD suites only; trust in Outpost's CAs only (two
  * during a CA rollover). The context can be swapped (server certificate renewal, rollover) and new connections pick
- * it up.
+ * it up. The same with either implementation ({@link TlsProviders}): the JDK's or OpenSSL. Netty gives OpenSSL the
+ * suites by their OpenSSL names (ECDHE-ECDSA-AES128-GCM-SHA256 ...; BoringSSL's TLS 1.3 suites are fixed, the three
+ * listed) and checks client certificates with the same Java trust managers as the JDK's engine. With OpenSSL the
+ * engine hands the Java steps of a handshake (choosing the key, checking the client's certificate) to the handshake
+ * threads as tasks, as the JDK's engine hands its delegated tasks, so that {@code connections.max_handshakes} bounds
+ * them alike; BoringSSL's own arithmetic (key exchange, signature) runs on the connection's I/O thread, a fraction
+ * of the JDK's.
  */
 public final class ServerTls {
     /** TLS 1.3 suites and the TLS 1.2 ECDHE+AEAD suites an EST client may need. */
@@ -21,18 +28,39 @@ public final class ServerTls {
             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
+    /**
+     * How long a TLS session may be resumed, the same with either implementation (the JDK's default; OpenSSL's is
+     * shorter).
+     */
+    public static final long SESSION_TIMEOUT_SECONDS = 86_400;
+    private final SslProvider provider;
     private final ClientAuth clientAuth;
     private final TrustManager clientTrust;
     private volatile SslContext context;
 
+    /** With the JDK's TLS. */
     public ServerTls(ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trusted)
             throws SSLException {
-        this(clientAuth, key, chain, trusted, null);
+        this(SslProvider.JDK, clientAuth, key, chain, trusted, null);
     }
 
-    /** With a trust manager of its own for client certificates (the EST listener's renewal grace). */
+    /** With the JDK's TLS and a trust manager of its own for client certificates (the EST listener's renewal grace). */
     public ServerTls(ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trusted,
             TrustManager clientTrust) throws SSLException {
+        this(SslProvider.JDK, clientAuth, key, chain, trusted, clientTrust);
+    }
+
+    /**
+     * @param provider {@link SslProvider#JDK} or {@link SslProvider#OPENSSL} (see {@link TlsProviders#choose})
+     * @param clientTrust a trust manager of its own for client certificates (the EST listener's renewal grace), or
+     *     null to trust {@code trusted}
+     */
+    public ServerTls(SslProvider provider, ClientAuth clientAuth, PrivateKey key, List<X509Certificate> chain,
+            List<X509Certificate> trusted, TrustManager clientTrust) throws SSLException {
+        if (provider != SslProvider.JDK && provider != SslProvider.OPENSSL) {
+            throw new IllegalArgumentException("provider " + provider + ": JDK or OPENSSL");
+        }
+        this.provider = provider;
         this.clientAuth = clientAuth;
         this.clientTrust = clientTrust;
         update(key, chain, trusted);
@@ -46,12 +74,22 @@ public final class ServerTls {
         } else {
             b.trustManager(trusted.toArray(X509Certificate[]::new));
         }
+        if (provider == SslProvider.OPENSSL) {
+            // Certificate checks and key selection as tasks for the handshake threads (HttpsListener), not inline.
+            b.option(OpenSslContextOption.USE_TASKS, true);
+        }
         this.context = b
-                .sslProvider(SslProvider.JDK)
+                .sslProvider(provider)
+                .sessionTimeout(SESSION_TIMEOUT_SECONDS)
                 .clientAuth(clientAuth)
                 .protocols("TLSv1.3", "TLSv1.2")
                 .ciphers(CIPHERS)
                 .build();
+    }
+
+    /** The implementation: {@link SslProvider#JDK} or {@link SslProvider#OPENSSL}. */
+    public SslProvider provider() {
+        return provider;
     }
 
     public SslContext context() {

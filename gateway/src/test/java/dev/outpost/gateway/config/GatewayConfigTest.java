@@ -47,7 +47,7 @@ class GatewayConfigTest {
         String text = Files.readString(SHIPPED);
         JsonNode tree = new YAMLMapper().readTree(text);
         Map<String, String> variables = GatewayConfig.loader().environmentVariables();
-        assertEquals(87, variables.size());
+        assertEquals(88, variables.size());
         variables.forEach((variable, path) -> {
             assertTrue(text.contains("# Env: " + variable), variable);
             assertFalse(tree.at("/" + path.replace('.', '/')).isMissingNode(), path);
@@ -102,7 +102,7 @@ class GatewayConfigTest {
                 new SinkConfig(SinkType.FILE, new FileSinkConfig(Path.of("/srv/metrics"), 1L << 20,
                         FileSinkConfig.DEFAULT_MAX_FILE_AGE, FileSinkConfig.DEFAULT_MAX_TOTAL_BYTES, 0,
                         FileSinkConfig.DEFAULT_MAX_AGE, 3, FileSinkConfig.Compression.GZIP), null, null),
-                null, new LogConfig("warn")), c);
+                null, new LogConfig("warn"), null), c);
         assertEquals(Path.of("/srv/metrics"), c.sink().file().dirIn(dir));
         assertEquals(dir.resolve("metrics"), FileSinkConfig.defaults().dirIn(dir));
     }
@@ -164,6 +164,17 @@ class GatewayConfigTest {
                         + "67108864 (64 MiB), e.g. 4194304 (4 MiB)",
                 "FILE:4: ca.agent_cert_validity: \"60d\" is out of range; use a duration between 10s and 30d, e.g. \"1d\""),
                 errors("ingest:\n  max_body_bytes: 100\nca:\n  agent_cert_validity: 60d\n", Map.of()));
+    }
+
+    @Test
+    void theTlsProviderIsAutoJdkOrOpensslAndAnythingElseIsRefusedByName() throws Exception {
+        assertEquals(TlsProvider.AUTO, GatewayConfig.defaults().tls().provider());
+        assertEquals(TlsProvider.OPENSSL, GatewayConfig.load(write("tls:\n  provider: openssl\n"), Map.of()).tls()
+                .provider());
+        assertEquals(TlsProvider.JDK, GatewayConfig.defaults(Map.of("OUTPOST_GATEWAY_TLS_PROVIDER", "jdk")).tls()
+                .provider());
+        String e = errors("tls:\n  provider: boringssl\n", Map.of());
+        assertTrue(e.contains(":2: tls.provider: \"boringssl\" is not one of auto, jdk, openssl"), e);
     }
 
     @Test

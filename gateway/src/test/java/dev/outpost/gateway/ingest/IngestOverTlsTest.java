@@ -39,7 +39,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The real ingest listener on loopback: mTLS with an agent certificate from a test CA, requests pipelined on
- * one connection as an agent in a backlog sends them, and the listener's connection bounds.
+ * one connection as an agent in a backlog sends them, and the listener's connection bounds. With the JDK's TLS;
+ * {@link IngestOverOpenSslTest} runs the same with OpenSSL.
  */
 class IngestOverTlsTest {
     static final AgentIdentity A = new AgentIdentity("acme", "a-3f9a0c1b2d4e5f60");
@@ -90,10 +91,15 @@ class IngestOverTlsTest {
                 new Responses(clock), gate, connections, new RateLimiter(RateLimitsConfig.defaults(), clock),
                 pipeline.stats, IngestLimitsConfig.defaults(), 1 << 20, clock);
         listener = HttpsListener.bind("ingest", new InetSocketAddress("127.0.0.1", 0), group, group,
-                new ServerTls(ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
-                        List.of(ca.certificate())), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20),
+                new ServerTls(provider(), ClientAuth.REQUIRE, serverKey.getPrivate(), List.of(server, ca.certificate()),
+                        List.of(ca.certificate()), null), new HttpsListener.Settings(bounds, 64 * 1024, new MemoryBudget(1 << 20),
                         handshakeTasks),
                 null, held -> new IngestHandler(services, held), LoggerFactory.getLogger("test"), clock);
+    }
+
+    /** The TLS implementation under test (IngestOverOpenSslTest runs every test here with OpenSSL). */
+    io.netty.handler.ssl.SslProvider provider() {
+        return io.netty.handler.ssl.SslProvider.JDK;
     }
 
     @AfterEach
