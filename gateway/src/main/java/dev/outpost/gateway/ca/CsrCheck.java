@@ -1,14 +1,17 @@
 package dev.outpost.gateway.ca;
 
 import java.io.IOException;
+import java.math.BigInteger;
+import java.security.KeyFactory;
 import java.security.Provider;
 import java.security.PublicKey;
-import java.math.BigInteger;
+import java.security.spec.X509EncodedKeySpec;
 import java.util.Map;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.bouncycastle.asn1.ASN1Encoding;
 import org.bouncycastle.asn1.ASN1ObjectIdentifier;
+import org.bouncycastle.asn1.pkcs.PKCSObjectIdentifiers;
 import org.bouncycastle.asn1.sec.SECObjectIdentifiers;
 import org.bouncycastle.asn1.x509.AlgorithmIdentifier;
 import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
@@ -93,7 +96,7 @@ public final class CsrCheck {
         PublicKey key;
         try {
             csr = new JcaPKCS10CertificationRequest(der);
-            key = csr.getPublicKey();
+            key = publicKey(csr);
         } catch (IOException | RuntimeException | java.security.GeneralSecurityException e) {
             throw new BadCsrException("body is not a DER PKCS#10 certification request");
         }
@@ -127,6 +130,25 @@ public final class CsrCheck {
             cn = rdns[0].getFirst().getValue().toString();
         }
         return new Accepted(key, sanitize(cn));
+    }
+
+    /**
+     * The key factory of each key algorithm by OID, asked for by name: Bouncy Castle's {@code getPublicKey()} asks
+     * the JCA for an EC key factory by OID first, which the JDK has not, so each P-256 CSR scanned every provider
+     * and built a NoSuchAlgorithmException with its stack trace before asking for "EC". Other algorithms go that
+     * way still.
+     */
+    private static final Map<ASN1ObjectIdentifier, String> KEY_FACTORIES = Map.of(
+            X9ObjectIdentifiers.id_ecPublicKey, "EC", PKCSObjectIdentifiers.rsaEncryption, "RSA");
+
+    private static PublicKey publicKey(JcaPKCS10CertificationRequest csr)
+            throws java.security.GeneralSecurityException, IOException {
+        SubjectPublicKeyInfo spki = csr.getSubjectPublicKeyInfo();
+        String algorithm = KEY_FACTORIES.get(spki.getAlgorithm().getAlgorithm());
+        if (algorithm == null) {
+            return csr.getPublicKey();
+        }
+        return KeyFactory.getInstance(algorithm).generatePublic(new X509EncodedKeySpec(spki.getEncoded()));
     }
 
     private static ECDomainParameters domain(ASN1ObjectIdentifier curve) {
