@@ -95,10 +95,18 @@ public final class EnrollmentBenchmark {
             List<X509Certificate> trust;
             try {
                 Enroller enroller = new Enroller(io, new SecureRandom(), Duration.ofSeconds(60));
+                Map<String, Double> cold = threads(pid, clkTck);
+                double cpuCold = new ProcProbe(clkTck, pid).cpuMillis();
                 Run w = run(enroller, est, pin, token, "warm", warmup, concurrency);
-                System.out.printf("warm-up: %d enrollments, %d at once, %.1f/s, %d errors (untimed)%n", warmup,
-                        concurrency, w.rate(), w.errors);
                 Map<String, Double> before = threads(pid, clkTck);
+                double cpuWarm = new ProcProbe(clkTck, pid).cpuMillis() - cpuCold;
+                double jitWarm = 0;
+                for (String jit : List.of("C2 Compiler", "C1 Compiler")) {
+                    jitWarm += before.getOrDefault(jit, 0.0) - cold.getOrDefault(jit, 0.0);
+                }
+                System.out.printf("warm-up: %d enrollments, %d at once, %.1f/s, %d errors (untimed); gateway CPU %.2f "
+                        + "ms per enrollment, of which JIT %.2f%n", warmup, concurrency, w.rate(), w.errors,
+                        cpuWarm / Math.max(1, w.ok), jitWarm / Math.max(1, w.ok));
                 double cpu0 = new ProcProbe(clkTck, pid).cpuMillis();
                 Run r = run(enroller, est, pin, token, "bench", agents, concurrency);
                 double cpu = new ProcProbe(clkTck, pid).cpuMillis() - cpu0;

@@ -18,6 +18,7 @@ import java.util.Objects;
 import org.bouncycastle.asn1.x500.X500Name;
 import org.bouncycastle.asn1.x500.X500NameBuilder;
 import org.bouncycastle.asn1.x500.style.BCStyle;
+import org.bouncycastle.asn1.x509.AuthorityKeyIdentifier;
 import org.bouncycastle.asn1.x509.BasicConstraints;
 import org.bouncycastle.asn1.x509.ExtendedKeyUsage;
 import org.bouncycastle.asn1.x509.Extension;
@@ -48,12 +49,21 @@ public final class CertificateAuthority {
     private final PrivateKey privateKey;
     private final Clock clock;
     private final SecureRandom random;
+    /** The issuer name and authority key identifier of every certificate this CA issues, made once. */
+    private final X500Name issuer;
+    private final AuthorityKeyIdentifier authorityKeyIdentifier;
 
     public CertificateAuthority(X509Certificate certificate, PrivateKey privateKey, Clock clock, SecureRandom random) {
         this.certificate = Objects.requireNonNull(certificate, "certificate");
         this.privateKey = Objects.requireNonNull(privateKey, "privateKey");
         this.clock = Objects.requireNonNull(clock, "clock");
         this.random = Objects.requireNonNull(random, "random");
+        this.issuer = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded());
+        try {
+            this.authorityKeyIdentifier = new JcaX509ExtensionUtils().createAuthorityKeyIdentifier(certificate);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("cannot identify the CA key of " + certificate.getSubjectX500Principal(), e);
+        }
     }
 
     /** Generates a new self-signed root valid for {@code validity}. */
@@ -154,15 +164,14 @@ public final class CertificateAuthority {
         }
         try {
             JcaX509ExtensionUtils ext = new JcaX509ExtensionUtils();
-            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(certificate, serial(random),
+            X509v3CertificateBuilder b = new JcaX509v3CertificateBuilder(issuer, serial(random),
                     Date.from(now.minus(backdate(validity))), Date.from(notAfter), subject, key)
                     .addExtension(Extension.basicConstraints, true, new BasicConstraints(false))
                     .addExtension(Extension.keyUsage, true, new KeyUsage(KeyUsage.digitalSignature))
                     .addExtension(Extension.extendedKeyUsage, false, new ExtendedKeyUsage(eku))
                     .addExtension(Extension.subjectAlternativeName, false, san)
                     .addExtension(Extension.subjectKeyIdentifier, false, ext.createSubjectKeyIdentifier(key))
-                    .addExtension(Extension.authorityKeyIdentifier, false,
-                            ext.createAuthorityKeyIdentifier(certificate));
+                    .addExtension(Extension.authorityKeyIdentifier, false, authorityKeyIdentifier);
             return sign(b, privateKey);
         } catch (GeneralSecurityException | CertIOException e) {
             throw new IllegalStateException("could not issue a certificate for " + subject, e);

@@ -35,6 +35,37 @@ class CertificateAuthorityTest {
         assertEquals(kp.getPublic(), cert.getPublicKey());
     }
 
+    /**
+     * The issuer name and authority key identifier are made once per CA: every certificate it issues, also after the
+     * CA is loaded again from its certificate and key, names it by its subject's DER and its key's identifier.
+     */
+    @Test
+    void issuedCertificatesNameTheirCaByItsSubjectAndKeyIdentifier() throws Exception {
+        CertificateAuthority generated = CertificateAuthority.generate("Test CA", Duration.ofDays(3650), CLOCK,
+                new SecureRandom());
+        CertificateAuthority loaded = new CertificateAuthority(generated.certificate(), generated.privateKey(), CLOCK,
+                new SecureRandom());
+        byte[] caSki = org.bouncycastle.asn1.x509.SubjectKeyIdentifier.getInstance(
+                org.bouncycastle.asn1.ASN1OctetString.getInstance(generated.certificate().getExtensionValue("2.5.29.14"))
+                        .getOctets()).getKeyIdentifier();
+        for (CertificateAuthority ca : List.of(generated, loaded, generated)) {
+            for (X509Certificate cert : List.of(
+                    ca.issueAgent(CertificateAuthority.newKeyPair(new SecureRandom()).getPublic(),
+                            new AgentIdentity("acme", "a-0123456789abcdef"), "outpost.local", Duration.ofHours(24)),
+                    ca.issueServer(CertificateAuthority.newKeyPair(new SecureRandom()).getPublic(),
+                            List.of("gw.example.com"), Duration.ofDays(30)))) {
+                cert.verify(generated.certificate().getPublicKey());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(
+                        generated.certificate().getSubjectX500Principal().getEncoded(),
+                        cert.getIssuerX500Principal().getEncoded());
+                var aki = org.bouncycastle.asn1.x509.AuthorityKeyIdentifier.getInstance(
+                        org.bouncycastle.asn1.ASN1OctetString.getInstance(cert.getExtensionValue("2.5.29.35"))
+                                .getOctets());
+                org.junit.jupiter.api.Assertions.assertArrayEquals(caSki, aki.getKeyIdentifier());
+            }
+        }
+    }
+
     @Test
     void caIsAConstrainedRootAndServerCertNamesItsHosts() throws Exception {
         CertificateAuthority ca = CertificateAuthority.generate("Test CA", Duration.ofDays(3650), CLOCK, new SecureRandom());

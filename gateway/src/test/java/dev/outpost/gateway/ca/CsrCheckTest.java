@@ -138,4 +138,76 @@ class CsrCheckTest {
         assertEquals("CSR signature is not a valid ecdsa-with-SHA256 signature",
                 assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check(garbled, EC)).getMessage());
     }
+
+    /**
+     * ECDSA on P-256 and P-384 is verified with Bouncy Castle's signer directly (not through its JCA provider): it
+     * accepts exactly what the JDK's verifier accepts, for valid signatures with each digest, the other valid s
+     * (n - s), r or s out of range, BER instead of DER, every single-bit flip of the signature, and a changed subject.
+     */
+    @Test
+    void ecdsaProofOfPossessionAgreesWithTheJdkOnAlteredSignatures() throws Exception {
+        KeyPairGenerator p384 = KeyPairGenerator.getInstance("EC");
+        p384.initialize(new ECGenParameterSpec("secp384r1"));
+        int checked = 0;
+        for (KeyPair kp : java.util.List.of(CertificateAuthority.newKeyPair(new SecureRandom()), p384.generateKeyPair())) {
+            java.math.BigInteger n = ((java.security.interfaces.ECPublicKey) kp.getPublic()).getParams().getOrder();
+            for (String alg : java.util.List.of("SHA256withECDSA", "SHA384withECDSA", "SHA512withECDSA")) {
+                var csr = org.bouncycastle.asn1.pkcs.CertificationRequest.getInstance(csr(kp, kp, alg, "host-a"));
+                byte[] sig = csr.getSignature().getOctets();
+                var rs = org.bouncycastle.asn1.ASN1Sequence.getInstance(sig);
+                java.math.BigInteger r = org.bouncycastle.asn1.ASN1Integer.getInstance(rs.getObjectAt(0)).getValue();
+                java.math.BigInteger sv = org.bouncycastle.asn1.ASN1Integer.getInstance(rs.getObjectAt(1)).getValue();
+                java.util.List<byte[]> variants = new java.util.ArrayList<>(java.util.List.of(sig, der(r, n.subtract(sv)),
+                        der(java.math.BigInteger.ZERO, sv), der(r, java.math.BigInteger.ZERO), der(n, sv), der(r, n),
+                        der(r.add(n), sv), der(r, sv.add(n)), ber(sig)));
+                for (int bit = 0; bit < sig.length * 8; bit++) {
+                    byte[] flipped = sig.clone();
+                    flipped[bit / 8] ^= (byte) (1 << (bit % 8));
+                    variants.add(flipped);
+                }
+                for (byte[] v : variants) {
+                    byte[] der = new org.bouncycastle.asn1.pkcs.CertificationRequest(csr.getCertificationRequestInfo(),
+                            csr.getSignatureAlgorithm(), new org.bouncycastle.asn1.DERBitString(v)).getEncoded();
+                    boolean jdk = jdkVerifies(alg, kp, csr.getCertificationRequestInfo().getEncoded("DER"), v);
+                    boolean accepted;
+                    try {
+                        accepted = CsrCheck.check(der, EC).publicKey().equals(kp.getPublic());
+                    } catch (CsrCheck.BadCsrException e) {
+                        accepted = false;
+                    }
+                    assertEquals(jdk, accepted, alg + " on " + n.bitLength() + " bits, signature "
+                            + java.util.HexFormat.of().formatHex(v));
+                    checked += jdk ? 1 : 0;
+                }
+                byte[] tampered = replace(csr.getEncoded(), "host-a", "host-b");
+                assertThrows(CsrCheck.BadCsrException.class, () -> CsrCheck.check(tampered, EC), alg);
+            }
+        }
+        assertEquals(12, checked, "valid signatures: each key and digest, s and n - s");
+    }
+
+    private static boolean jdkVerifies(String alg, KeyPair kp, byte[] signed, byte[] sig) {
+        try {
+            java.security.Signature v = java.security.Signature.getInstance(alg, "SunEC");
+            v.initVerify(kp.getPublic());
+            v.update(signed);
+            return v.verify(sig);
+        } catch (java.security.GeneralSecurityException e) {
+            return false;
+        }
+    }
+
+    private static byte[] der(java.math.BigInteger r, java.math.BigInteger s) throws java.io.IOException {
+        return new org.bouncycastle.asn1.DERSequence(new org.bouncycastle.asn1.ASN1Encodable[] {
+            new org.bouncycastle.asn1.ASN1Integer(r), new org.bouncycastle.asn1.ASN1Integer(s)}).getEncoded("DER");
+    }
+
+    /** The same ECDSA-Sig-Value with its outer length in long form (BER, not DER). */
+    private static byte[] ber(byte[] der) {
+        byte[] out = new byte[der.length + 1];
+        out[0] = der[0];
+        out[1] = (byte) 0x81;
+        System.arraycopy(der, 1, out, 2, der.length - 1);
+        return out;
+    }
 }
