@@ -7,6 +7,7 @@ import io.netty.handler.codec.http.HttpHeaders;
 import io.netty.handler.codec.http.HttpResponse;
 import io.netty.handler.codec.http.LastHttpContent;
 import java.util.ArrayList;
+import java.util.Iterator;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
@@ -39,11 +40,14 @@ public final class CanonicalHeaderNames extends ChannelOutboundHandlerAdapter {
         ctx.write(msg, promise);
     }
 
-    /** Rewrites the names of {@code headers} in canonical case, keeping their order and values. */
+    /**
+     * Rewrites the names of {@code headers} in canonical case, keeping their order and values. Runs for every response:
+     * the usual case, names set in canonical case already, is checked without allocating.
+     */
     static void canonicalise(HttpHeaders headers) {
         boolean already = true;
-        for (Map.Entry<String, String> e : headers) {
-            if (!canonical(e.getKey()).equals(e.getKey())) {
+        for (Iterator<Map.Entry<CharSequence, CharSequence>> it = headers.iteratorCharSequence(); it.hasNext();) {
+            if (!isCanonical(it.next().getKey())) {
                 already = false;
                 break;
             }
@@ -56,6 +60,37 @@ public final class CanonicalHeaderNames extends ChannelOutboundHandlerAdapter {
         for (Map.Entry<String, String> e : entries) {
             headers.add(canonical(e.getKey()), e.getValue());
         }
+    }
+
+    /** Whether {@code name} equals {@link #canonical}{@code (name)}, without building that. */
+    static boolean isCanonical(CharSequence name) {
+        for (String special : SPECIAL.values()) {
+            if (equalsIgnoreCase(special, name)) {
+                return special.contentEquals(name);
+            }
+        }
+        boolean start = true;
+        for (int i = 0; i < name.length(); i++) {
+            char c = name.charAt(i);
+            char lower = Character.toLowerCase(c);
+            if (c != (start ? Character.toUpperCase(lower) : lower)) {
+                return false;
+            }
+            start = c == '-';
+        }
+        return true;
+    }
+
+    private static boolean equalsIgnoreCase(String a, CharSequence b) {
+        if (a.length() != b.length()) {
+            return false;
+        }
+        for (int i = 0; i < a.length(); i++) {
+            if (Character.toLowerCase(a.charAt(i)) != Character.toLowerCase(b.charAt(i))) {
+                return false;
+            }
+        }
+        return true;
     }
 
     /** {@code content-type} -> {@code Content-Type}; the registered exceptions, e.g. {@code WWW-Authenticate}. */

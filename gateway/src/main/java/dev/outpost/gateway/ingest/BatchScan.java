@@ -310,7 +310,15 @@ public final class BatchScan {
     private void anyValue(CodedInputStream in, int depth, String what) throws IOException, RefusedException {
         for (int tag = in.readTag(); tag != 0; tag = in.readTag()) {
             switch (tag) {
-                case 0x0a, 0x3a -> text(in, limits.maxAttributeValueBytes(), "a " + what + " attribute value");
+                case 0x0a, 0x3a -> {
+                    // The refusal's text only when refused: this runs for every attribute value of every point.
+                    int length = in.readRawVarint32();
+                    if (length > limits.maxAttributeValueBytes()) {
+                        throw tooLarge("a " + what + " attribute value is " + length + " bytes, more than "
+                                + limits.maxAttributeValueBytes());
+                    }
+                    in.skipRawBytes(length);
+                }
                 case 0x2a, 0x32 -> {
                     if (depth + 1 >= MAX_VALUE_DEPTH) {
                         throw invalid("a " + what + " attribute value nests lists more than " + MAX_VALUE_DEPTH

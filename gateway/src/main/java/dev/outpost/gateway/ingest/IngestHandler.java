@@ -280,7 +280,7 @@ public final class IngestHandler extends ChannelInboundHandlerAdapter {
         }
         boolean keep = keepAlive && !closing && (later || r.status().codeClass() == HttpStatusClass.SUCCESS);
         if (keep) {
-            r.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
+            r.headers().set(Responses.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
         } else {
             HttpUtil.setKeepAlive(r, false);
             if (!closing) {

@@ -73,6 +73,17 @@ class BatchScanTest {
     }
 
     @Test
+    void anAttributeValueOverTheBoundIsRefusedWithItsSizeAndTheBound() throws Exception {
+        int max = IngestLimitsConfig.defaults().maxAttributeValueBytes();
+        BatchScan scan = new BatchScan(IngestLimitsConfig.defaults());
+        scan.scan(request(resource(kv("host.name", "x".repeat(max)))));
+        BatchScan.RefusedException e = assertThrows(BatchScan.RefusedException.class,
+                () -> scan.scan(request(resource(kv("host.name", "x".repeat(max + 1))))));
+        assertEquals("a resource attribute value is " + (max + 1) + " bytes, more than " + max, e.getMessage());
+        assertTrue(e.tooLarge());
+    }
+
+    @Test
     void aKeyRepeatedAcrossTwoScopeFieldsIsADuplicate() throws Exception {
         ByteArrayOutputStream scopeMetrics = new ByteArrayOutputStream(); // one ScopeMetrics, its scope field twice
         for (String value : new String[] {"1", "2"}) {

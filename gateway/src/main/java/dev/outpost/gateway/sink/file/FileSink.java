@@ -41,7 +41,7 @@ public final class FileSink implements MetricSink {
     /** Writers of the I/O threads that render batches as they arrive ({@link #prepare}). */
     private final ThreadLocal<NdjsonWriter> renderers = ThreadLocal.withInitial(NdjsonWriter::new);
     private final GzipMember gzip;
-    private final ByteArrayOutputStream text = new ByteArrayOutputStream(1 << 16);
+    private final Block text = new Block(1 << 16);
     private final ByteArrayOutputStream packed = new ByteArrayOutputStream(1 << 14);
     private long deletedFiles;
 
@@ -53,6 +53,18 @@ public final class FileSink implements MetricSink {
         Writer(FileChannel channel, SinkFiles.Entry entry) {
             this.channel = channel;
             this.entry = entry;
+        }
+    }
+
+    /** A byte stream whose bytes are read in place. */
+    private static final class Block extends ByteArrayOutputStream {
+        Block(int size) {
+            super(size);
+        }
+
+        /** The buffer; its first {@link #size()} bytes are the text. */
+        byte[] array() {
+            return buf;
         }
     }
 
@@ -122,7 +134,7 @@ public final class FileSink implements MetricSink {
             return text.toByteArray();
         }
         packed.reset();
-        gzip.compress(text.toByteArray(), text.size(), packed);
+        gzip.compress(text.array(), text.size(), packed); // from the buffer itself: a group's text is not copied
         return packed.toByteArray();
     }
 
