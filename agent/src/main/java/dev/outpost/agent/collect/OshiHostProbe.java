@@ -51,7 +51,7 @@ public final class OshiHostProbe implements HostProbe {
         this.processor = hardware.getProcessor();
         this.os = systemInfo.getOperatingSystem();
         this.fileStores = new OshiFileStores(os.getFileSystem(), proc.resolve("self/mountinfo"));
-        this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"));
+        this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"), proc.resolve("diskstats"));
         this.sockDiag = sockDiag;
     }
 

@@ -66,6 +66,24 @@ class ProcFilesTest {
         assertEquals(0, ProcFiles.bootTime(List.of("cpu  1 2 3")));
     }
 
+    @Test
+    void diskStatsOfTheDevicesAskedForInTheirOrderInBytes() {
+        assertEquals(List.of(
+                new HostProbe.Disk("nvme0n1", 0, 7, 16 * 512L, 3, 5, 6, 80 * 512L, 9, 1, 11, 12),
+                new HostProbe.Disk("sda", 5125, 1312, 402844 * 512L, 2113, 9834, 7731, 1234560 * 512L, 8820, 2,
+                        10532, 11934)),
+                ProcFiles.diskStats(lines("diskstats"), List.of("nvme0n1", "vdb", "sda")));
+    }
+
+    @Test
+    void diskStatsFieldsMissingOrTooLargeForALongReadAsZero() {
+        // OSHI's parser, which this one replaces, read them so: a counter past 2^63 - 1 or a short line gives 0.
+        assertEquals(List.of(new HostProbe.Disk("dm-0", 100, 0, 800 * 512L, 10, 200, 0, 1600 * 512L, 20, 0, 30, 0),
+                new HostProbe.Disk("sr0", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                ProcFiles.diskStats(lines("diskstats"), List.of("dm-0", "sr0")));
+        assertEquals(List.of(), ProcFiles.diskStats(List.of(), List.of("sda")));
+    }
+
     static List<String> lines(String name) {
         return new String(bytes(name), StandardCharsets.UTF_8).lines().toList();
     }
