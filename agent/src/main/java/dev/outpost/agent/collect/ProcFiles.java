@@ -105,6 +105,49 @@ final class ProcFiles {
         return new HostProbe.Processes(tasks, running, blocked, created);
     }
 
+    /** The per-CPU fields read from /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal. */
+    static final int CPU_FIELDS = 8;
+
+    /**
+     * Milliseconds per logical CPU and field ({@link #CPU_FIELDS}) from the "cpuN" lines of /proc/stat, as OSHI's
+     * {@code getProcessorCpuLoadTicks} computes them (which this replaces: it split each line with a regular
+     * expression): the lines in file order fill rows 0 to {@code cpus - 1} (rows without a line stay 0), a missing or
+     * unparsable field reads as 0, and a line with fewer than three figures ends the parse. In clock ticks: see
+     * {@link #toMillis}.
+     */
+    static long[][] cpuTicks(List<String> stat, int cpus) {
+        long[][] ticks = new long[cpus][CPU_FIELDS];
+        String[] fields = new String[CPU_FIELDS + 1];
+        int cpu = 0;
+        for (String line : stat) {
+            if (cpu >= cpus) {
+                break;
+            }
+            if (!line.startsWith("cpu") || line.startsWith("cpu ")) {
+                continue;
+            }
+            int count = split(line, fields);
+            if (count <= 3) {
+                break;
+            }
+            for (int i = 0; i < CPU_FIELDS && i + 1 < count; i++) {
+                ticks[cpu][i] = parseLongOrZero(fields[i + 1]);
+            }
+            cpu++;
+        }
+        return ticks;
+    }
+
+    /** Clock ticks ({@code hz} a second) to milliseconds as OSHI converts them: {@code ticks * 1000 / hz}. */
+    static long[][] toMillis(long[][] ticks, long hz) {
+        for (long[] row : ticks) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = row[i] * 1000L / hz;
+            }
+        }
+        return ticks;
+    }
+
     /** /proc/diskstats counts 512-byte sectors whatever the device's sector size. */
     static final long SECTOR_BYTES = 512;
     /** Fields of a /proc/diskstats line used: major, minor, name, then 11 counters (reads ... weighted I/O ms). */

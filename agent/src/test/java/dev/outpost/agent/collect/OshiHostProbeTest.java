@@ -105,6 +105,27 @@ class OshiHostProbeTest {
         assertTrue(metrics.pointsOf(ProcessesCollector.CREATED).longValue(0) >= 1);
     }
 
+    /** Each CPU's times equal what OSHI's getProcessorCpuLoadTicks says (retried while the CPUs move them). */
+    @Test
+    void cpuTimesEqualOshisProcessorTicks() throws InterruptedException {
+        oshi.hardware.CentralProcessor processor = new oshi.SystemInfo().getHardware().getProcessor();
+        OshiHostProbe probe = OshiHostProbe.create();
+        java.util.List<HostProbe.CpuTimes> ours = null;
+        java.util.List<HostProbe.CpuTimes> oshis = null;
+        for (int attempt = 0; attempt < 30 && (ours == null || !ours.equals(oshis)); attempt++) {
+            Thread.sleep(attempt == 0 ? 0 : 400); // OSHI keeps a reading for a few hundred ms
+            ours = probe.cpuTimes();
+            long[][] ticks = processor.getProcessorCpuLoadTicks();
+            oshis = new java.util.ArrayList<>();
+            for (int i = 0; i < ticks.length; i++) {
+                long[] t = ticks[i];
+                oshis.add(new HostProbe.CpuTimes("cpu" + i, t[0] / 1000.0, t[1] / 1000.0, t[2] / 1000.0,
+                        t[3] / 1000.0, t[4] / 1000.0, t[5] / 1000.0, t[6] / 1000.0, t[7] / 1000.0));
+            }
+        }
+        assertEquals(oshis, ours);
+    }
+
     /**
      * The disks' counters, parsed by the agent, equal those of OSHI's /proc/diskstats driver read just before and
      * just after (retried while the host's I/O moves them in between).
