@@ -54,8 +54,8 @@ final class BatchProducer implements Runnable {
         try {
             collection.collectOnce();
             self.update();
-            byte[] proto = encoder.encode(metrics, resource, nanos(clock),
-                    collection.bootTimeSeconds() * 1_000_000_000L, startNanos).toByteArray();
+            byte[] proto = encoder.encodeBytes(metrics, resource, nanos(clock),
+                    collection.bootTimeSeconds() * 1_000_000_000L, startNanos);
             long droppedBefore = queue.stats().droppedFull();
             queue.append(gzip(proto));
             onQueued.run();

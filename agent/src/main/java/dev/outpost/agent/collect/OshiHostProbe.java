@@ -17,6 +17,7 @@ import oshi.hardware.CentralProcessor;
 import oshi.hardware.CentralProcessor.TickType;
 import oshi.hardware.HardwareAbstractionLayer;
 import oshi.software.os.OperatingSystem;
+import oshi.software.os.linux.LinuxOperatingSystemJNA;
 import oshi.util.linux.ProcPath;
 import oshi.util.linux.SysPath;
 import org.slf4j.Logger;
@@ -35,6 +36,10 @@ public final class OshiHostProbe implements HostProbe {
 
     private final Path proc = Path.of(ProcPath.PROC);
     private final CentralProcessor processor;
+    private final int logicalCpus;
+    /** Clock ticks a second, as OSHI reads it (sysconf(_SC_CLK_TCK)). */
+    private final long hz;
+    private final String[] cpuNames;
     private final OperatingSystem os;
     private final OshiFileStores fileStores;
     private final OshiDisks disks;
@@ -49,9 +54,15 @@ public final class OshiHostProbe implements HostProbe {
     OshiHostProbe(SystemInfo systemInfo, SockDiag sockDiag) {
         HardwareAbstractionLayer hardware = systemInfo.getHardware();
         this.processor = hardware.getProcessor();
+        this.logicalCpus = Math.max(1, processor.getLogicalProcessorCount());
+        this.hz = LinuxOperatingSystemJNA.hz();
+        this.cpuNames = new String[logicalCpus];
+        for (int i = 0; i < logicalCpus; i++) {
+            cpuNames[i] = "cpu" + i;
+        }
         this.os = systemInfo.getOperatingSystem();
         this.fileStores = new OshiFileStores(os.getFileSystem(), proc.resolve("self/mountinfo"));
-        this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"));
+        this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"), proc.resolve("diskstats"));
         this.sockDiag = sockDiag;
     }
 
@@ -71,17 +82,35 @@ public final class OshiHostProbe implements HostProbe {
         return new OshiHostProbe(new SystemInfo(), sockDiag());
     }
 
+    /**
+     * Per logical CPU, from /proc/stat parsed by {@link ProcFiles#cpuTicks} with OSHI's rules (the values OSHI's
+     * {@code getProcessorCpuLoadTicks} gives, which split every line with a regular expression): as many CPUs as OSHI
+     * counts logical processors, read again once when the first reads all 0, in OSHI's clock-tick rate.
+     */
     @Override
     public List<CpuTimes> cpuTimes() {
-        long[][] ticks = processor.getProcessorCpuLoadTicks();
+        long[][] ticks = ProcFiles.cpuTicks(statLines(), logicalCpus);
+        if (Arrays.stream(ticks[0]).sum() == 0) {
+            ticks = ProcFiles.cpuTicks(statLines(), logicalCpus); // as OSHI: a failed read gives 0s; try again
+        }
+        ProcFiles.toMillis(ticks, hz);
         List<CpuTimes> cpus = new ArrayList<>(ticks.length);
         for (int i = 0; i < ticks.length; i++) {
             long[] t = ticks[i];
-            cpus.add(new CpuTimes("cpu" + i, seconds(t, TickType.USER), seconds(t, TickType.NICE),
+            cpus.add(new CpuTimes(cpuNames[i], seconds(t, TickType.USER), seconds(t, TickType.NICE),
                     seconds(t, TickType.SYSTEM), seconds(t, TickType.IDLE), seconds(t, TickType.IOWAIT),
                     seconds(t, TickType.IRQ), seconds(t, TickType.SOFTIRQ), seconds(t, TickType.STEAL)));
         }
         return cpus;
+    }
+
+    /** The lines of /proc/stat; none when it cannot be read (OSHI's reader: then every CPU reads 0). */
+    private List<String> statLines() {
+        try {
+            return lines("stat");
+        } catch (UncheckedIOException e) {
+            return List.of();
+        }
     }
 
     @Override

@@ -105,6 +105,121 @@ final class ProcFiles {
         return new HostProbe.Processes(tasks, running, blocked, created);
     }
 
+    /** The per-CPU fields read from /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal. */
+    static final int CPU_FIELDS = 8;
+
+    /**
+     * Milliseconds per logical CPU and field ({@link #CPU_FIELDS}) from the "cpuN" lines of /proc/stat, as OSHI's
+     * {@code getProcessorCpuLoadTicks} computes them (which this replaces: it split each line with a regular
+     * expression): the lines in file order fill rows 0 to {@code cpus - 1} (rows without a line stay 0), a missing or
+     * unparsable field reads as 0, and a line with fewer than three figures ends the parse. In clock ticks: see
+     * {@link #toMillis}.
+     */
+    static long[][] cpuTicks(List<String> stat, int cpus) {
+        long[][] ticks = new long[cpus][CPU_FIELDS];
+        String[] fields = new String[CPU_FIELDS + 1];
+        int cpu = 0;
+        for (String line : stat) {
+            if (cpu >= cpus) {
+                break;
+            }
+            if (!line.startsWith("cpu") || line.startsWith("cpu ")) {
+                continue;
+            }
+            int count = split(line, fields);
+            if (count <= 3) {
+                break;
+            }
+            for (int i = 0; i < CPU_FIELDS && i + 1 < count; i++) {
+                ticks[cpu][i] = parseLongOrZero(fields[i + 1]);
+            }
+            cpu++;
+        }
+        return ticks;
+    }
+
+    /** Clock ticks ({@code hz} a second) to milliseconds as OSHI converts them: {@code ticks * 1000 / hz}. */
+    static long[][] toMillis(long[][] ticks, long hz) {
+        for (long[] row : ticks) {
+            for (int i = 0; i < row.length; i++) {
+                row[i] = row[i] * 1000L / hz;
+            }
+        }
+        return ticks;
+    }
+
+    /** /proc/diskstats counts 512-byte sectors whatever the device's sector size. */
+    static final long SECTOR_BYTES = 512;
+    /** Fields of a /proc/diskstats line used: major, minor, name, then 11 counters (reads ... weighted I/O ms). */
+    private static final int DISKSTATS_FIELDS = 14;
+
+    /**
+     * The counters of {@code devices} (names like "sda"), in that order, from the lines of /proc/diskstats; a device
+     * without a line is left out. Fields are split on whitespace; a missing or unparsable counter reads as 0 (as
+     * OSHI's parser, which this replaces, read them). Only the lines of the devices asked for are parsed.
+     */
+    static List<HostProbe.Disk> diskStats(List<String> lines, List<String> devices) {
+        HostProbe.Disk[] found = new HostProbe.Disk[devices.size()];
+        String[] fields = new String[DISKSTATS_FIELDS];
+        for (String line : lines) {
+            int count = split(line, fields);
+            if (count < 3) {
+                continue;
+            }
+            int index = devices.indexOf(fields[2]);
+            if (index < 0) {
+                continue;
+            }
+            long[] v = new long[DISKSTATS_FIELDS];
+            for (int i = 3; i < count; i++) {
+                v[i] = parseLongOrZero(fields[i]);
+            }
+            found[index] = new HostProbe.Disk(fields[2], v[3], v[4], v[5] * SECTOR_BYTES, v[6], v[7], v[8],
+                    v[9] * SECTOR_BYTES, v[10], v[11], v[12], v[13]);
+        }
+        List<HostProbe.Disk> disks = new ArrayList<>(found.length);
+        for (HostProbe.Disk d : found) {
+            if (d != null) {
+                disks.add(d);
+            }
+        }
+        return disks;
+    }
+
+    /** Splits {@code line} on whitespace into {@code fields} (up to its length); returns how many were found. */
+    private static int split(String line, String[] fields) {
+        int count = 0;
+        int length = line.length();
+        int i = 0;
+        while (count < fields.length) {
+            while (i < length && isSpace(line.charAt(i))) {
+                i++;
+            }
+            if (i == length) {
+                break;
+            }
+            int start = i;
+            while (i < length && !isSpace(line.charAt(i))) {
+                i++;
+            }
+            fields[count++] = line.substring(start, i);
+        }
+        return count;
+    }
+
+    /** The characters of the regular expression class {@code \s}. */
+    private static boolean isSpace(char c) {
+        return c == ' ' || c == '\t' || c == '\n' || c == '\u000B' || c == '\f' || c == '\r';
+    }
+
+    private static long parseLongOrZero(String field) {
+        try {
+            return Long.parseLong(field);
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
     /** The boot time in seconds since the epoch from /proc/stat's btime line; 0 when missing. */
     static long bootTime(List<String> stat) {
         for (String line : stat) {

@@ -53,7 +53,16 @@ final class SockDiag implements AutoCloseable {
 
     private static native int close(int fd);
 
+    /** Whether this CPU stores ints least significant byte first, as the kernel writes them (host order). */
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
     private final Memory buffer = new Memory(BUFFER_BYTES);
+    /**
+     * Each datagram is copied here (one memcpy) and parsed as plain array reads: a host with thousands of sockets
+     * means thousands of messages per count, and array reads cost a fraction of a direct buffer's layered getters
+     * while the loop still runs in the interpreter (it is entered a few times per cycle, so it compiles late).
+     */
+    private final byte[] bytes = new byte[BUFFER_BYTES];
     private final byte[] request = request();
     private final int protocol;
     private int sequence;
@@ -94,7 +103,8 @@ final class SockDiag implements AutoCloseable {
                 if (read == 0) {
                     throw new IOException("the sock_diag answer ended without NLMSG_DONE");
                 }
-                done = countMessages(buffer.getByteBuffer(0, read).order(ByteOrder.nativeOrder()), counts);
+                buffer.read(0, bytes, 0, (int) read);
+                done = countMessages(bytes, (int) read, counts);
             }
         } finally {
             close(fd);
@@ -108,29 +118,38 @@ final class SockDiag implements AutoCloseable {
      * @return whether the datagram ended the dump (NLMSG_DONE)
      * @throws IOException when the kernel answered with an error (NLMSG_ERROR) or a message is cut
      */
-    static boolean countMessages(ByteBuffer datagram, long[] counts) throws IOException {
+    static boolean countMessages(byte[] datagram, int end, long[] counts) throws IOException {
         int offset = 0;
-        int end = datagram.limit();
         while (offset + NLMSG_HEADER <= end) {
-            int length = datagram.getInt(offset);
-            int type = datagram.getShort(offset + 4) & 0xFFFF;
-            if (length < NLMSG_HEADER || offset + length > end) {
+            int length = intAt(datagram, offset);
+            int type = LITTLE_ENDIAN ? (datagram[offset + 4] & 0xFF) | (datagram[offset + 5] & 0xFF) << 8
+                    : (datagram[offset + 4] & 0xFF) << 8 | (datagram[offset + 5] & 0xFF);
+            if (length < NLMSG_HEADER || length > end - offset) {
                 throw new IOException("a sock_diag message of " + length + " bytes at offset " + offset + " of "
                         + end);
             }
-            if (type == NLMSG_DONE) {
+            if (type == TCPDIAG_GETSOCK) {
+                if (length >= NLMSG_HEADER + 2) {
+                    ProcNet.countState(datagram[offset + NLMSG_HEADER + 1] & 0xFF, counts);
+                }
+            } else if (type == NLMSG_DONE) {
                 return true;
-            }
-            if (type == NLMSG_ERROR) {
-                int errno = length >= NLMSG_HEADER + 4 ? -datagram.getInt(offset + NLMSG_HEADER) : 0;
+            } else if (type == NLMSG_ERROR) {
+                int errno = length >= NLMSG_HEADER + 4 ? -intAt(datagram, offset + NLMSG_HEADER) : 0;
                 throw new IOException("the kernel refused the sock_diag request (errno " + errno + ")");
-            }
-            if (type == TCPDIAG_GETSOCK && length >= NLMSG_HEADER + 2) {
-                ProcNet.countState(datagram.get(offset + NLMSG_HEADER + 1) & 0xFF, counts);
             }
             offset += (length + 3) & ~3;
         }
         return false;
+    }
+
+    /** The int in host byte order at {@code offset}. */
+    private static int intAt(byte[] b, int offset) {
+        int b0 = b[offset] & 0xFF;
+        int b1 = b[offset + 1] & 0xFF;
+        int b2 = b[offset + 2] & 0xFF;
+        int b3 = b[offset + 3] & 0xFF;
+        return LITTLE_ENDIAN ? b0 | b1 << 8 | b2 << 16 | b3 << 24 : b0 << 24 | b1 << 16 | b2 << 8 | b3;
     }
 
     private static byte[] request() {

@@ -1,22 +1,11 @@
 package dev.outpost.agent.otlp;
 
+import com.google.protobuf.InvalidProtocolBufferException;
 import dev.outpost.agent.metrics.Histogram;
 import dev.outpost.agent.metrics.MetricDef;
 import dev.outpost.agent.metrics.Metrics;
 import dev.outpost.agent.metrics.Points;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import io.opentelemetry.proto.common.v1.AnyValue;
-import io.opentelemetry.proto.common.v1.InstrumentationScope;
-import io.opentelemetry.proto.common.v1.KeyValue;
-import io.opentelemetry.proto.metrics.v1.AggregationTemporality;
-import io.opentelemetry.proto.metrics.v1.Gauge;
-import io.opentelemetry.proto.metrics.v1.HistogramDataPoint;
-import io.opentelemetry.proto.metrics.v1.Metric;
-import io.opentelemetry.proto.metrics.v1.NumberDataPoint;
-import io.opentelemetry.proto.metrics.v1.ResourceMetrics;
-import io.opentelemetry.proto.metrics.v1.ScopeMetrics;
-import io.opentelemetry.proto.metrics.v1.Sum;
-import io.opentelemetry.proto.resource.v1.Resource;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -32,9 +21,12 @@ import java.util.TreeMap;
 public final class OtlpEncoder {
     /** The instrumentation scope name of everything the agent reports. */
     public static final String SCOPE_NAME = "dev.outpost.agent";
-    private static final AggregationTemporality CUMULATIVE = AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE;
+    /** AggregationTemporality.AGGREGATION_TEMPORALITY_CUMULATIVE, as its number (no protobuf class per cycle). */
+    private static final int CUMULATIVE = 2;
 
     private final String scopeVersion;
+    /** The size of the last request, to size the next one's buffer: equal readings give equal sizes. */
+    private int lastSize = 8 * 1024;
 
     /** @param scopeVersion the agent's version, reported as the instrumentation scope version */
     public OtlpEncoder(String scopeVersion) {
@@ -57,6 +49,21 @@ public final class OtlpEncoder {
      */
     public ExportMetricsServiceRequest encode(Metrics metrics, Map<String, String> resource, long timeUnixNano,
             long bootUnixNano, long agentStartUnixNano) {
+        byte[] bytes = encodeBytes(metrics, resource, timeUnixNano, bootUnixNano, agentStartUnixNano);
+        try {
+            return ExportMetricsServiceRequest.parseFrom(bytes);
+        } catch (InvalidProtocolBufferException e) {
+            throw new IllegalStateException("the encoder wrote a request protobuf cannot read", e);
+        }
+    }
+
+    /**
+     * The same request as {@link #encode}, serialized: written field by field into one array, the bytes
+     * protobuf-java's classes would write for it, without building a message object per metric, point and
+     * attribute each cycle (what the agent sends; {@link #encode} reads them back).
+     */
+    public byte[] encodeBytes(Metrics metrics, Map<String, String> resource, long timeUnixNano,
+            long bootUnixNano, long agentStartUnixNano) {
         Objects.requireNonNull(metrics, "metrics");
         Objects.requireNonNull(resource, "resource");
         if (timeUnixNano <= 0 || agentStartUnixNano <= 0 || bootUnixNano < 0) {
@@ -65,90 +72,113 @@ public final class OtlpEncoder {
         }
         long agentStart = Math.min(agentStartUnixNano, timeUnixNano);
         long boot = bootUnixNano > 0 ? Math.min(bootUnixNano, timeUnixNano) : agentStart;
-        ScopeMetrics.Builder scope = ScopeMetrics.newBuilder()
-                .setScope(InstrumentationScope.newBuilder().setName(SCOPE_NAME).setVersion(scopeVersion));
+        ProtoOut out = new ProtoOut(lastSize + lastSize / 8 + 256);
+        int resourceMetrics = out.begin(1); // ExportMetricsServiceRequest.resource_metrics
+        int res = out.begin(1); // ResourceMetrics.resource
+        for (Map.Entry<String, String> attribute : new TreeMap<>(resource).entrySet()) {
+            attribute(out, 1, attribute.getKey(), attribute.getValue()); // Resource.attributes
+        }
+        out.end(res);
+        int scopeMetrics = out.begin(2); // ResourceMetrics.scope_metrics
+        int scope = out.begin(1); // ScopeMetrics.scope: InstrumentationScope name, version
+        out.string(1, SCOPE_NAME);
+        out.string(2, scopeVersion);
+        out.end(scope);
         for (MetricDef def : metrics.definitions()) {
             long start = switch (def.since()) {
                 case BOOT -> boot;
                 case AGENT_START -> agentStart;
                 case NONE -> 0;
             };
-            Metric metric = def.instrument() == MetricDef.Instrument.HISTOGRAM
-                    ? histogram(def, metrics.histogramsOf(def), timeUnixNano, start)
-                    : numbers(def, metrics.pointsOf(def), timeUnixNano, start);
-            if (metric != null) {
-                scope.addMetrics(metric);
+            if (def.instrument() == MetricDef.Instrument.HISTOGRAM) {
+                histogram(out, def, metrics.histogramsOf(def), timeUnixNano, start);
+            } else {
+                numbers(out, def, metrics.pointsOf(def), timeUnixNano, start);
             }
         }
-        Resource.Builder res = Resource.newBuilder();
-        new TreeMap<>(resource).forEach((key, value) -> res.addAttributes(attribute(key, value)));
-        return ExportMetricsServiceRequest.newBuilder()
-                .addResourceMetrics(ResourceMetrics.newBuilder().setResource(res).addScopeMetrics(scope))
-                .build();
+        out.end(scopeMetrics);
+        out.end(resourceMetrics);
+        lastSize = out.size();
+        return out.toByteArray();
     }
 
-    private static Metric.Builder metric(MetricDef def) {
-        return Metric.newBuilder().setName(def.name()).setDescription(def.description()).setUnit(def.unit());
+    /** ScopeMetrics.metrics: a Metric with its name, description and unit (fields 1-3). */
+    private static int metric(ProtoOut out, MetricDef def) {
+        int metric = out.begin(2);
+        out.string(1, def.name());
+        out.string(2, def.description());
+        out.string(3, def.unit());
+        return metric;
     }
 
-    private static Metric numbers(MetricDef def, Points points, long time, long start) {
+    private static void numbers(ProtoOut out, MetricDef def, Points points, long time, long start) {
         if (points == null || points.size() == 0) {
-            return null;
+            return;
         }
-        Gauge.Builder gauge = def.instrument() == MetricDef.Instrument.GAUGE ? Gauge.newBuilder() : null;
-        Sum.Builder sum = gauge != null ? null : Sum.newBuilder().setAggregationTemporality(CUMULATIVE)
-                .setIsMonotonic(def.instrument() == MetricDef.Instrument.COUNTER);
+        boolean gauge = def.instrument() == MetricDef.Instrument.GAUGE;
+        boolean ints = def.valueType() == MetricDef.ValueType.INT;
+        int metric = metric(out, def);
+        int data = out.begin(gauge ? 5 : 7); // Metric.gauge or Metric.sum
         List<String> keys = def.attributes();
         for (int p : PointOrder.sorted(points)) {
-            NumberDataPoint.Builder point = NumberDataPoint.newBuilder().setTimeUnixNano(time);
-            if (start > 0) {
-                point.setStartTimeUnixNano(start);
-            }
-            if (def.valueType() == MetricDef.ValueType.INT) {
-                point.setAsInt(points.longValue(p));
+            int point = out.begin(1); // data_points: NumberDataPoint
+            out.fixed64(2, start); // start_time_unix_nano
+            out.fixed64(3, time); // time_unix_nano
+            if (ints) {
+                out.fixed64Always(6, points.longValue(p)); // as_int (sfixed64)
             } else {
-                point.setAsDouble(points.doubleValue(p));
+                out.doubleAlways(4, points.doubleValue(p)); // as_double
             }
             for (int k = 0; k < keys.size(); k++) {
-                point.addAttributes(attribute(keys.get(k), points.attribute(p, k)));
+                attribute(out, 7, keys.get(k), points.attribute(p, k)); // attributes
             }
-            if (gauge != null) {
-                gauge.addDataPoints(point);
-            } else {
-                sum.addDataPoints(point);
-            }
+            out.end(point);
         }
-        return gauge != null ? metric(def).setGauge(gauge).build() : metric(def).setSum(sum).build();
+        if (!gauge) {
+            out.int32(2, CUMULATIVE); // Sum.aggregation_temporality
+            out.bool(3, def.instrument() == MetricDef.Instrument.COUNTER); // Sum.is_monotonic
+        }
+        out.end(data);
+        out.end(metric);
     }
 
-    private static Metric histogram(MetricDef def, List<Histogram> series, long time, long start) {
+    private static void histogram(ProtoOut out, MetricDef def, List<Histogram> series, long time, long start) {
         if (series.isEmpty()) {
-            return null;
+            return;
         }
-        io.opentelemetry.proto.metrics.v1.Histogram.Builder histogram =
-                io.opentelemetry.proto.metrics.v1.Histogram.newBuilder().setAggregationTemporality(CUMULATIVE);
+        int metric = metric(out, def);
+        int data = out.begin(9); // Metric.histogram
+        List<String> keys = def.attributes();
         for (Histogram h : PointOrder.sorted(series)) {
             Histogram.Snapshot s = h.snapshot();
-            HistogramDataPoint.Builder point = HistogramDataPoint.newBuilder().setTimeUnixNano(time)
-                    .setStartTimeUnixNano(start).setCount(s.count()).setSum(s.sum());
-            for (double bound : s.bounds()) {
-                point.addExplicitBounds(bound);
-            }
-            for (long count : s.bucketCounts()) {
-                point.addBucketCounts(count);
+            int point = out.begin(1); // data_points: HistogramDataPoint
+            out.fixed64(2, start); // start_time_unix_nano
+            out.fixed64(3, time); // time_unix_nano
+            out.fixed64(4, s.count()); // count
+            out.doubleAlways(5, s.sum()); // sum (optional: always set)
+            out.packedFixed64(6, s.bucketCounts()); // bucket_counts
+            out.packedDouble(7, s.bounds()); // explicit_bounds
+            for (int k = 0; k < keys.size(); k++) {
+                attribute(out, 9, keys.get(k), h.attributeValues().get(k)); // attributes
             }
             if (s.count() > 0) {
-                point.setMin(s.min()).setMax(s.max());
+                out.doubleAlways(11, s.min()); // min
+                out.doubleAlways(12, s.max()); // max
             }
-            for (int k = 0; k < def.attributes().size(); k++) {
-                point.addAttributes(attribute(def.attributes().get(k), h.attributeValues().get(k)));
-            }
-            histogram.addDataPoints(point);
+            out.end(point);
         }
-        return metric(def).setHistogram(histogram).build();
+        out.int32(2, CUMULATIVE); // Histogram.aggregation_temporality
+        out.end(data);
+        out.end(metric);
     }
 
-    static KeyValue attribute(String key, String value) {
-        return KeyValue.newBuilder().setKey(key).setValue(AnyValue.newBuilder().setStringValue(value)).build();
+    /** A KeyValue in {@code field}: its key, and its value as an AnyValue string_value (a oneof: always written). */
+    private static void attribute(ProtoOut out, int field, String key, String value) {
+        int kv = out.begin(field);
+        out.string(1, key);
+        int any = out.begin(2);
+        out.stringAlways(1, value);
+        out.end(any);
+        out.end(kv);
     }
 }

@@ -31,11 +31,13 @@ public final class ClockSkew {
         if (dateHeader == null || dateHeader.isBlank()) {
             return;
         }
-        Instant gateway;
-        try {
-            gateway = ZonedDateTime.parse(dateHeader.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
-        } catch (DateTimeParseException e) {
-            return;
+        Instant gateway = imfFixdate(dateHeader);
+        if (gateway == null) {
+            try {
+                gateway = ZonedDateTime.parse(dateHeader.trim(), DateTimeFormatter.RFC_1123_DATE_TIME).toInstant();
+            } catch (DateTimeParseException e) {
+                return;
+            }
         }
         Duration skew = Duration.between(gateway, clock.instant());
         last = skew;
@@ -48,6 +50,56 @@ public final class ClockSkew {
             LOG.info("this host's clock agrees with the gateway's again ({} s apart)", skew.abs().toSeconds());
         }
         warned = over;
+    }
+
+    private static final String DAYS = "MonTueWedThuFriSatSun";
+    private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
+
+    /**
+     * The instant of {@code date} when it is in the one form servers send (RFC 9110's IMF-fixdate, e.g.
+     * "Sun, 06 Nov 1994 08:49:37 GMT") and names a real date and its weekday; null for anything else, which is then
+     * read by the general RFC 1123 parser. Every response has one: read by hand it costs a fraction of the
+     * formatter's parse, which runs mostly interpreted at one response per cycle.
+     */
+    static Instant imfFixdate(String date) {
+        if (date.length() != 29 || date.charAt(3) != ',' || date.charAt(4) != ' ' || date.charAt(7) != ' '
+                || date.charAt(11) != ' ' || date.charAt(16) != ' ' || date.charAt(19) != ':'
+                || date.charAt(22) != ':' || !date.endsWith(" GMT")) {
+            return null;
+        }
+        int day = digits(date, 5, 2);
+        int month = MONTHS.indexOf(date.substring(8, 11));
+        int year = digits(date, 12, 4);
+        int hour = digits(date, 17, 2);
+        int minute = digits(date, 20, 2);
+        int second = digits(date, 23, 2);
+        int weekday = DAYS.indexOf(date.substring(0, 3));
+        if (day < 1 || month < 0 || month % 3 != 0 || year < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59
+                || second < 0 || second > 59 || weekday < 0 || weekday % 3 != 0) {
+            return null;
+        }
+        java.time.YearMonth ym = java.time.YearMonth.of(year, month / 3 + 1);
+        if (day > ym.lengthOfMonth()) {
+            return null;
+        }
+        java.time.LocalDate d = ym.atDay(day);
+        if (d.getDayOfWeek().ordinal() != weekday / 3) {
+            return null;
+        }
+        return Instant.ofEpochSecond(d.toEpochDay() * 86_400L + hour * 3_600L + minute * 60L + second);
+    }
+
+    /** The decimal number of {@code length} ASCII digits at {@code from}, or -1. */
+    private static int digits(String s, int from, int length) {
+        int value = 0;
+        for (int i = from; i < from + length; i++) {
+            char c = s.charAt(i);
+            if (c < '0' || c > '9') {
+                return -1;
+            }
+            value = value * 10 + (c - '0');
+        }
+        return value;
     }
 
     /** The skew at the last response with a readable {@code Date}: positive when this host is ahead; null before. */

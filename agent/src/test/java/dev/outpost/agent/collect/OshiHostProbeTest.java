@@ -105,6 +105,104 @@ class OshiHostProbeTest {
         assertTrue(metrics.pointsOf(ProcessesCollector.CREATED).longValue(0) >= 1);
     }
 
+    /** Each CPU's times equal what OSHI's getProcessorCpuLoadTicks says (retried while the CPUs move them). */
+    @Test
+    void cpuTimesEqualOshisProcessorTicks() throws InterruptedException {
+        oshi.hardware.CentralProcessor processor = new oshi.SystemInfo().getHardware().getProcessor();
+        OshiHostProbe probe = OshiHostProbe.create();
+        java.util.List<HostProbe.CpuTimes> ours = null;
+        java.util.List<HostProbe.CpuTimes> oshis = null;
+        for (int attempt = 0; attempt < 30 && (ours == null || !ours.equals(oshis)); attempt++) {
+            Thread.sleep(attempt == 0 ? 0 : 400); // OSHI keeps a reading for a few hundred ms
+            ours = probe.cpuTimes();
+            long[][] ticks = processor.getProcessorCpuLoadTicks();
+            oshis = new java.util.ArrayList<>();
+            for (int i = 0; i < ticks.length; i++) {
+                long[] t = ticks[i];
+                oshis.add(new HostProbe.CpuTimes("cpu" + i, t[0] / 1000.0, t[1] / 1000.0, t[2] / 1000.0,
+                        t[3] / 1000.0, t[4] / 1000.0, t[5] / 1000.0, t[6] / 1000.0, t[7] / 1000.0));
+            }
+        }
+        assertEquals(oshis, ours);
+    }
+
+    /**
+     * The disks' counters, parsed by the agent, equal those of OSHI's /proc/diskstats driver read just before and
+     * just after (retried while the host's I/O moves them in between).
+     */
+    @Test
+    void diskCountersEqualOshisDiskStatsDriver() {
+        OshiHostProbe probe = OshiHostProbe.create();
+        java.util.List<HostProbe.Disk> ours = null;
+        java.util.List<HostProbe.Disk> oshis = null;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            java.util.List<HostProbe.Disk> before = oshiDisks(probe.disks());
+            ours = probe.disks();
+            oshis = oshiDisks(ours);
+            if (ours.equals(oshis) || ours.equals(before)) {
+                break;
+            }
+        }
+        assertTrue(!ours.isEmpty(), "this host has disks");
+        assertEquals(oshis, ours);
+    }
+
+    /** Each disk of {@code like} as OSHI's own driver reads /proc/diskstats now. */
+    private static java.util.List<HostProbe.Disk> oshiDisks(java.util.List<HostProbe.Disk> like) {
+        var stats = oshi.util.driver.linux.proc.DiskStats.getDiskStats();
+        java.util.List<HostProbe.Disk> out = new java.util.ArrayList<>();
+        for (HostProbe.Disk d : like) {
+            var s = stats.get(d.device());
+            if (s == null) {
+                continue;
+            }
+            java.util.function.ToLongFunction<oshi.util.driver.linux.proc.DiskStats.IoStat> f =
+                    k -> s.getOrDefault(k, 0L);
+            out.add(new HostProbe.Disk(d.device(), f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.READS),
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.READS_MERGED),
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.READS_SECTOR) * 512,
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.READS_MS),
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.WRITES),
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.WRITES_MERGED),
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.WRITES_SECTOR) * 512,
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.WRITES_MS),
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.IO_QUEUE_LENGTH),
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.IO_MS),
+                    f.applyAsLong(oshi.util.driver.linux.proc.DiskStats.IoStat.IO_MS_WEIGHTED)));
+        }
+        return out;
+    }
+
+    /**
+     * After the first read (OSHI's list), local filesystems are sized by the agent's own statvfs call: the figures
+     * equal those OSHI's refresh of the same store gives (retried while something writes to them in between).
+     */
+    @Test
+    void filesystemSizesEqualOshisRefresh() {
+        oshi.software.os.FileSystem fs = new oshi.SystemInfo().getOperatingSystem().getFileSystem();
+        OshiFileStores stores = new OshiFileStores(fs, Path.of("/proc/self/mountinfo"));
+        FilesystemFilter filter = FilesystemFilter.defaults();
+        assertTrue(!stores.read(filter).isEmpty(), "the first read lists the mounted filesystems");
+        java.util.List<HostProbe.FileStore> ours = null;
+        java.util.List<HostProbe.FileStore> oshis = null;
+        for (int attempt = 0; attempt < 50; attempt++) {
+            ours = stores.read(filter);
+            oshis = new java.util.ArrayList<>();
+            for (oshi.software.os.OSFileStore s : fs.getFileStores()) {
+                if (filter.accepts(s.getType(), s.getMount()) && s.updateAttributes()) {
+                    oshis.add(new HostProbe.FileStore(s.getVolume(), s.getMount(), s.getType(),
+                            java.util.Arrays.asList(s.getOptions().split(",")).contains("ro"), s.getTotalSpace(),
+                            s.getFreeSpace(), s.getUsableSpace(), s.getTotalInodes(), s.getFreeInodes()));
+                }
+            }
+            if (ours.equals(oshis)) {
+                break;
+            }
+        }
+        assertTrue(ours.stream().anyMatch(f -> f.mountPoint().equals("/") && f.totalBytes() > 0), ours.toString());
+        assertEquals(oshis, ours);
+    }
+
     private static Map<String, Long> byFirstAttribute(Points points) {
         Map<String, Long> map = new HashMap<>();
         for (int i = 0; i < points.size(); i++) {

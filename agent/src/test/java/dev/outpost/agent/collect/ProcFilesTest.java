@@ -66,6 +66,43 @@ class ProcFilesTest {
         assertEquals(0, ProcFiles.bootTime(List.of("cpu  1 2 3")));
     }
 
+    @Test
+    void diskStatsOfTheDevicesAskedForInTheirOrderInBytes() {
+        assertEquals(List.of(
+                new HostProbe.Disk("nvme0n1", 0, 7, 16 * 512L, 3, 5, 6, 80 * 512L, 9, 1, 11, 12),
+                new HostProbe.Disk("sda", 5125, 1312, 402844 * 512L, 2113, 9834, 7731, 1234560 * 512L, 8820, 2,
+                        10532, 11934)),
+                ProcFiles.diskStats(lines("diskstats"), List.of("nvme0n1", "vdb", "sda")));
+    }
+
+    @Test
+    void diskStatsFieldsMissingOrTooLargeForALongReadAsZero() {
+        // OSHI's parser, which this one replaces, read them so: a counter past 2^63 - 1 or a short line gives 0.
+        assertEquals(List.of(new HostProbe.Disk("dm-0", 100, 0, 800 * 512L, 10, 200, 0, 1600 * 512L, 20, 0, 30, 0),
+                new HostProbe.Disk("sr0", 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0)),
+                ProcFiles.diskStats(lines("diskstats"), List.of("dm-0", "sr0")));
+        assertEquals(List.of(), ProcFiles.diskStats(List.of(), List.of("sda")));
+    }
+
+    @Test
+    void cpuTicksPerLogicalCpuInFileOrderAsOshiReadsThem() {
+        long[][] ticks = ProcFiles.cpuTicks(List.of("cpu  10 20 30 40 50 60 70 80 90 100",
+                "cpu0 1 2 3 4 5 6 7 8 9 10", "intr 5", "cpu1   11 12 13 14 x 16 17 18", "cpu2 21 22 23"), 4);
+        assertEquals(List.of(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), List.of(11L, 12L, 13L, 14L, 0L, 16L, 17L, 18L),
+                List.of(21L, 22L, 23L, 0L, 0L, 0L, 0L, 0L), List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L)), rows(ticks));
+        // A line with fewer than three figures ends the parse; more CPU lines than logical CPUs are not read.
+        assertEquals(List.of(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L)),
+                rows(ProcFiles.cpuTicks(List.of("cpu0 1 2 3 4 5 6 7 8", "cpu1 1 2", "cpu2 1 2 3 4"), 2)));
+        assertEquals(List.of(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L)),
+                rows(ProcFiles.cpuTicks(List.of("cpu0 1 2 3 4 5 6 7 8", "cpu1 9 9 9 9"), 1)));
+        assertEquals(List.of(List.of(10L, 20L, 30L, 1000L, 0L, 0L, 0L, 20L)),
+                rows(ProcFiles.toMillis(new long[][] {{1, 2, 3, 100, 0, 0, 0, 2}}, 100)));
+    }
+
+    private static List<List<Long>> rows(long[][] ticks) {
+        return java.util.Arrays.stream(ticks).map(r -> java.util.Arrays.stream(r).boxed().toList()).toList();
+    }
+
     static List<String> lines(String name) {
         return new String(bytes(name), StandardCharsets.UTF_8).lines().toList();
     }

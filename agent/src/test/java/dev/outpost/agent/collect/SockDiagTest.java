@@ -29,7 +29,7 @@ class SockDiagTest {
         ByteBuffer datagram = datagram(socket(1), socket(6), socket(12), socket(10), socket(13), done());
         long[] counts = new long[STATES];
 
-        assertTrue(SockDiag.countMessages(datagram, counts));
+        assertTrue(count(datagram, counts));
         assertEquals(1, counts[ProcNet.TCP_STATES.indexOf("ESTABLISHED")]);
         assertEquals(1, counts[ProcNet.TCP_STATES.indexOf("TIME_WAIT")]);
         // NEW_SYN_RECV (12) counts as SYN_RECV, as in /proc/net/tcp; 13 (bound only) is no state of the conventions.
@@ -41,18 +41,18 @@ class SockDiagTest {
     @Test
     void aDatagramWithoutDoneAsksForTheNext() throws IOException {
         long[] counts = new long[STATES];
-        assertFalse(SockDiag.countMessages(datagram(socket(1), socket(1)), counts));
+        assertFalse(count(datagram(socket(1), socket(1)), counts));
         assertEquals(2, counts[ProcNet.TCP_STATES.indexOf("ESTABLISHED")]);
     }
 
     @Test
     void anErrorAnswerOrACutMessageIsAnIoError() {
         ByteBuffer error = datagram(message(SockDiag.NLMSG_ERROR, new byte[] {-22, -1, -1, -1}));
-        IOException refused = assertThrows(IOException.class, () -> SockDiag.countMessages(error, new long[STATES]));
+        IOException refused = assertThrows(IOException.class, () -> count(error, new long[STATES]));
         assertEquals("the kernel refused the sock_diag request (errno 22)", refused.getMessage());
 
         ByteBuffer cut = datagram(socket(1)).limit(30);
-        IOException shortMessage = assertThrows(IOException.class, () -> SockDiag.countMessages(cut, new long[STATES]));
+        IOException shortMessage = assertThrows(IOException.class, () -> count(cut, new long[STATES]));
         assertEquals("a sock_diag message of 88 bytes at offset 0 of 30", shortMessage.getMessage());
     }
 
@@ -147,6 +147,13 @@ class SockDiagTest {
         ByteBuffer m = ByteBuffer.allocate(16 + payload.length).order(ByteOrder.nativeOrder());
         m.putInt(16 + payload.length).putShort((short) type).putShort((short) 2).putInt(1).putInt(0).put(payload);
         return m.array();
+    }
+
+    /** The datagram's bytes up to its limit, parsed as the agent parses what recv wrote. */
+    private static boolean count(ByteBuffer datagram, long[] counts) throws IOException {
+        byte[] bytes = new byte[datagram.limit()];
+        datagram.duplicate().position(0).get(bytes);
+        return SockDiag.countMessages(bytes, bytes.length, counts);
     }
 
     private static ByteBuffer datagram(byte[]... messages) {

@@ -152,6 +152,59 @@ class OtlpEncoderTest {
                         () -> encoder.encode(metrics, Map.of(), 10, 0, 0)).getMessage());
     }
 
+    @Test
+    void theBytesWrittenDirectlyEqualProtobufJavasForEveryInstrument() {
+        metrics.points(LEVEL).add(0.25, "a");
+        metrics.points(LEVEL).add(-0.0, "b");
+        metrics.points(BYTES).add(4096, "used");
+        metrics.points(BYTES).add(0, "free");
+        metrics.points(BYTES).add(Long.MIN_VALUE, "cached");
+        metrics.points(EVENTS).add(3);
+        metrics.points(SECONDS).add(12.5);
+        Histogram latency = metrics.histogram(LATENCY, "push");
+        latency.record(0.05);
+        latency.record(7);
+        metrics.histogram(LATENCY, "idle");
+
+        assertSameBytes(metrics, Map.of("host.name", "web-1", "service.name", "outpost-agent"), NOW, BOOT_NANOS,
+                START);
+        assertSameBytes(metrics, Map.of(), NOW, 0, START);
+        assertSameBytes(new Metrics(), Map.of(), NOW, BOOT_NANOS, START);
+    }
+
+    @Test
+    void theBytesWrittenDirectlyEqualProtobufJavasForOddTextAndLongMessages() {
+        Points bytes = metrics.points(BYTES);
+        bytes.add(1, "");
+        bytes.add(2, "gr\u00fc\u00dfe \u65e5\u672c \ud83d\ude00");
+        bytes.add(3, "unpaired \ud800 surrogate");
+        Points level = metrics.points(LEVEL);
+        for (int i = 0; i < 3000; i++) { // lengths of one, two and three varint bytes
+            level.add(i / 7.0, "k" + "x".repeat(i % 200) + i);
+        }
+        assertSameBytes(metrics, Map.of("host.name", "h\u00f6st", "empty", ""), NOW, BOOT_NANOS, START);
+    }
+
+    @Test
+    void aBatchOfThisHostEncodesToProtobufJavasBytes() {
+        org.junit.jupiter.api.Assumptions.assumeTrue(java.nio.file.Files.isReadable(java.nio.file.Path.of("/proc/stat")),
+                "needs Linux /proc");
+        Metrics host = new Metrics();
+        var collection = new dev.outpost.agent.collect.HostCollection(
+                dev.outpost.agent.collect.OshiHostProbe.create(), host,
+                dev.outpost.agent.collect.FilesystemFilter.defaults(), java.time.Clock.systemUTC());
+        collection.collectOnce();
+        collection.collectOnce();
+        assertTrue(host.definitions().size() > 20, "the collectors' metrics and histograms");
+        assertSameBytes(host, Map.of("host.name", "h", "service.name", "outpost-agent"), NOW, BOOT_NANOS, START);
+    }
+
+    private static void assertSameBytes(Metrics metrics, Map<String, String> resource, long now, long boot,
+            long start) {
+        byte[] reference = new BuilderEncoder("0.1.0").encode(metrics, resource, now, boot, start).toByteArray();
+        assertArrayEquals(reference, new OtlpEncoder("0.1.0").encodeBytes(metrics, resource, now, boot, start));
+    }
+
     private ExportMetricsServiceRequest encode() {
         return encoder.encode(metrics, Map.of("host.name", "h"), NOW, BOOT_NANOS, START);
     }

@@ -56,4 +56,34 @@ class ClockSkewTest {
             logger.detachAppender(log);
         }
     }
+
+    @Test
+    void theFixedDateFormReadByHandEqualsTheRfc1123Parser() {
+        java.time.format.DateTimeFormatter rfc = java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME;
+        java.util.Random random = new java.util.Random(7);
+        for (java.time.LocalDate d = java.time.LocalDate.of(1999, 12, 25); d.getYear() < 2031; d = d.plusDays(1)) {
+            Instant t = d.atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(random.nextInt(86_400));
+            String header = rfc.format(t.atZone(ZoneOffset.UTC));
+            String text = header.length() == 28 ? header.substring(0, 5) + "0" + header.substring(5) : header;
+            assertEquals(t, ClockSkew.imfFixdate(text), text);
+            assertEquals(java.time.ZonedDateTime.parse(text, rfc).toInstant(), ClockSkew.imfFixdate(text), text);
+        }
+        // Anything else goes to the general parser: other weekdays, dates, forms, zones and cases.
+        for (String other : List.of("Mon, 22 Nov 2026 10:04:00 GMT", "Thu, 31 Apr 2026 10:04:00 GMT",
+                "Sun, 22 Nov 2026 24:04:00 GMT", "Sun, 22 Nov 2026 10:04:60 GMT", "Sun, 22 nov 2026 10:04:00 GMT",
+                "Sun, 22 Nov 2026 10:04:00 UTC", "Sun, 22 Nov 2026 10:04:00 +0000", "Sun, 2 Nov 2026 10:04:00 GMT",
+                "Sun,22 Nov 2026 10:04:00 GMT ", "Fri, 29 Feb 2027 10:04:00 GMT", "Sun, 22 Xyz 2026 10:04:00 GMT",
+                "Sux, 22 Nov 2026 10:04:00 GMT", "Sun, 22 Nov 2O26 10:04:00 GMT")) {
+            assertEquals(null, ClockSkew.imfFixdate(other), other);
+        }
+    }
+
+    @Test
+    void aDateWhoseWeekdayDoesNotMatchIsIgnoredAsBefore() {
+        ClockSkew skew = new ClockSkew(HOST);
+        skew.observe("Mon, 22 Nov 2026 10:00:00 GMT");
+        assertEquals(null, skew.last());
+        skew.observe("Sun, 22 Nov 2026 10:00:00 +0000"); // not the fixed form: the general parser reads it
+        assertEquals(Duration.ofSeconds(300), skew.last());
+    }
 }
