@@ -87,6 +87,11 @@ public final class HttpsListener implements AutoCloseable {
                         SslHandler ssl = handshakeTasks == null ? tls.context().newHandler(ch.alloc())
                                 : tls.context().newHandler(ch.alloc(), handshakeTasks);
                         ssl.setHandshakeTimeout(c.handshakeTimeout().toMillis(), TimeUnit.MILLISECONDS);
+                        ssl.handshakeFuture().addListener(f -> {
+                            if (f.isSuccess()) {
+                                ServerTls.noResumption(ssl.engine());
+                            }
+                        });
                         ConnectionTimeouts timeouts = new ConnectionTimeouts(name, c.requestTimeout(),
                                 c.idleTimeout(), log);
                         MemoryBudget.Held held = settings.budget() == null ? null

@@ -8,6 +8,7 @@ import io.netty.handler.ssl.SslProvider;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.SSLEngine;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 
@@ -29,10 +30,16 @@ public final class ServerTls {
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
             "TLS_ECDHE_ECDSA_WITH_CHACHA20_POLY1305_SHA256");
     /**
-     * How long a TLS session may be resumed, the same with either implementation (the JDK's default; OpenSSL's is
-     * shorter).
+     * How long a TLS session's state is kept, the same with either implementation (the JDK's default). No session is
+     * ever resumed (see {@link #noResumption}).
      */
     public static final long SESSION_TIMEOUT_SECONDS = 86_400;
+
+    static {
+        // The JDK's TLS 1.3 server would otherwise issue stateless tickets, which resume a session whatever became of
+        // it since; without them it resumes only sessions still in its cache, and noResumption takes each one out.
+        System.setProperty("jdk.tls.server.enableSessionTicketExtension", "false");
+    }
     private final SslProvider provider;
     private final ClientAuth clientAuth;
     private final TrustManager clientTrust;
@@ -85,6 +92,16 @@ public final class ServerTls {
                 .protocols("TLSv1.3", "TLSv1.2")
                 .ciphers(CIPHERS)
                 .build();
+    }
+
+    /**
+     * Makes the session of a handshake that just succeeded impossible to resume, with either implementation. A
+     * resumed handshake skips the trust managers: a client could come back for 24 hours with a certificate that has
+     * expired, whose CA was retired by a rollover, or that the EST renewal grace no longer covers. Agents keep their
+     * connection, so a full handshake on each new one costs them nothing that matters.
+     */
+    public static void noResumption(SSLEngine engine) {
+        engine.getSession().invalidate();
     }
 
     /** The implementation: {@link SslProvider#JDK} or {@link SslProvider#OPENSSL}. */

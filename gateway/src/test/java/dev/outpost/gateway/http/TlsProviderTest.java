@@ -152,4 +152,58 @@ class TlsProviderTest {
         assertEquals(SslProvider.OPENSSL, auto.provider());
         assertTrue(auto.description().startsWith("OpenSSL, BoringSSL"), auto.description());
     }
+
+    /**
+     * No session is resumed, with either implementation or TLS version: {@code openssl s_client} saves the session
+     * of one connection and offers it on the next, which must get a full handshake (a resumed one would skip the
+     * trust managers, so a certificate since expired or of a retired CA would be let back in).
+     */
+    @ParameterizedTest
+    @EnumSource(value = SslProvider.class, names = {"JDK", "OPENSSL"})
+    void noSessionIsEverResumed(SslProvider provider, @org.junit.jupiter.api.io.TempDir java.nio.file.Path dir)
+            throws Exception {
+        org.junit.jupiter.api.Assumptions.assumeTrue(provider == SslProvider.JDK || X86_64,
+                "netty-tcnative is shipped for Linux x86_64 only");
+        listen(provider);
+        KeyPair kp = CertificateAuthority.newKeyPair(random);
+        X509Certificate cert = ca.issueAgent(kp.getPublic(), A, "outpost.local", Duration.ofHours(1));
+        java.nio.file.Files.writeString(dir.resolve("agent.crt"), dev.outpost.wire.Pem.certificates(List.of(cert)));
+        java.nio.file.Files.writeString(dir.resolve("agent.key"), dev.outpost.wire.Pem.privateKey(kp.getPrivate()));
+        java.nio.file.Files.writeString(dir.resolve("ca.crt"),
+                dev.outpost.wire.Pem.certificates(List.of(ca.certificate())));
+        for (String version : List.of("-tls1_3", "-tls1_2")) {
+            java.nio.file.Path session = dir.resolve("session" + version);
+            String first = sClient(dir, version, "-sess_out", session.toString());
+            assertTrue(first.contains("New, TLSv1."), version + ": " + first);
+            assertTrue(first.contains("Verify return code: 0 (ok)"), version + ": " + first);
+            if (!java.nio.file.Files.exists(session)) {
+                // No ticket and no session id issued (OpenSSL with its cache off): nothing the client could offer.
+                assertEquals(SslProvider.OPENSSL, provider, version + ": the JDK's server issues a session to offer");
+                continue;
+            }
+            String second = sClient(dir, version, "-sess_in", session.toString());
+            assertTrue(second.contains("New, TLSv1."), version + ", the session offered again: " + second);
+            assertTrue(!second.contains("Reused,"), version + ", the session offered again: " + second);
+        }
+    }
+
+    /** {@code openssl s_client} with the agent's certificate: what it printed, after the server's answer. */
+    String sClient(java.nio.file.Path dir, String... args) throws Exception {
+        List<String> cmd = new java.util.ArrayList<>(List.of("openssl", "s_client", "-connect",
+                "127.0.0.1:" + listener.address().getPort(), "-servername", "127.0.0.1",
+                "-cert", dir.resolve("agent.crt").toString(), "-key", dir.resolve("agent.key").toString(),
+                "-CAfile", dir.resolve("ca.crt").toString(), "-ign_eof"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        p.getOutputStream().write("GET / HTTP/1.1\r\nHost: gw\r\n\r\n".getBytes(StandardCharsets.US_ASCII));
+        p.getOutputStream().close();
+        assertTrue(p.waitFor(30, java.util.concurrent.TimeUnit.SECONDS), "openssl s_client ended");
+        String out = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        assertTrue(out.contains(provider(out) + " acme"), out);
+        return out;
+    }
+
+    private static String provider(String out) {
+        return out.contains("openssl acme") ? "openssl" : "jdk";
+    }
 }
