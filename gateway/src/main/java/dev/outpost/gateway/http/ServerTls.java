@@ -36,8 +36,16 @@ public final class ServerTls {
     public static final long SESSION_TIMEOUT_SECONDS = 86_400;
 
     static {
-        // The JDK's TLS 1.3 server would otherwise issue stateless tickets, which resume a session whatever became of
-        // it since; without them it resumes only sessions still in its cache, and noResumption takes each one out.
+        noTickets();
+    }
+
+    /**
+     * No TLS server in this process issues session tickets, which would resume a session whatever became of it since.
+     * The JDK's TLS 1.3 server and Netty's OpenSSL server (TLS 1.3 tickets, at the first use of its OpenSSL classes)
+     * both read this property; without tickets the JDK resumes only sessions still in its cache, and
+     * {@link #noResumption} takes each one out. Called before anything touches OpenSSL ({@link TlsProviders}).
+     */
+    static void noTickets() {
         System.setProperty("jdk.tls.server.enableSessionTicketExtension", "false");
     }
     private final SslProvider provider;

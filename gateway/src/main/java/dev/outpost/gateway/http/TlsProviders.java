@@ -23,6 +23,10 @@ public final class TlsProviders {
     private static String unavailable;
     private static boolean loaded;
 
+    static {
+        ServerTls.noTickets(); // before OpenSsl below: Netty reads it when its OpenSSL classes are first used
+    }
+
     /** The implementation chosen and, for the log, why. */
     public record Choice(SslProvider provider, String description) {
         public boolean openssl() {
