@@ -1,8 +1,6 @@
 package dev.outpost.agent.collect;
 
-import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
+import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
@@ -39,8 +37,8 @@ final class OshiDisks {
         }
         List<String> lines;
         try {
-            lines = List.of(new String(Files.readAllBytes(diskStats), StandardCharsets.UTF_8).split("\n"));
-        } catch (IOException e) {
+            lines = ProcFiles.lines(diskStats);
+        } catch (UncheckedIOException e) {
             lines = List.of(); // as OSHI's reader did: no file, no disks (the collector reports no data)
         }
         return ProcFiles.diskStats(lines, names);

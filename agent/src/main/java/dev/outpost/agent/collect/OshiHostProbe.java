@@ -3,7 +3,6 @@ package dev.outpost.agent.collect;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
@@ -209,12 +208,7 @@ public final class OshiHostProbe implements HostProbe {
     }
 
     private List<String> lines(String file) {
-        try {
-            // Decoded leniently: an interface or device name that is not UTF-8 must not fail the collector.
-            return List.of(new String(Files.readAllBytes(proc.resolve(file)), StandardCharsets.UTF_8).split("\n"));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + proc.resolve(file), e);
-        }
+        return ProcFiles.lines(proc.resolve(file));
     }
 
     private static double seconds(long[] ticks, TickType type) {

@@ -1,5 +1,10 @@
 package dev.outpost.agent.collect;
 
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -13,6 +18,16 @@ final class ProcFiles {
             "pswpout");
 
     private ProcFiles() {
+    }
+
+    /** The lines of {@code file}, in one read. */
+    static List<String> lines(Path file) {
+        try {
+            // Decoded leniently: an interface or device name that is not UTF-8 must not fail the collector.
+            return List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n"));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read " + file, e);
+        }
     }
 
     /** The lines of /proc/meminfo that the memory metrics use, in bytes. */
