@@ -14,6 +14,10 @@
 # agent's CPU ticks per thread (/proc/PID/task/*/stat). Everything it starts is stopped on exit.
 # Goals (shared/PERFORMANCE.md): RSS <= 48 MiB and no more CPU per hour than node_exporter in the same
 # window; --check makes a missed goal exit 2.
+# The floor (--no-floor leaves it out): bench/src/main/java/dev/outpost/bench/JvmFloor.java, compiled here with javac, run
+# by the agent's launcher with the same JVM flags and its own class-data archive, does the least a JVM must do for
+# the agent's job with java.base alone: it reads the agent's /proc files, gzips them, writes them with fsync and POSTs
+# them over one kept-alive mTLS connection every interval. Its row shows what no change to the agent's code can remove.
 set -uo pipefail
 
 OL_PROG=footprint
@@ -26,7 +30,7 @@ FP_GOAL_RSS_MIB=48
 usage() {
     cat <<'USAGE'
 Usage: bench/footprint.sh [--interval DUR] [--warmup SECONDS] [--window SECONDS] [--java-home DIR]
-                          [--no-collectd] [--no-cds] [--dir DIR] [--check]
+                          [--no-collectd] [--no-floor] [--no-cds] [--dir DIR] [--check]
                           [--baseline-jar JAR [--baseline-launcher FILE]]
   --interval DUR     the agent's collection interval and the scrape interval, e.g. 10s or 1m (default 10s)
   --warmup SECONDS   run this long after the first batch before measuring (default 60)
@@ -34,6 +38,8 @@ Usage: bench/footprint.sh [--interval DUR] [--warmup SECONDS] [--window SECONDS]
                      make a smoke run, not a figure to quote
   --java-home DIR    the Java runtime the agents run on (default: JAVA_HOME, else java on PATH)
   --no-collectd      leave collectd out
+  --no-floor         leave out the JVM floor: JvmFloor (java.base only: /proc read, gzip, fsync, one mTLS POST per
+                     interval), run by the agent's launcher with its flags; needs javac and jar (a JDK)
   --no-cds           run the agents without their class-data archive (OUTPOST_AGENT_CDS_DIR empty); by default
                      the agent starts once to make it, as the packaged agent's first run does, then again
   --dir DIR          where the gateway, the agents' state and the logs go (default: a new temporary directory)
@@ -61,6 +67,7 @@ FP_WINDOW=360
 FP_DIR=
 FP_CHECK=
 FP_COLLECTD=1
+FP_FLOOR=1
 FP_CDS=1
 FP_JAVA_HOME=${JAVA_HOME:-}
 FP_BASELINE_JAR=
@@ -81,6 +88,7 @@ while [ $# -gt 0 ]; do
             shift 2
             ;;
         --no-collectd) FP_COLLECTD=; shift ;;
+        --no-floor) FP_FLOOR=; shift ;;
         --no-cds) FP_CDS=; shift ;;
         --check) FP_CHECK=1; shift ;;
         -h | --help) usage; exit 0 ;;
@@ -124,6 +132,8 @@ FP_AGENT=$FP_DIR/agent
 FP_TWIN=$FP_DIR/agent-nmt
 FP_BASE=$FP_DIR/agent-baseline
 FP_BASE_PID=
+FP_FLOOR_DIR=$FP_DIR/jvm-floor
+FP_FLOOR_PID=
 FP_METRICS=$FP_GATEWAY/metrics
 FP_CLK_TCK=$(getconf CLK_TCK) || FP_CLK_TCK=100
 FP_NODE_PID=
@@ -144,6 +154,7 @@ fp_cleanup() {
     ol_stop "$FP_SCRAPE_PID" "scraper" 5
     ol_stop "$FP_TWIN_PID" "agent twin (NMT)" 15
     ol_stop "$FP_BASE_PID" "baseline agent" 15
+    ol_stop "$FP_FLOOR_PID" "JVM floor" 15
     ol_stop "$FP_COLLECTD_PID" "collectd" 5
     ol_stop "$FP_RECEIVER_PID" "collectd's HTTP receiver" 5
     ol_stop "$FP_NODE_PID" "node_exporter" 5
@@ -213,6 +224,7 @@ fp_check_running() {
     ol_require_running "$FP_DIR/agent.log" "$FP_DIR/gateway.log"
     ol_require_alive "$FP_TWIN_PID" "the agent's twin (NMT)" "$FP_DIR/agent-nmt.log"
     [ -z "$FP_BASE_PID" ] || ol_require_alive "$FP_BASE_PID" "the baseline agent" "$FP_DIR/agent-baseline.log"
+    [ -z "$FP_FLOOR_PID" ] || ol_require_alive "$FP_FLOOR_PID" "the JVM floor" "$FP_DIR/jvm-floor.log"
     ol_require_alive "$FP_NODE_PID" "node_exporter" "$FP_DIR/node_exporter.log"
     [ -z "$FP_COLLECTD_PID" ] || ol_require_alive "$FP_COLLECTD_PID" "collectd" "$FP_DIR/collectd.log"
 }
@@ -297,6 +309,31 @@ if [ -n "$FP_BASELINE_JAR" ]; then
     ol_agent_config "$FP_BASE/agent.yaml" "$FP_BASE/state" "${FP_INTERVAL_S}s"
     ol_agent_enroll "$FP_BASE/agent.yaml" "$FP_BASE/token" "$FP_BASE/state" "$FP_DIR/enroll-baseline.log"
 fi
+FP_FLOOR_JAR=
+if [ -n "$FP_FLOOR" ]; then
+    # The floor's jar: one class compiled from the bench module's source by the JDK's javac and jar.
+    fp_jdk_bin=$(dirname "$(readlink -f "$FP_JAVA")")
+    fp_javac=$fp_jdk_bin/javac
+    fp_jar=$fp_jdk_bin/jar
+    [ -x "$fp_javac" ] || fp_javac=$(command -v javac)
+    [ -x "$fp_jar" ] || fp_jar=$(command -v jar)
+    if [ -x "$fp_javac" ] && [ -x "$fp_jar" ]; then
+        mkdir -p "$FP_FLOOR_DIR/classes" || ol_fail "cannot create $FP_FLOOR_DIR"
+        if "$fp_javac" --release 17 -d "$FP_FLOOR_DIR/classes" "$OL_ROOT/bench/src/main/java/dev/outpost/bench/JvmFloor.java" \
+            >"$FP_DIR/jvm-floor-build.log" 2>&1 \
+            && "$fp_jar" --create --file "$FP_FLOOR_DIR/jvm-floor.jar" --main-class dev.outpost.bench.JvmFloor \
+                -C "$FP_FLOOR_DIR/classes" . >>"$FP_DIR/jvm-floor-build.log" 2>&1; then
+            FP_FLOOR_JAR=$FP_FLOOR_DIR/jvm-floor.jar
+            ol_gateway_token "$FP_GATEWAY" footprint-floor "$FP_FLOOR_DIR/token" "$FP_DIR/token-floor.log"
+            ol_agent_config "$FP_FLOOR_DIR/agent.yaml" "$FP_FLOOR_DIR/state" "${FP_INTERVAL_S}s"
+            ol_agent_enroll "$FP_FLOOR_DIR/agent.yaml" "$FP_FLOOR_DIR/token" "$FP_FLOOR_DIR/state" "$FP_DIR/enroll-floor.log"
+        else
+            echo "      the JVM floor could not be compiled (see $FP_DIR/jvm-floor-build.log); leaving it out"
+        fi
+    else
+        echo "      no javac and jar next to $FP_JAVA or on PATH (a JDK, not a JRE); leaving the JVM floor out"
+    fi
+fi
 
 # fp_start_agent LOG: starts the measured agent and waits for its next batch; sets FP_FIRST_MS (start -> that batch
 # stored, polled every 50 ms), FP_FIRST_CPU_MS (the CPU it had used by then: on a busy host the wall-clock time
@@ -359,6 +396,24 @@ if [ -n "$FP_BASELINE_JAR" ]; then
         ol_stop "$FP_BASE_PID" "baseline agent" 60
     fi
     fp_start_baseline "$FP_DIR/agent-baseline.log"
+fi
+
+# fp_start_floor LOG: the JVM floor in the background, by the agent's launcher, with its own class-data archive.
+fp_start_floor() {
+    JAVA_HOME=$FP_JAVA_HOME OUTPOST_AGENT_JAR=$FP_FLOOR_JAR OUTPOST_AGENT_CDS_DIR=${OUTPOST_AGENT_CDS_DIR:+$FP_FLOOR_DIR/cds} \
+        "$OL_AGENT_BIN" run --config "$FP_FLOOR_DIR/agent.yaml" </dev/null >"$1" 2>&1 &
+    FP_FLOOR_PID=$!
+}
+if [ -n "$FP_FLOOR_JAR" ]; then
+    echo "      starting the JVM floor (java.base only: /proc, gzip, fsync, one mTLS POST per interval)"
+    if [ -n "$FP_CDS" ] && ! ls "$FP_FLOOR_DIR"/cds/*.jsa >/dev/null 2>&1; then
+        mkdir -p "$FP_FLOOR_DIR/cds" || ol_fail "cannot create $FP_FLOOR_DIR/cds"
+        fp_start_floor "$FP_DIR/jvm-floor-first.log"
+        ol_wait_for_log "$FP_DIR/jvm-floor-first.log" "jvm-floor: every" 30 "$FP_FLOOR_PID" "JVM floor"
+        sleep 3
+        ol_stop "$FP_FLOOR_PID" "JVM floor" 60
+    fi
+    fp_start_floor "$FP_DIR/jvm-floor.log"
 fi
 
 ol_step 5 "starting node_exporter, collectd and the agent's twin (NMT); warming up for ${FP_WARMUP}s"
@@ -426,6 +481,7 @@ FP_SAMPLE_EVERY=$((FP_WINDOW / 30))
 fp_check_running
 FP_PROCS=("outpost-agent:$OL_AGENT_PID" "outpost-agent+NMT:$FP_TWIN_PID" "node_exporter:$FP_NODE_PID")
 [ -z "$FP_BASE_PID" ] || FP_PROCS+=("agent-baseline:$FP_BASE_PID")
+[ -z "$FP_FLOOR_PID" ] || FP_PROCS+=("jvm-floor:$FP_FLOOR_PID")
 [ -z "$FP_COLLECTD_PID" ] || FP_PROCS+=("collectd:$FP_COLLECTD_PID")
 : >"$FP_DIR/samples.txt"
 : >"$FP_DIR/cpu.txt"

@@ -22,7 +22,8 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class SickHostTest {
     /** The launcher's memory flags (packaging/bin/outpost-agent). */
-    static final List<String> LAUNCHER = List.of("-Xmx16m", "-Xss256k", "-XX:+UseSerialGC",
+    static final List<String> LAUNCHER = List.of("-Xms6m", "-Xmx16m", "-Xmn2m", "-XX:MinHeapFreeRatio=10",
+            "-XX:MaxHeapFreeRatio=30", "-Xss256k", "-XX:+UseSerialGC",
             "-XX:MaxDirectMemorySize=16m", "-XX:+ExitOnOutOfMemoryError");
 
     @TempDir
