@@ -187,6 +187,29 @@ fp_thread_ticks() {
     done
 }
 
+# fp_smaps NAME PID: one line "NAME HEAP ARCHIVES LIBJVM LIBS CODE OTHER" of PID's RSS in KiB by kind of mapping
+# (/proc/PID/smaps): the Java heap (anonymous memory below 4 GiB, where a JVM with a heap under 32 GiB and compressed
+# pointers places it), class-data archives (*.jsa), the JVM's library, other files and libraries, executable
+# anonymous memory (the JIT's code cache) and the rest (metaspace, thread stacks, malloc, GC structures; all of a Go
+# process's memory).
+fp_smaps() {
+    awk -v name="$1" '
+        /^[0-9a-f]+-[0-9a-f]+ / {
+            split($1, range, "-"); file = $6; perm = $2
+            low = length(range[2]) < 9 || (length(range[2]) == 9 && range[2] <= "100000000")
+            kind = "other"
+            if (file ~ /\.jsa$/) kind = "archives"
+            else if (file ~ /libjvm\.so$/) kind = "libjvm"
+            else if (file ~ /^\//) kind = "libs"
+            else if (file == "" && perm ~ /x/) kind = "code"
+            else if (file == "" && low) kind = "heap"
+            next
+        }
+        /^Rss:/ { kb[kind] += $2 }
+        END { printf "%s %d %d %d %d %d %d\n", name, kb["heap"], kb["archives"], kb["libjvm"], kb["libs"], kb["code"], kb["other"] }
+    ' "/proc/$2/smaps" 2>/dev/null
+}
+
 # fp_batches ORG: distinct batch ids the gateway's file sink holds for ORG (one per collection cycle).
 fp_batches() {
     zcat -f "$FP_METRICS/$1"/metrics-*.ndjson* 2>/dev/null | grep '"resource":' | grep -o '"batch":"[^"]*"' | sort -u | wc -l
@@ -508,6 +531,10 @@ for p in "${FP_PROCS[@]}"; do
     printf '%s end %s\n' "${p%%:*}" "$(fp_cpu_ticks "${p#*:}")" >>"$FP_DIR/cpu.txt"
 done
 FP_END_NS=$(date +%s%N)
+: >"$FP_DIR/smaps.txt"
+for p in "${FP_PROCS[@]}"; do
+    fp_smaps "${p%%:*}" "${p#*:}" >>"$FP_DIR/smaps.txt"
+done
 FP_TCP_END=$(cat /proc/net/tcp /proc/net/tcp6 2>/dev/null | wc -l)
 fp_thread_ticks "$OL_AGENT_PID" >"$FP_DIR/threads-end.txt"
 FP_CYCLES=$(($(fp_batches footprint) - FP_BATCHES_START))
@@ -576,6 +603,14 @@ printf '%s\n' "$FP_REPORT" | sed '$d'
 printf 'start -> first batch stored: %s ms, %s ms of the agent'"'"'s CPU (ready, its "started" log line: %s ms)%s\n' \
     "$FP_FIRST_MS" "$FP_FIRST_CPU_MS" "$FP_READY_MS" "${FP_CDS:+ with its class-data archive}"
 printf '%s\n' "$FP_CDS_NOTE"
+echo
+echo "RSS by kind of mapping at the window's end, MiB (/proc/PID/smaps; heap: anonymous memory below 4 GiB; other:"
+echo "metaspace, thread stacks, malloc arenas, GC structures, and all of node_exporter's memory):"
+awk 'BEGIN { printf "| %-18s | %6s | %8s | %6s | %9s | %10s | %6s | %6s |\n", "process", "heap", "archives", "libjvm", "other libs", "code cache", "other", "total"
+             printf "|---|---|---|---|---|---|---|---|\n" }
+     { t = $2 + $3 + $4 + $5 + $6 + $7
+       printf "| %-18s | %6.1f | %8.1f | %6.1f | %9.1f | %10.1f | %6.1f | %6.1f |\n", $1, $2 / 1024, $3 / 1024, $4 / 1024, $5 / 1024, $6 / 1024, $7 / 1024, t / 1024 }' \
+    "$FP_DIR/smaps.txt"
 echo
 echo "agent CPU ticks per thread (1 tick = $((1000 / FP_CLK_TCK)) ms): in the window, and since start"
 awk 'FNR == 1 { f++ }
