@@ -19,10 +19,6 @@ import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
 import dev.outpost.wire.Durations;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.nio.file.Path;
 import java.security.SecureRandom;
@@ -54,7 +50,6 @@ public final class AgentRuntime implements AutoCloseable {
     private final Identity identity;
     private final String version;
     private final Clock clock;
-    private final EventLoopGroup io;
     private final ScheduledExecutorService scheduler;
     private final ScheduledExecutorService renewals;
     private final Renewer renewer;
@@ -82,14 +77,12 @@ public final class AgentRuntime implements AutoCloseable {
         Path queueDir = config.stateDir().resolve("queue");
         this.queue = DiskQueue.open(queueDir, config.queue().maxBytes(),
                 config.queue().minFreeBytes(), clock);
-        this.io = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-io", true),
-                NioIoHandler.newFactory());
-        this.http = new HttpsClient(config.ingestUrls(), identity::context, io, config.push().timeout(), identity);
+        this.http = new HttpsClient(config.ingestUrls(), identity::context, config.push().timeout(), identity);
         Metrics metrics = new Metrics();
         this.keys = BatchKeys.load(identity.current().agentId(), queueDir);
         this.pushLoop = new PushLoop(queue, new OtlpPusher(http), backoff(config, clock), keys,
                 config.push().maxInFlight(), clock, metrics, p -> writeStatus());
-        this.renewer = new Renewer(identity, new EstRenewal(config.servers(), identity, io, config.push().timeout(),
+        this.renewer = new Renewer(identity, new EstRenewal(config.servers(), identity, config.push().timeout(),
                 new SecureRandom()), backoff(config, clock), new SplittableRandom(), clock);
         // A new certificate: close the idle connection made with the old one, and retry now if pushing failed.
         identity.onChange(() -> {
@@ -100,9 +93,9 @@ public final class AgentRuntime implements AutoCloseable {
                 config.collect().filesystems().toFilter(), clock);
         this.producer = new BatchProducer(collection, new SelfMetrics(metrics, queue, identity, pushLoop, renewer, clock),
                 metrics, new OtlpEncoder(version), resource(config), queue, pushLoop::wake, clock);
-        this.scheduler = Executors.newSingleThreadScheduledExecutor(new DefaultThreadFactory("outpost-collect", true));
+        this.scheduler = Executors.newSingleThreadScheduledExecutor(daemon("outpost-collect"));
         ScheduledThreadPoolExecutor renewThread = new ScheduledThreadPoolExecutor(1,
-                new DefaultThreadFactory("outpost-renew", true));
+                daemon("outpost-renew"));
         // At stop, a renewal in progress completes (its key and certificate are written whole); none starts.
         renewThread.setExecuteExistingDelayedTasksAfterShutdownPolicy(false);
         this.renewals = renewThread;
@@ -113,6 +106,15 @@ public final class AgentRuntime implements AutoCloseable {
                 onEnd.run();
             }
         }, "outpost-push");
+    }
+
+    /** Daemon threads named {@code name} (one per executor here). */
+    private static java.util.concurrent.ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     /**
@@ -292,7 +294,6 @@ public final class AgentRuntime implements AutoCloseable {
             LOG.warn("closing the disk queue failed: {}", e.getMessage());
         }
         http.close();
-        io.shutdownGracefully(0, 2, TimeUnit.SECONDS).syncUninterruptibly();
         LOG.info("agent stopped; {} batches sent", pushLoop.sent());
     }
 

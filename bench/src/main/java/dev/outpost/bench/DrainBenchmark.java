@@ -11,6 +11,7 @@ import dev.outpost.agent.metrics.Metrics;
 import dev.outpost.agent.collect.OshiHostProbe;
 import dev.outpost.agent.otlp.OtlpEncoder;
 import dev.outpost.agent.queue.DiskQueue;
+import dev.outpost.agent.tls.ClientTls;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.TlsSettings;
 import dev.outpost.agent.transport.Backoff;
@@ -22,9 +23,6 @@ import dev.outpost.gateway.GatewayDir;
 import dev.outpost.gateway.GatewayRuntime;
 import dev.outpost.gateway.cli.GatewayCli;
 import dev.outpost.gateway.config.GatewayConfig;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.handler.ssl.SslContext;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import java.io.ByteArrayOutputStream;
 import java.io.PrintStream;
@@ -87,28 +85,25 @@ public final class DrainBenchmark {
             System.out.printf("batch: %d data points, %d bytes protobuf, %d bytes gzip%n", points,
                     req.getSerializedSize(), batch.length);
 
-            var io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
-            SslContext tls = TlsSettings.client(creds.key(), List.of(creds.certificate()), creds.trustBundle());
+            ClientTls tls = TlsSettings.client(creds.key(), List.of(creds.certificate()), creds.trustBundle());
             System.out.printf("%n%-34s %10s %12s %14s %10s%n", "run", "batches", "seconds", "batches/s",
                     "points/s");
             double steadyRate = run("steady state (1 queued at a time)", root.resolve("q-steady"), batch, points,
-                    steady, 1, true, creds, ingest, tls, io, clock);
+                    steady, 1, true, creds, ingest, tls, clock);
             for (int inFlight : new int[] {1, 8}) {
                 double rate = run("backlog drain, " + inFlight + " in flight", root.resolve("q-" + inFlight), batch,
-                        points, backlog, inFlight, false, creds, ingest, tls, io, clock);
+                        points, backlog, inFlight, false, creds, ingest, tls, clock);
                 System.out.printf("%-34s %10s %12s %14s %10s   (%.1fx steady state; 24 h of 10 s batches in %.1f s)%n",
                         "", "", "", "", "", rate / steadyRate, 8640 / rate);
             }
-            io.shutdownGracefully().syncUninterruptibly();
         }
     }
 
     /** Fills a fresh queue (or, steady, feeds it one at a time) and pushes until empty; returns batches per second. */
     private static double run(String name, Path queueDir, byte[] batch, int points, int n, int inFlight,
-            boolean oneAtATime, Credentials creds, URI ingest, SslContext tls, MultiThreadIoEventLoopGroup io,
-            Clock clock) throws Exception {
+            boolean oneAtATime, Credentials creds, URI ingest, ClientTls tls, Clock clock) throws Exception {
         try (DiskQueue queue = DiskQueue.open(queueDir, 4L << 30, 0, clock);
-                HttpsClient http = new HttpsClient(ingest, () -> tls, io, Duration.ofSeconds(30))) {
+                HttpsClient http = new HttpsClient(ingest, () -> tls, Duration.ofSeconds(30))) {
             if (!oneAtATime) {
                 for (int i = 0; i < n; i++) {
                     queue.append(batch);

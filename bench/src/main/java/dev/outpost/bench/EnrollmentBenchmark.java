@@ -4,8 +4,6 @@ import dev.outpost.agent.enroll.Enroller;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.EnrollmentToken;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -91,10 +89,9 @@ public final class EnrollmentBenchmark {
             URI est = URI.create("https://127.0.0.1:" + gw.estPort);
             CaPin pin = CaPin.parse(gw.pin);
             EnrollmentToken token = EnrollmentToken.parse(gw.token(agents + warmup + concurrency));
-            var io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
             List<X509Certificate> trust;
-            try {
-                Enroller enroller = new Enroller(io, new SecureRandom(), Duration.ofSeconds(60));
+            { // one enroller for all, as before; each enrollment's connection is its own
+                Enroller enroller = new Enroller(new SecureRandom(), Duration.ofSeconds(60));
                 Map<String, Double> cold = threads(pid, clkTck);
                 double cpuCold = new ProcProbe(clkTck, pid).cpuMillis();
                 Run w = run(enroller, est, pin, token, "warm", warmup, concurrency);
@@ -127,8 +124,6 @@ public final class EnrollmentBenchmark {
                 if (r.failed > 0) {
                     rc = 1;
                 }
-            } finally {
-                io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
             }
             if (handshakes > 0) {
                 Path server = gw.dir.resolve("server");

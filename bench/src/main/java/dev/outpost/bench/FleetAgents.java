@@ -5,8 +5,6 @@ import dev.outpost.agent.tls.Credentials;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.EnrollmentToken;
 import dev.outpost.wire.Pem;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.net.URI;
@@ -30,7 +28,6 @@ import java.util.List;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -68,11 +65,10 @@ final class FleetAgents {
         List<X509Certificate> bundle = new ArrayList<>();
         AtomicInteger failures = new AtomicInteger();
         AtomicInteger next = new AtomicInteger();
-        var io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         ExecutorService pool = Executors.newFixedThreadPool(concurrency);
         long t0 = System.nanoTime();
         try {
-            Enroller enroller = new Enroller(io, new SecureRandom(), Duration.ofSeconds(60));
+            Enroller enroller = new Enroller(new SecureRandom(), Duration.ofSeconds(60));
             List<Future<?>> workers = new ArrayList<>();
             for (int w = 0; w < concurrency; w++) {
                 workers.add(pool.submit(() -> {
@@ -93,7 +89,6 @@ final class FleetAgents {
             }
         } finally {
             pool.shutdownNow();
-            io.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
         double seconds = (System.nanoTime() - t0) / 1e9;
         Files.write(tmp, List.of(lines), StandardCharsets.US_ASCII);

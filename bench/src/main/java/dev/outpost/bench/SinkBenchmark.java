@@ -17,6 +17,7 @@ import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.TlsSettings;
 import dev.outpost.agent.transport.Backoff;
 import dev.outpost.agent.transport.BatchKeys;
+import dev.outpost.agent.tls.ClientTls;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
@@ -41,7 +42,6 @@ import io.netty.handler.codec.http.HttpResponseStatus;
 import io.netty.handler.codec.http.HttpServerCodec;
 import io.netty.handler.codec.http.HttpUtil;
 import io.netty.handler.codec.http.HttpVersion;
-import io.netty.handler.ssl.SslContext;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceResponse;
 import java.io.ByteArrayOutputStream;
@@ -256,8 +256,8 @@ public final class SinkBenchmark {
                         queue.append(b);
                     }
                     Credentials c = creds.get(a);
-                    SslContext tls = TlsSettings.client(c.key(), List.of(c.certificate()), c.trustBundle());
-                    HttpsClient http = new HttpsClient(ingest, () -> tls, io, Duration.ofSeconds(30));
+                    ClientTls tls = TlsSettings.client(c.key(), List.of(c.certificate()), c.trustBundle());
+                    HttpsClient http = new HttpsClient(ingest, () -> tls, Duration.ofSeconds(30));
                     clients.add(http);
                     loops.add(new PushLoop(queue, new OtlpPusher(http), new Backoff(Duration.ofMillis(100),
                             Duration.ofSeconds(2), Duration.ofSeconds(1), new SplittableRandom(a), clock),

@@ -12,8 +12,6 @@ import dev.outpost.agent.transport.BatchKeys;
 import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.agent.transport.OtlpPusher;
 import dev.outpost.agent.transport.PushLoop;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
 import io.opentelemetry.proto.metrics.v1.Gauge;
 import io.opentelemetry.proto.metrics.v1.Metric;
@@ -70,10 +68,10 @@ class RejectedBatchTest {
             assertEquals(0, enroll.exit(), enroll.toString());
             Credentials creds = Credentials.load(root.resolve("state"));
             Clock clock = Clock.systemUTC();
-            var io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
+            var tls = tlsOf(creds);
             try (DiskQueue queue = DiskQueue.open(root.resolve("queue"), 1 << 20, 0, clock);
                     HttpsClient http = new HttpsClient(URI.create(gateway.ingestUrl()),
-                            () -> tlsOf(creds), io, Duration.ofSeconds(10))) {
+                            () -> tls, Duration.ofSeconds(10))) {
                 long first = queue.append(batch("e2e.before", 0));
                 long big = queue.append(batch("e2e.too_big", 16_000));
                 queue.append(batch("e2e.after.1", 0));
@@ -95,13 +93,11 @@ class RejectedBatchTest {
                         .map(l -> l.replaceAll(".*\"metric\":\"(e2e\\.[a-z_.0-9]+)\".*", "$1")).toList();
                 assertEquals(List.of("e2e.before", "e2e.after.1", "e2e.after.2"), order);
                 gateway.proc.awaitLog(Pattern.compile("refused with 413"), Duration.ofSeconds(5));
-            } finally {
-                io.shutdownGracefully().syncUninterruptibly();
             }
         }
     }
 
-    private static io.netty.handler.ssl.SslContext tlsOf(Credentials c) {
+    private static dev.outpost.agent.tls.ClientTls tlsOf(Credentials c) {
         try {
             return TlsSettings.client(c.key(), List.of(c.certificate()), c.trustBundle());
         } catch (javax.net.ssl.SSLException e) {

@@ -11,9 +11,6 @@ import dev.outpost.wire.EnrollmentToken;
 import dev.outpost.wire.cli.Args;
 import dev.outpost.wire.cli.ExitCodes;
 import dev.outpost.wire.config.ConfigException;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.util.concurrent.DefaultThreadFactory;
 import java.io.IOException;
 import java.io.PrintStream;
 import java.net.URI;
@@ -27,7 +24,6 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
-import java.util.concurrent.TimeUnit;
 
 /**
  * {@code outpost-agent enroll}: first contact with a gateway. Idempotent: a host that is enrolled says so and
@@ -83,10 +79,8 @@ final class EnrollCommand {
     }
 
     private int enroll(URI server, CaPin pin, EnrollmentToken token, Path stateDir) {
-        var group = new MultiThreadIoEventLoopGroup(1, new DefaultThreadFactory("outpost-enroll", true),
-                NioIoHandler.newFactory());
         try {
-            Credentials c = new Enroller(group, new SecureRandom(), Duration.ofSeconds(15))
+            Credentials c = new Enroller(new SecureRandom(), Duration.ofSeconds(15))
                     .enroll(server, pin, token, hostname());
             c.store(stateDir);
             out.println("enrolled as " + c.agentId() + " (org " + c.org() + "); certificate valid until "
@@ -102,8 +96,6 @@ final class EnrollCommand {
             }
             err.println("outpost-agent: enrollment failed: " + e.getMessage());
             return e.getMessage() != null && e.getMessage().contains("pin") ? ExitCodes.NOPERM : ExitCodes.UNAVAILABLE;
-        } finally {
-            group.shutdownGracefully(0, 1, TimeUnit.SECONDS);
         }
     }
 

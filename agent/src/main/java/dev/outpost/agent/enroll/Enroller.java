@@ -1,5 +1,6 @@
 package dev.outpost.agent.enroll;
 
+import dev.outpost.agent.tls.ClientTls;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.PinnedCaTrustManager;
 import dev.outpost.agent.tls.TlsSettings;
@@ -8,8 +9,6 @@ import dev.outpost.agent.transport.HttpsClient;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.EcKeys;
 import dev.outpost.wire.EnrollmentToken;
-import io.netty.channel.EventLoopGroup;
-import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
@@ -27,18 +26,16 @@ import org.bouncycastle.asn1.x500.style.BCStyle;
  * rollover) and returns the credentials.
  */
 public final class Enroller {
-    private final EventLoopGroup group;
     private final SecureRandom random;
     private final Duration timeout;
     private final Clock clock;
 
-    public Enroller(EventLoopGroup group, SecureRandom random, Duration timeout) {
-        this(group, random, timeout, Clock.systemUTC());
+    public Enroller(SecureRandom random, Duration timeout) {
+        this(random, timeout, Clock.systemUTC());
     }
 
     /** With the clock that decides whether a link certificate of the CA bundle is valid. */
-    public Enroller(EventLoopGroup group, SecureRandom random, Duration timeout, Clock clock) {
-        this.group = group;
+    public Enroller(SecureRandom random, Duration timeout, Clock clock) {
         this.random = random;
         this.timeout = timeout;
         this.clock = clock;
@@ -46,8 +43,8 @@ public final class Enroller {
 
     public Credentials enroll(URI server, CaPin pin, EnrollmentToken token, String hostname) throws IOException {
         PinnedCaTrustManager trust = new PinnedCaTrustManager(pin);
-        SslContext ctx = TlsSettings.anonymous(trust);
-        try (HttpsClient http = new HttpsClient(server, () -> ctx, group, timeout)) {
+        ClientTls ctx = TlsSettings.anonymous(trust);
+        try (HttpsClient http = new HttpsClient(server, () -> ctx, timeout)) {
             EstClient est = new EstClient(http);
             List<X509Certificate> bundle = TrustBundle.pinned(pin, est.caCerts(), clock.instant());
             KeyPair kp = EcKeys.generate(random);

@@ -1,14 +1,9 @@
 package dev.outpost.agent.enroll;
 
 import dev.outpost.agent.transport.HttpsClient;
+import dev.outpost.agent.transport.Request;
 import dev.outpost.agent.transport.Response;
 import dev.outpost.wire.WireNames;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpVersion;
 import java.io.ByteArrayInputStream;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -58,16 +53,14 @@ public final class EstClient {
 
     /** The CA bundle. */
     public List<X509Certificate> caCerts() throws IOException {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET,
-                basePath + WireNames.EST_CACERTS, Unpooled.EMPTY_BUFFER);
-        return certs(http.exchange(req), "cacerts");
+        return certs(http.exchange(Request.get(basePath + WireNames.EST_CACERTS)), "cacerts");
     }
 
     /** Sends the CSR with the token id and secret as Basic credentials; returns the issued certificate. */
     public X509Certificate simpleEnroll(byte[] csrDer, String tokenId, String tokenSecret) throws IOException {
-        FullHttpRequest req = csrRequest(WireNames.EST_SIMPLE_ENROLL, csrDer);
+        Request req = csrRequest(WireNames.EST_SIMPLE_ENROLL, csrDer);
         String basic = Base64.getEncoder().encodeToString((tokenId + ":" + tokenSecret).getBytes(StandardCharsets.UTF_8));
-        req.headers().set(HttpHeaderNames.AUTHORIZATION, "Basic " + basic);
+        req.header("Authorization", "Basic " + basic);
         List<X509Certificate> certs = certs(http.exchange(req), "simpleenroll");
         return certs.get(0);
     }
@@ -77,12 +70,9 @@ public final class EstClient {
         return certs(http.exchange(csrRequest(WireNames.EST_SIMPLE_REENROLL, csrDer)), "simplereenroll").get(0);
     }
 
-    private FullHttpRequest csrRequest(String operation, byte[] csrDer) {
-        FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, basePath + operation,
-                Unpooled.wrappedBuffer(Base64.getMimeEncoder().encode(csrDer)));
-        req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/pkcs10");
-        req.headers().set("Content-Transfer-Encoding", "base64");
-        return req;
+    private Request csrRequest(String operation, byte[] csrDer) {
+        return Request.post(basePath + operation, Base64.getMimeEncoder().encode(csrDer))
+                .header("Content-Type", "application/pkcs10").header("Content-Transfer-Encoding", "base64");
     }
 
     private List<X509Certificate> certs(Response r, String op) throws IOException {

@@ -4,7 +4,6 @@ import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.tls.TrustBundle;
 import dev.outpost.agent.transport.HttpsClient;
-import io.netty.channel.EventLoopGroup;
 import java.io.IOException;
 import java.net.URI;
 import java.security.KeyPair;
@@ -28,33 +27,31 @@ public final class EstRenewal implements Renewer.Reenroll {
     /** The server the next renewal starts at: the one after a server that could not be reached. */
     private int start;
     private final Identity identity;
-    private final EventLoopGroup group;
     private final Duration timeout;
     private final RenewalKey keys;
     private final Clock clock;
 
-    public EstRenewal(URI server, Identity identity, EventLoopGroup group, Duration timeout, SecureRandom random) {
-        this(List.of(server), identity, group, timeout, random, Clock.systemUTC());
+    public EstRenewal(URI server, Identity identity, Duration timeout, SecureRandom random) {
+        this(List.of(server), identity, timeout, random, Clock.systemUTC());
     }
 
     /** Renewing at the first of {@code servers} that can be reached (one fleet's gateways, tried in turn). */
-    public EstRenewal(List<URI> servers, Identity identity, EventLoopGroup group, Duration timeout,
+    public EstRenewal(List<URI> servers, Identity identity, Duration timeout,
             SecureRandom random) {
-        this(servers, identity, group, timeout, random, Clock.systemUTC());
+        this(servers, identity, timeout, random, Clock.systemUTC());
     }
 
     /** With the clock that decides whether a link certificate is valid. */
-    public EstRenewal(URI server, Identity identity, EventLoopGroup group, Duration timeout, SecureRandom random,
+    public EstRenewal(URI server, Identity identity, Duration timeout, SecureRandom random,
             Clock clock) {
-        this(List.of(server), identity, group, timeout, random, clock);
+        this(List.of(server), identity, timeout, random, clock);
     }
 
     /** As above, with several servers tried in turn. */
-    public EstRenewal(List<URI> servers, Identity identity, EventLoopGroup group, Duration timeout,
+    public EstRenewal(List<URI> servers, Identity identity, Duration timeout,
             SecureRandom random, Clock clock) {
         this.servers = List.copyOf(servers);
         this.identity = identity;
-        this.group = group;
         this.timeout = timeout;
         this.keys = new RenewalKey(identity.stateDir(), random);
         this.clock = clock;
@@ -73,7 +70,7 @@ public final class EstRenewal implements Renewer.Reenroll {
         List<X509Certificate> trusted;
         List<URI> order = new ArrayList<>(servers.subList(start, servers.size()));
         order.addAll(servers.subList(0, start));
-        try (HttpsClient http = new HttpsClient(order, identity::context, group, timeout, identity)) {
+        try (HttpsClient http = new HttpsClient(order, identity::context, timeout, identity)) {
             EstClient est = new EstClient(http);
             try {
                 trusted = TrustBundle.accept(current.trustBundle(), est.caCerts(), clock.instant());

@@ -1,7 +1,6 @@
 package dev.outpost.agent.tls;
 
 import dev.outpost.agent.transport.HttpsClient;
-import io.netty.handler.ssl.SslContext;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -24,7 +23,7 @@ public final class Identity implements HttpsClient.TlsEvents {
     private volatile Live active;
     private volatile Live staged;
 
-    private record Live(Credentials credentials, SslContext context) {
+    private record Live(Credentials credentials, ClientTls context) {
         static Live of(Credentials c) throws IOException {
             return new Live(c, TlsSettings.client(c.key(), List.of(c.certificate()), c.trustBundle()));
         }
@@ -77,7 +76,7 @@ public final class Identity implements HttpsClient.TlsEvents {
     }
 
     /** The TLS context new connections use; a new object after every change. */
-    public SslContext context() {
+    public ClientTls context() {
         Live s = staged;
         return s != null ? s.context() : active.context();
     }
@@ -130,13 +129,13 @@ public final class Identity implements HttpsClient.TlsEvents {
     }
 
     /** The staged credentials if {@code context} is theirs and they are still staged; null otherwise. */
-    private Live stagedWith(SslContext context) {
+    private Live stagedWith(ClientTls context) {
         Live s = staged;
         return s != null && s.context() == context ? s : null;
     }
 
     @Override
-    public void answered(SslContext context) {
+    public void answered(ClientTls context) {
         Live s = stagedWith(context);
         if (s == null) {
             return;
@@ -160,7 +159,7 @@ public final class Identity implements HttpsClient.TlsEvents {
     }
 
     @Override
-    public void tlsRefused(SslContext context, IOException failure) {
+    public void tlsRefused(ClientTls context, IOException failure) {
         Live s = stagedWith(context);
         if (s == null) {
             return;

@@ -7,6 +7,8 @@ import java.security.cert.CertificateException;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import javax.net.ssl.SSLEngine;
+import javax.net.ssl.SSLSession;
+import javax.net.ssl.SSLSocket;
 import javax.net.ssl.TrustManagerFactory;
 import javax.net.ssl.X509ExtendedTrustManager;
 
@@ -50,12 +52,21 @@ abstract class ServerTrust extends X509ExtendedTrustManager {
     @Override
     public final void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        delegateFor(chain).checkServerTrusted(chain, authType, socket);
+        X509ExtendedTrustManager delegate = delegateFor(chain);
+        try {
+            delegate.checkServerTrusted(chain, authType, socket);
+        } catch (CertificateException e) {
+            SSLSession session = socket instanceof SSLSocket s ? s.getHandshakeSession() : null;
+            if (session == null) {
+                throw e;
+            }
+            throw HostnameMismatchException.explain(chain[0], session.getPeerHost(), session.getPeerPort(), e);
+        }
     }
 
     @Override
     public final void checkServerTrusted(X509Certificate[] chain, String authType) throws CertificateException {
-        throw new CertificateException("hostname verification needs an SSLEngine");
+        throw new CertificateException("hostname verification needs an SSLSocket or SSLEngine");
     }
 
     @Override

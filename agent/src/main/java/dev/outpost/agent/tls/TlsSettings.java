@@ -1,19 +1,22 @@
 package dev.outpost.agent.tls;
 
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslContextBuilder;
-import io.netty.handler.ssl.SslProvider;
+import java.security.GeneralSecurityException;
+import java.security.KeyStore;
 import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
+import javax.net.ssl.KeyManager;
+import javax.net.ssl.KeyManagerFactory;
+import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLException;
 import javax.net.ssl.TrustManager;
 
 /**
- * The agent's TLS client settings: TLS 1.3 (1.2 with AEAD suites only), JDK provider, hostname verification,
- * and trust in the pinned Outpost CA only — never the system trust store.
+ * The agent's TLS client settings: TLS 1.3 (1.2 with AEAD suites only), the JDK's TLS ({@code SSLSocket}), hostname
+ * verification, and trust in the pinned Outpost CA only — never the system trust store.
  */
 public final class TlsSettings {
+    public static final List<String> PROTOCOLS = List.of("TLSv1.3", "TLSv1.2");
     public static final List<String> CIPHERS = List.of(
             "TLS_AES_128_GCM_SHA256", "TLS_AES_256_GCM_SHA384", "TLS_CHACHA20_POLY1305_SHA256",
             "TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256", "TLS_ECDHE_ECDSA_WITH_AES_256_GCM_SHA384",
@@ -23,7 +26,7 @@ public final class TlsSettings {
     }
 
     /** A client context presenting {@code key}/{@code chain} and trusting only {@code trustedCas}. */
-    public static SslContext client(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trustedCas)
+    public static ClientTls client(PrivateKey key, List<X509Certificate> chain, List<X509Certificate> trustedCas)
             throws SSLException {
         BundleTrustManager trust;
         try {
@@ -31,7 +34,17 @@ public final class TlsSettings {
         } catch (java.security.cert.CertificateException e) {
             throw new SSLException(e.getMessage(), e);
         }
-        return base().keyManager(key, chain.toArray(X509Certificate[]::new)).trustManager(trust).build();
+        try {
+            KeyStore ks = KeyStore.getInstance("PKCS12");
+            ks.load(null, null);
+            char[] none = new char[0];
+            ks.setKeyEntry("agent", key, none, chain.toArray(X509Certificate[]::new));
+            KeyManagerFactory kmf = KeyManagerFactory.getInstance(KeyManagerFactory.getDefaultAlgorithm());
+            kmf.init(ks, none);
+            return build(kmf.getKeyManagers(), trust);
+        } catch (GeneralSecurityException | java.io.IOException e) {
+            throw new SSLException("cannot use the agent's key and certificate for TLS: " + e.getMessage(), e);
+        }
     }
 
     /** Whether {@code failure} (or a cause) is a gateway whose chain leads to none of the trusted CAs. */
@@ -45,15 +58,17 @@ public final class TlsSettings {
     }
 
     /** A client context without a client certificate, with the given trust manager (first contact, enrollment). */
-    public static SslContext anonymous(TrustManager trust) throws SSLException {
-        return base().trustManager(trust).build();
+    public static ClientTls anonymous(TrustManager trust) throws SSLException {
+        return build(null, trust);
     }
 
-    private static SslContextBuilder base() {
-        return SslContextBuilder.forClient()
-                .sslProvider(SslProvider.JDK)
-                .protocols("TLSv1.3", "TLSv1.2")
-                .ciphers(CIPHERS)
-                .endpointIdentificationAlgorithm("HTTPS");
+    private static ClientTls build(KeyManager[] keys, TrustManager trust) throws SSLException {
+        try {
+            SSLContext ctx = SSLContext.getInstance("TLS");
+            ctx.init(keys, new TrustManager[] {trust}, null);
+            return new ClientTls(ctx, PROTOCOLS, CIPHERS);
+        } catch (GeneralSecurityException e) {
+            throw new SSLException("cannot set up TLS: " + e.getMessage(), e);
+        }
     }
 }

@@ -1,94 +1,84 @@
 package dev.outpost.agent.transport;
 
-import io.netty.bootstrap.Bootstrap;
-import io.netty.buffer.UnpooledByteBufAllocator;
-import io.netty.channel.Channel;
-import io.netty.channel.ChannelFuture;
-import io.netty.channel.ChannelHandlerContext;
-import io.netty.channel.ChannelInitializer;
-import io.netty.channel.ChannelOption;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.SimpleChannelInboundHandler;
-import io.netty.channel.socket.SocketChannel;
-import io.netty.channel.socket.nio.NioSocketChannel;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpClientCodec;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpHeaderValues;
-import io.netty.handler.codec.http.HttpObjectAggregator;
-import io.netty.handler.codec.http.HttpUtil;
-import io.netty.handler.ssl.SslContext;
-import io.netty.handler.ssl.SslHandler;
+import dev.outpost.agent.tls.ClientTls;
+import java.io.BufferedOutputStream;
+import java.io.ByteArrayOutputStream;
+import java.io.EOFException;
 import java.io.IOException;
+import java.io.OutputStream;
+import java.net.InetSocketAddress;
+import java.net.Socket;
+import java.net.SocketTimeoutException;
 import java.net.URI;
+import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.Deque;
 import java.util.List;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentLinkedDeque;
-import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.function.Supplier;
+import javax.net.ssl.SSLSocket;
 
 /**
- * A blocking HTTPS/1.1 client over one kept-alive Netty connection: one request at a time, each bounded by a
- * timeout and a response size. A new connection takes the current TLS context from {@code tls}, so a renewed
- * certificate is used by the next connection without a restart. It only ever connects; it never binds.
+ * A blocking HTTPS/1.1 client over one kept-alive connection (the JDK's {@link SSLSocket}), used by one thread at a
+ * time: one request, or several pipelined, each answer bounded in time and size ({@link ResponseReader}). A new
+ * connection takes the current TLS configuration from {@code tls}, so a renewed certificate is used by the next
+ * connection without a restart. It only ever connects; it never binds.
+ *
+ * <p>Time: the connection is made within the timeout, the handshake completes within it, and every response
+ * arrives whole within it (counted from the request's write, then from the response before): each read waits at
+ * most the timeout, and a deadline closes the connection when the whole takes longer, so a peer that trickles
+ * bytes (or stops reading what the agent writes) holds the agent no longer than that.
  */
 public final class HttpsClient implements AutoCloseable {
     /** Largest response body read; gateway responses are a few hundred bytes. */
     public static final int MAX_RESPONSE_BYTES = 1 << 20;
 
-    /** What became of connections made with a given TLS context (certificate rotation listens to this). */
+    /** What became of connections made with a given TLS configuration (certificate rotation listens to this). */
     public interface TlsEvents {
         /** The peer answered a request on a connection made with {@code context}: it accepted the certificate. */
-        void answered(SslContext context);
+        void answered(ClientTls context);
 
         /** The peer ended a connection made with {@code context} with a TLS alert (e.g. it refused the certificate). */
-        void tlsRefused(SslContext context, IOException failure);
+        void tlsRefused(ClientTls context, IOException failure);
     }
 
     private static final TlsEvents NO_EVENTS = new TlsEvents() {
         @Override
-        public void answered(SslContext context) {
+        public void answered(ClientTls context) {
         }
 
         @Override
-        public void tlsRefused(SslContext context, IOException failure) {
+        public void tlsRefused(ClientTls context, IOException failure) {
         }
     };
     private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger("outpost.agent.push");
     /** The servers tried in turn: the next after a connection to the current one fails. */
     private final List<URI> bases;
     private volatile URI base;
-    private final Supplier<SslContext> tls;
-    private final EventLoopGroup group;
+    private final Supplier<ClientTls> tls;
     private final Duration timeout;
+    private final int timeoutMillis;
     private final TlsEvents events;
-    private volatile Channel channel;
-    /** The TLS context {@link #channel} was made with; a different current context means a new connection. */
-    private SslContext channelContext;
-    /** Futures of requests sent and not yet answered, oldest first (HTTP/1.1 answers in order). */
-    private final Deque<CompletableFuture<Response>> pending = new ConcurrentLinkedDeque<>();
+    private Connection connection;
+    /** The TLS configuration of the last connection made or tried. */
+    private ClientTls lastContext;
 
-    public HttpsClient(URI base, Supplier<SslContext> tls, EventLoopGroup group, Duration timeout) {
-        this(base, tls, group, timeout, NO_EVENTS);
+    public HttpsClient(URI base, Supplier<ClientTls> tls, Duration timeout) {
+        this(base, tls, timeout, NO_EVENTS);
     }
 
-    /** As above, telling {@code events} whether connections made with each TLS context were answered. */
-    public HttpsClient(URI base, Supplier<SslContext> tls, EventLoopGroup group, Duration timeout, TlsEvents events) {
-        this(List.of(base), tls, group, timeout, events);
+    /** As above, telling {@code events} whether connections made with each TLS configuration were answered. */
+    public HttpsClient(URI base, Supplier<ClientTls> tls, Duration timeout, TlsEvents events) {
+        this(List.of(base), tls, timeout, events);
     }
 
     /**
      * A client of several servers (one fleet's gateways), tried in turn: a connection that cannot be made, or whose
      * handshake fails, moves the next request to the next server. Same path on each.
      */
-    public HttpsClient(List<URI> bases, Supplier<SslContext> tls, EventLoopGroup group, Duration timeout,
-            TlsEvents events) {
+    public HttpsClient(List<URI> bases, Supplier<ClientTls> tls, Duration timeout, TlsEvents events) {
         if (bases.isEmpty()) {
             throw new IllegalArgumentException("no server URL");
         }
@@ -103,8 +93,8 @@ public final class HttpsClient implements AutoCloseable {
         this.bases = List.copyOf(bases);
         this.base = this.bases.get(0);
         this.tls = tls;
-        this.group = group;
         this.timeout = timeout;
+        this.timeoutMillis = (int) Math.max(1, Math.min(timeout.toMillis(), Integer.MAX_VALUE));
         this.events = events;
     }
 
@@ -127,7 +117,7 @@ public final class HttpsClient implements AutoCloseable {
     }
 
     /** Sends {@code request} (path relative to the server) and waits for the whole response. */
-    public Response exchange(FullHttpRequest request) throws IOException {
+    public Response exchange(Request request) throws IOException {
         Pipelined p = exchangeAll(List.of(request));
         if (p.failure() != null) {
             throw p.failure();
@@ -136,26 +126,24 @@ public final class HttpsClient implements AutoCloseable {
     }
 
     /**
-     * Sends {@code requests} back to back on one connection (HTTP/1.1 pipelining) and collects the responses in
-     * order, each within the timeout of the one before. A failure stops the collection and closes the connection.
+     * Sends {@code requests} back to back on one connection (HTTP/1.1 pipelining) and reads the responses in
+     * order, each within the timeout of the one before. A failure stops the reading and closes the connection.
      */
-    public synchronized Pipelined exchangeAll(List<FullHttpRequest> requests) {
-        Channel ch;
+    public synchronized Pipelined exchangeAll(List<Request> requests) {
+        Connection c;
         try {
-            ch = connection();
+            c = connection();
         } catch (IOException e) {
-            requests.forEach(r -> r.release());
             if (refusedByPeer(e)) {
-                events.tlsRefused(channelContext, e);
+                events.tlsRefused(lastContext, e);
             }
             return new Pipelined(List.of(), e);
         }
-        SslContext used = channelContext;
-        Pipelined p = pipeline(ch, requests);
+        Pipelined p = pipeline(c, requests);
         if (!p.responses().isEmpty()) {
-            events.answered(used);
+            events.answered(c.context);
         } else if (p.failure() != null && refusedByPeer(p.failure())) {
-            events.tlsRefused(used, p.failure());
+            events.tlsRefused(c.context, p.failure());
         }
         return p;
     }
@@ -171,100 +159,108 @@ public final class HttpsClient implements AutoCloseable {
         return false;
     }
 
-    private Pipelined pipeline(Channel ch, List<FullHttpRequest> requests) {
-        List<CompletableFuture<Response>> futures = new ArrayList<>(requests.size());
-        for (FullHttpRequest request : requests) {
-            CompletableFuture<Response> f = new CompletableFuture<>();
-            futures.add(f);
-            pending.add(f);
-            request.headers().set(HttpHeaderNames.HOST, base.getHost() + ":" + port());
-            request.headers().set(HttpHeaderNames.CONNECTION, HttpHeaderValues.KEEP_ALIVE);
-            HttpUtil.setContentLength(request, request.content().readableBytes());
-            ch.write(request).addListener(w -> {
-                if (!w.isSuccess()) {
-                    f.completeExceptionally(w.cause());
-                }
-            });
-        }
-        ch.flush();
+    private Pipelined pipeline(Connection c, List<Request> requests) {
         List<Response> responses = new ArrayList<>(requests.size());
-        for (CompletableFuture<Response> f : futures) {
-            try {
-                Response r = f.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        try {
+            c.arm();
+            c.out.write(encode(requests));
+            c.out.flush();
+            for (int i = 0; i < requests.size(); i++) {
+                if (i > 0) {
+                    c.arm(); // each response within the timeout of the one before
+                }
+                Response r;
+                try {
+                    r = c.reader.read();
+                } catch (EOFException e) {
+                    if (!responses.isEmpty()) {
+                        break; // closed after answering some: the rest are unanswered (below)
+                    }
+                    throw e;
+                }
                 responses.add(r);
                 if (!r.keepAlive()) {
-                    disconnect();
                     break;
                 }
-            } catch (TimeoutException e) {
-                disconnect();
-                return new Pipelined(responses, new IOException("no response from " + base + " within "
-                        + timeout.toSeconds() + " s"));
-            } catch (ExecutionException e) {
-                disconnect();
-                return new Pipelined(responses, new IOException(Failures.describe(e.getCause(), base), e.getCause()));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                disconnect();
-                return new Pipelined(responses, new IOException("interrupted"));
             }
+            c.disarm();
+        } catch (IOException e) {
+            boolean late = c.expired() || e instanceof SocketTimeoutException;
+            close(c);
+            return new Pipelined(responses, late ? new IOException("no response from " + base + " within "
+                    + timeout.toSeconds() + " s") : new IOException(Failures.describe(e, base), e));
+        }
+        if (responses.isEmpty() || !responses.get(responses.size() - 1).keepAlive()
+                || responses.size() < requests.size()) {
+            close(c);
         }
         IOException cut = responses.size() < requests.size()
                 ? new IOException("connection closed by " + base + " before every response") : null;
         return new Pipelined(responses, cut);
     }
 
-    private Channel connection() throws IOException {
-        SslContext ctx = tls.get();
-        if (channel != null && channel.isActive() && ctx == channelContext) {
-            return channel;
+    /** The requests as they go on the wire, one after the other. */
+    private byte[] encode(List<Request> requests) {
+        ByteArrayOutputStream wire = new ByteArrayOutputStream(256 * requests.size()
+                + requests.stream().mapToInt(r -> r.body().length).sum());
+        String host = "Host: " + hostHeader() + "\r\nConnection: keep-alive\r\n";
+        for (Request r : requests) {
+            StringBuilder head = new StringBuilder(256);
+            head.append(r.method()).append(' ').append(r.path()).append(" HTTP/1.1\r\n").append(host);
+            for (String h : r.headerLines()) {
+                head.append(h).append("\r\n");
+            }
+            head.append("Content-Length: ").append(r.body().length).append("\r\n\r\n");
+            wire.writeBytes(head.toString().getBytes(StandardCharsets.UTF_8));
+            wire.writeBytes(r.body());
         }
-        if (channel != null) {
+        return wire.toByteArray();
+    }
+
+    private String hostHeader() {
+        String host = base.getHost();
+        return host + ":" + port(); // getHost() keeps an IPv6 literal's brackets
+    }
+
+    private Connection connection() throws IOException {
+        ClientTls ctx = tls.get();
+        if (connection != null && ctx == connection.context && connection.usable()) {
+            return connection;
+        }
+        if (connection != null) {
             // Idle (requests are answered before the next exchange starts): closing it loses nothing.
-            channel.close();
-            channel = null;
+            close(connection);
         }
-        channelContext = ctx;
-        // Kept here, not looked up in the pipeline later: a handshake that fails fast closes the channel, and a
-        // closed channel's pipeline no longer holds its handlers.
-        CompletableFuture<SslHandler> tlsHandler = new CompletableFuture<>();
-        Bootstrap b = new Bootstrap().group(group).channel(NioSocketChannel.class)
-                .option(ChannelOption.CONNECT_TIMEOUT_MILLIS, (int) Math.min(timeout.toMillis(), Integer.MAX_VALUE))
-                .option(ChannelOption.ALLOCATOR, UnpooledByteBufAllocator.DEFAULT)
-                .option(ChannelOption.TCP_NODELAY, true)
-                .handler(new ChannelInitializer<SocketChannel>() {
-                    @Override
-                    protected void initChannel(SocketChannel c) {
-                        SslHandler ssl = ctx.newHandler(c.alloc(), base.getHost(), port());
-                        ssl.setHandshakeTimeoutMillis(timeout.toMillis());
-                        tlsHandler.complete(ssl);
-                        c.pipeline().addLast("tls", ssl)
-                                .addLast("http", new HttpClientCodec())
-                                .addLast("aggregate", new HttpObjectAggregator(MAX_RESPONSE_BYTES))
-                                .addLast("response", new ResponseHandler());
-                    }
-                });
+        lastContext = ctx;
+        String host = base.getHost();
+        String name = host.startsWith("[") && host.endsWith("]") ? host.substring(1, host.length() - 1) : host;
+        Socket raw = new Socket();
         try {
-            ChannelFuture connect = b.connect(base.getHost(), port());
-            if (!connect.await(timeout.toMillis() + 1000) || !connect.isSuccess()) {
-                connect.channel().close();
-                IOException e = new IOException(Failures.describe(connect.cause(), base), connect.cause());
-                nextServer();
-                throw e;
-            }
-            Channel c = connect.channel();
-            var handshake = tlsHandler.getNow(null).handshakeFuture(); // initChannel ran before the connect succeeded
-            if (!handshake.await(timeout.toMillis() + 1000) || !handshake.isSuccess()) {
-                c.close();
-                IOException e = new IOException(Failures.describe(handshake.cause(), base), handshake.cause());
-                nextServer();
-                throw e;
-            }
-            channel = c;
+            raw.setTcpNoDelay(true);
+            raw.connect(new InetSocketAddress(name, port()), timeoutMillis);
+        } catch (IOException e) {
+            closeQuietly(raw);
+            IOException failure = new IOException(Failures.describe(e, base), e);
+            nextServer();
+            throw failure;
+        }
+        Connection c = null;
+        try {
+            raw.setSoTimeout(timeoutMillis);
+            SSLSocket s = ctx.layer(raw, name, port());
+            c = new Connection(raw, s, ctx, base.toString());
+            c.arm();
+            s.startHandshake();
+            c.disarm();
+            connection = c;
             return c;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted while connecting to " + base);
+        } catch (IOException | RuntimeException e) {
+            boolean late = (c != null && c.expired()) || e instanceof SocketTimeoutException;
+            closeQuietly(raw);
+            IOException failure = late ? new IOException("TLS handshake with " + base + " failed: no answer within "
+                    + timeout.toSeconds() + " s", e) : new IOException(Failures.describe(e, base), e);
+            nextServer();
+            throw failure;
         }
     }
 
@@ -274,11 +270,9 @@ public final class HttpsClient implements AutoCloseable {
 
     /** Closes the current connection; the next request opens a new one (with the current certificate). */
     public synchronized void disconnect() {
-        if (channel != null) {
-            channel.close();
-            channel = null;
+        if (connection != null) {
+            close(connection);
         }
-        failAll(new IOException("connection to " + base + " closed"));
     }
 
     @Override
@@ -286,37 +280,109 @@ public final class HttpsClient implements AutoCloseable {
         disconnect();
     }
 
-    private final class ResponseHandler extends SimpleChannelInboundHandler<FullHttpResponse> {
-        @Override
-        protected void channelRead0(ChannelHandlerContext ctx, FullHttpResponse msg) {
-            if (ctx.channel() != channel) {
-                return;
-            }
-            CompletableFuture<Response> p = pending.poll();
-            if (p != null) {
-                p.complete(Response.of(msg));
-            }
-        }
-
-        @Override
-        public void channelInactive(ChannelHandlerContext ctx) {
-            if (ctx.channel() == channel) {
-                failAll(new IOException("connection closed by " + base));
+    private void close(Connection c) {
+        c.disarm();
+        if (!c.raw.isClosed()) {
+            try {
+                c.raw.setSoTimeout(1000);
+                c.tls.close(); // close_notify, then the socket
+            } catch (IOException e) {
+                // closed anyway, below
             }
         }
-
-        @Override
-        public void exceptionCaught(ChannelHandlerContext ctx, Throwable cause) {
-            if (ctx.channel() == channel) {
-                failAll(cause);
-            }
-            ctx.close();
+        closeQuietly(c.raw);
+        if (connection == c) {
+            connection = null;
         }
     }
 
-    private void failAll(Throwable cause) {
-        for (CompletableFuture<Response> p = pending.poll(); p != null; p = pending.poll()) {
-            p.completeExceptionally(cause);
+    private static void closeQuietly(Socket s) {
+        try {
+            s.close();
+        } catch (IOException e) {
+            // nothing to do
+        }
+    }
+
+    /** One connection: the TCP socket, TLS over it, the reader of its responses, and its deadline. */
+    private final class Connection {
+        final Socket raw;
+        final SSLSocket tls;
+        final ClientTls context;
+        final OutputStream out;
+        final ResponseReader reader;
+        private ScheduledFuture<?> deadline;
+        private volatile boolean expired;
+
+        Connection(Socket raw, SSLSocket tls, ClientTls context, String peer) throws IOException {
+            this.raw = raw;
+            this.tls = tls;
+            this.context = context;
+            this.out = new BufferedOutputStream(tls.getOutputStream(), 16 * 1024);
+            this.reader = new ResponseReader(tls.getInputStream(), peer, MAX_RESPONSE_BYTES);
+        }
+
+        /** From now, the connection is closed if the work at hand takes longer than the timeout. */
+        void arm() {
+            disarm();
+            deadline = Deadlines.TIMER.schedule(() -> {
+                expired = true;
+                closeQuietly(raw); // the TCP socket: unblocks a read or write in progress at once
+            }, timeoutMillis, TimeUnit.MILLISECONDS);
+        }
+
+        void disarm() {
+            if (deadline != null) {
+                deadline.cancel(false);
+                deadline = null;
+            }
+        }
+
+        boolean expired() {
+            return expired;
+        }
+
+        /**
+         * Whether this idle connection can carry the next request: open, and the peer has neither closed it (an idle
+         * timeout: end of stream, an alert) nor sent anything unasked. Looks for 1 ms at most.
+         */
+        boolean usable() {
+            if (raw.isClosed() || reader.buffered()) {
+                return false;
+            }
+            try {
+                raw.setSoTimeout(1);
+                tls.getInputStream().read(); // the end of the stream, or a byte nobody asked for: not reusable
+                return false;
+            } catch (SocketTimeoutException e) {
+                return true; // nothing to read: still open
+            } catch (IOException e) {
+                return false;
+            } finally {
+                try {
+                    raw.setSoTimeout(timeoutMillis);
+                } catch (IOException e) {
+                    // closed: the next use fails and reconnects
+                }
+            }
+        }
+    }
+
+    /**
+     * The one timer thread of all clients, made at the first connection: it closes a connection whose deadline
+     * passed. Idle (parked, no wake-ups) while no deadline is set; no thread per request or connection.
+     */
+    private static final class Deadlines {
+        static final ScheduledThreadPoolExecutor TIMER = timer();
+
+        private static ScheduledThreadPoolExecutor timer() {
+            ScheduledThreadPoolExecutor t = new ScheduledThreadPoolExecutor(1, r -> {
+                Thread th = new Thread(r, "outpost-deadline");
+                th.setDaemon(true);
+                return th;
+            });
+            t.setRemoveOnCancelPolicy(true);
+            return t;
         }
     }
 }

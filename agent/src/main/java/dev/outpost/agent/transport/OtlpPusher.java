@@ -2,12 +2,6 @@ package dev.outpost.agent.transport;
 
 import com.google.protobuf.CodedInputStream;
 import dev.outpost.wire.WireNames;
-import io.netty.buffer.Unpooled;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.FullHttpRequest;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -41,14 +35,10 @@ public final class OtlpPusher implements Pusher {
 
     @Override
     public List<Outcome> push(List<Batch> batches) {
-        List<FullHttpRequest> requests = new ArrayList<>(batches.size());
+        List<Request> requests = new ArrayList<>(batches.size());
         for (Batch b : batches) {
-            FullHttpRequest req = new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, path,
-                    Unpooled.wrappedBuffer(b.gzipped()));
-            req.headers().set(HttpHeaderNames.CONTENT_TYPE, "application/x-protobuf");
-            req.headers().set(HttpHeaderNames.CONTENT_ENCODING, "gzip");
-            req.headers().set(WireNames.IDEMPOTENCY_KEY_HEADER, b.idempotencyKey());
-            requests.add(req);
+            requests.add(Request.post(path, b.gzipped()).header("Content-Type", "application/x-protobuf")
+                    .header("Content-Encoding", "gzip").header(WireNames.IDEMPOTENCY_KEY_HEADER, b.idempotencyKey()));
         }
         HttpsClient.Pipelined p = http.exchangeAll(requests);
         List<Outcome> out = new ArrayList<>(batches.size());

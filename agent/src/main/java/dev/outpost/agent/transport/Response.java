@@ -1,11 +1,5 @@
 package dev.outpost.agent.transport;
 
-import dev.outpost.wire.WireNames;
-import io.netty.buffer.ByteBufUtil;
-import io.netty.handler.codec.http.FullHttpResponse;
-import io.netty.handler.codec.http.HttpHeaderNames;
-import io.netty.handler.codec.http.HttpUtil;
-
 /**
  * A whole HTTP response, copied off the connection: the status, the headers the agent acts on ({@code batch} and
  * {@code watermark} are the gateway's {@code Outpost-Batch} and {@code Outpost-Watermark}), and the body.
@@ -16,13 +10,6 @@ public record Response(int status, String contentType, String retryAfter, String
     /** A response without the gateway's batch headers (EST, or a receiver that is not an Outpost gateway). */
     public Response(int status, String contentType, String retryAfter, String date, boolean keepAlive, byte[] body) {
         this(status, contentType, retryAfter, date, keepAlive, body, null, null);
-    }
-
-    static Response of(FullHttpResponse r) {
-        return new Response(r.status().code(), r.headers().get(HttpHeaderNames.CONTENT_TYPE, ""),
-                r.headers().get(HttpHeaderNames.RETRY_AFTER), r.headers().get(HttpHeaderNames.DATE),
-                HttpUtil.isKeepAlive(r), ByteBufUtil.getBytes(r.content()), r.headers().get(WireNames.BATCH_RESULT_HEADER),
-                r.headers().get(WireNames.WATERMARK_HEADER));
     }
 
     /** The body as one bounded, escaped line for a log (see {@link PeerText}). */

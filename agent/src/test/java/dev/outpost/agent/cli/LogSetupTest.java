@@ -43,7 +43,7 @@ class LogSetupTest {
         assertEquals("2026-12-02T19:49:03.007Z INFO  Renewer - certificate renewed: serial 767e -> 6b1e"
                 + System.lineSeparator(), line);
         both(event("agent", Level.WARN, "five-letter level, a logger without a package", null));
-        both(event("io.netty.channel.X", Level.DEBUG, "{} {}", null, "one argument short"));
+        both(event("org.example.channel.X", Level.DEBUG, "{} {}", null, "one argument short"));
     }
 
     @Test

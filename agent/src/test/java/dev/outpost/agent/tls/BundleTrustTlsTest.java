@@ -6,15 +6,9 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.agent.transport.HttpsClient;
+import dev.outpost.agent.transport.Request;
 import dev.outpost.wire.CaPin;
 import dev.outpost.wire.EcKeys;
-import io.netty.buffer.Unpooled;
-import io.netty.channel.EventLoopGroup;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpVersion;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetAddress;
@@ -27,7 +21,6 @@ import java.security.cert.X509Certificate;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.List;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.KeyManagerFactory;
 import javax.net.ssl.SSLContext;
 import javax.net.ssl.SSLServerSocket;
@@ -42,7 +35,6 @@ import org.junit.jupiter.api.Test;
  */
 class BundleTrustTlsTest {
     final RolloverCas cas;
-    final EventLoopGroup group = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     final KeyPair agentKey = EcKeys.generate(new SecureRandom());
     SSLServerSocket server;
     Thread serving;
@@ -57,7 +49,6 @@ class BundleTrustTlsTest {
             server.close();
             serving.join(5000);
         }
-        group.shutdownGracefully(0, 1, TimeUnit.SECONDS).syncUninterruptibly();
     }
 
     /**
@@ -105,9 +96,8 @@ class BundleTrustTlsTest {
                 Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600));
         var ctx = TlsSettings.client(agentKey.getPrivate(), List.of(own), trusted);
         try (HttpsClient http = new HttpsClient(URI.create("https://127.0.0.1:" + server.getLocalPort()), () -> ctx,
-                group, Duration.ofSeconds(10))) {
-            return http.exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
-                    Unpooled.EMPTY_BUFFER)).status();
+                Duration.ofSeconds(10))) {
+            return http.exchange(Request.get("/")).status();
         }
     }
 
@@ -125,9 +115,9 @@ class BundleTrustTlsTest {
         for (X509Certificate pinned : List.of(cas.old, cas.fresh)) {
             var ctx = TlsSettings.anonymous(new PinnedCaTrustManager(CaPin.of(pinned)));
             try (HttpsClient http = new HttpsClient(URI.create("https://127.0.0.1:" + server.getLocalPort()),
-                    () -> ctx, group, Duration.ofSeconds(10))) {
-                assertEquals(204, http.exchange(new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.GET, "/",
-                        Unpooled.EMPTY_BUFFER)).status(), "the pin of " + pinned.getSubjectX500Principal());
+                    () -> ctx, Duration.ofSeconds(10))) {
+                assertEquals(204, http.exchange(Request.get("/")).status(),
+                        "the pin of " + pinned.getSubjectX500Principal());
             }
         }
     }
@@ -150,5 +140,7 @@ class BundleTrustTlsTest {
         serve("10.0.0.9", cas.old, cas.old); // the right CA, another name
         IOException e = assertThrows(IOException.class, () -> request(List.of(cas.old)));
         assertFalse(TlsSettings.untrustedGateway(e), e.toString());
+        assertTrue(e.getMessage().contains("the gateway's certificate is for 10.0.0.9, not for 127.0.0.1, the host "
+                + "this agent was given"), e.getMessage());
     }
 }

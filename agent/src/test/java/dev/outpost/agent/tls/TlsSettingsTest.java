@@ -5,7 +5,6 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import dev.outpost.wire.EcKeys;
-import io.netty.handler.ssl.JdkSslContext;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -78,8 +77,8 @@ class TlsSettingsTest {
 
             Credentials agent = outpost.credentials("a-0123456789abcdef", "acme", Instant.now().minusSeconds(60),
                     Instant.now().plusSeconds(3600));
-            SSLContext pinned = ((JdkSslContext) TlsSettings.client(agent.key(), List.of(agent.certificate()),
-                    List.of(outpost.certificate()))).context();
+            SSLContext pinned = TlsSettings.client(agent.key(), List.of(agent.certificate()),
+                    List.of(outpost.certificate())).context();
             SSLHandshakeException e = assertThrows(SSLHandshakeException.class, () -> handshake(pinned, at));
             assertTrue(e.getMessage().contains("and this agent trusts only sha256:"), e.getMessage());
             acceptor.join(20_000);

@@ -6,8 +6,6 @@ import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.tls.TestCa;
 import dev.outpost.wire.WireNames;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
@@ -28,7 +26,6 @@ final class PushFixture implements AutoCloseable {
     final MutableClock clock;
     final RecordingHttpsServer server;
     final DiskQueue queue;
-    private final MultiThreadIoEventLoopGroup io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
     private final HttpsClient http;
 
     PushFixture(Path stateDir, MutableClock clock, RecordingHttpsServer.Responder responder) throws Exception {
@@ -39,7 +36,7 @@ final class PushFixture implements AutoCloseable {
         ca.credentials(AGENT, "acme", now.minusSeconds(3600), now.plusSeconds(86400)).store(stateDir);
         Identity identity = Identity.load(stateDir);
         this.server = RecordingHttpsServer.start(ca.server("127.0.0.1"), ca.certificate(), responder);
-        this.http = new HttpsClient(URI.create(server.url(WireNames.OTLP_METRICS_PATH)), identity::context, io,
+        this.http = new HttpsClient(URI.create(server.url(WireNames.OTLP_METRICS_PATH)), identity::context,
                 Duration.ofSeconds(10), identity);
         this.queue = DiskQueue.open(queueDir(), 1 << 20, 0, clock);
     }
@@ -98,9 +95,8 @@ final class PushFixture implements AutoCloseable {
         try {
             queue.close();
             http.close();
-            server.close();
         } finally {
-            io.shutdownGracefully(0, 1, java.util.concurrent.TimeUnit.SECONDS).syncUninterruptibly();
+            server.close();
         }
     }
 }

@@ -6,11 +6,6 @@ import static org.junit.jupiter.api.Assertions.assertNotNull;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.tls.TestCa;
 import dev.outpost.wire.WireNames;
-import io.netty.channel.MultiThreadIoEventLoopGroup;
-import io.netty.channel.nio.NioIoHandler;
-import io.netty.handler.codec.http.DefaultFullHttpRequest;
-import io.netty.handler.codec.http.HttpMethod;
-import io.netty.handler.codec.http.HttpVersion;
 import java.net.ServerSocket;
 import java.net.URI;
 import java.nio.file.Path;
@@ -36,12 +31,11 @@ class ServersInTurnTest {
         try (ServerSocket s = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             closed = s.getLocalPort(); // nothing listens there once this closes: connection refused
         }
-        MultiThreadIoEventLoopGroup io = new MultiThreadIoEventLoopGroup(1, NioIoHandler.newFactory());
         try (RecordingHttpsServer up = RecordingHttpsServer.start(ca.server("127.0.0.1"), ca.certificate(),
                 (r, i) -> RecordingHttpsServer.response(200, "OK", Map.of(), new byte[0]))) {
             URI down = URI.create("https://127.0.0.1:" + closed + WireNames.OTLP_METRICS_PATH);
             URI second = URI.create(up.url(WireNames.OTLP_METRICS_PATH));
-            try (HttpsClient http = new HttpsClient(List.of(down, second), identity::context, io,
+            try (HttpsClient http = new HttpsClient(List.of(down, second), identity::context,
                     Duration.ofSeconds(5), identity)) {
                 HttpsClient.Pipelined first = http.exchangeAll(List.of(request()));
                 assertNotNull(first.failure(), "the first server refuses the connection");
@@ -49,12 +43,10 @@ class ServersInTurnTest {
                 assertEquals(200, http.exchange(request()).status());
                 assertEquals(1, up.requests().size());
             }
-        } finally {
-            io.shutdownGracefully().syncUninterruptibly();
         }
     }
 
-    private static DefaultFullHttpRequest request() {
-        return new DefaultFullHttpRequest(HttpVersion.HTTP_1_1, HttpMethod.POST, WireNames.OTLP_METRICS_PATH);
+    private static Request request() {
+        return Request.post(WireNames.OTLP_METRICS_PATH, new byte[0]);
     }
 }
