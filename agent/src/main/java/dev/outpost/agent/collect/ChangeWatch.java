@@ -4,11 +4,13 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Tells whether small kernel files (the mount table) or directory listings (block devices) changed since the last
@@ -52,11 +54,17 @@ final class ChangeWatch {
             if (!Files.isDirectory(source)) {
                 return Files.readAllBytes(source);
             }
-            try (Stream<Path> entries = Files.list(source)) {
-                return String.join("\n", entries.map(p -> p.getFileName().toString()).sorted().toList())
-                        .getBytes(StandardCharsets.UTF_8);
+            // A loop and a sorted array rather than a stream pipeline: this runs once per cycle, interpreted.
+            List<String> names = new ArrayList<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(source)) {
+                for (Path entry : entries) {
+                    names.add(entry.getFileName().toString());
+                }
             }
-        } catch (IOException | UncheckedIOException e) {
+            String[] sorted = names.toArray(new String[0]);
+            Arrays.sort(sorted);
+            return String.join("\n", sorted).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException | DirectoryIteratorException e) {
             return new byte[0];
         }
     }
