@@ -102,26 +102,29 @@ final class BatchProducer implements Runnable {
         private byte[] buffer = new byte[8192];
 
         byte[] compress(byte[] data) {
-            deflater.reset();
-            crc.reset();
-            crc.update(data, 0, data.length);
-            System.arraycopy(HEADER, 0, buffer, 0, HEADER.length);
-            int size = HEADER.length;
-            deflater.setInput(data, 0, data.length);
-            deflater.finish();
-            while (!deflater.finished()) {
-                if (size == buffer.length) {
-                    buffer = Arrays.copyOf(buffer, buffer.length * 2);
+            try {
+                crc.reset();
+                crc.update(data, 0, data.length);
+                System.arraycopy(HEADER, 0, buffer, 0, HEADER.length);
+                int size = HEADER.length;
+                deflater.setInput(data, 0, data.length);
+                deflater.finish();
+                while (!deflater.finished()) {
+                    if (size == buffer.length) {
+                        buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                    }
+                    size += deflater.deflate(buffer, size, buffer.length - size);
                 }
-                size += deflater.deflate(buffer, size, buffer.length - size);
+                byte[] out = Arrays.copyOf(buffer, size + 8);
+                int crc32 = (int) crc.getValue();
+                for (int i = 0; i < 4; i++) {
+                    out[size + i] = (byte) (crc32 >>> (8 * i));
+                    out[size + 4 + i] = (byte) (data.length >>> (8 * i));
+                }
+                return out;
+            } finally {
+                deflater.reset(); // ready for the next batch, and no longer holding this one
             }
-            byte[] out = Arrays.copyOf(buffer, size + 8);
-            int crc32 = (int) crc.getValue();
-            for (int i = 0; i < 4; i++) {
-                out[size + i] = (byte) (crc32 >>> (8 * i));
-                out[size + 4 + i] = (byte) (data.length >>> (8 * i));
-            }
-            return out;
         }
 
         private static byte[] header() {
