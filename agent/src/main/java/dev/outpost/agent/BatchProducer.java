@@ -42,7 +42,7 @@ final class BatchProducer implements Runnable {
         this.self = self;
         this.metrics = metrics;
         this.encoder = encoder;
-        this.resource = Map.copyOf(resource);
+        this.resource = resource;
         this.queue = queue;
         this.onQueued = onQueued;
         this.clock = clock;

@@ -6,7 +6,6 @@ import dev.outpost.agent.metrics.MetricDef;
 import dev.outpost.agent.metrics.Metrics;
 import dev.outpost.agent.metrics.Points;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
-import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -28,11 +27,6 @@ public final class OtlpEncoder {
     private final String scopeVersion;
     /** The size of the last request, to size the next one's buffer: equal readings give equal sizes. */
     private int lastSize = 8 * 1024;
-    /** Each definition's encoded name, description and unit, by identity (definitions are constants). */
-    private final Map<MetricDef, byte[]> headers = new IdentityHashMap<>();
-    /** A copy of the resource map last encoded, and its encoding (ResourceMetrics.resource with its tag). */
-    private Map<String, String> lastResource;
-    private byte[] resourceBytes;
 
     /** @param scopeVersion the agent's version, reported as the instrumentation scope version */
     public OtlpEncoder(String scopeVersion) {
@@ -80,19 +74,11 @@ public final class OtlpEncoder {
         long boot = bootUnixNano > 0 ? Math.min(bootUnixNano, timeUnixNano) : agentStart;
         ProtoOut out = new ProtoOut(lastSize + lastSize / 8 + 256);
         int resourceMetrics = out.begin(1); // ExportMetricsServiceRequest.resource_metrics
-        // Encoded again only when it changed (a configuration reload): the agent's map is immutable, and an immutable
-        // map's copy is itself, so the comparison is one identity check.
-        if (!resource.equals(lastResource)) {
-            ProtoOut r = new ProtoOut(256);
-            int res = r.begin(1); // ResourceMetrics.resource
-            for (Map.Entry<String, String> attribute : new TreeMap<>(resource).entrySet()) {
-                attribute(r, 1, attribute.getKey(), attribute.getValue()); // Resource.attributes
-            }
-            r.end(res);
-            resourceBytes = r.toByteArray();
-            lastResource = Map.copyOf(resource);
+        int res = out.begin(1); // ResourceMetrics.resource
+        for (Map.Entry<String, String> attribute : new TreeMap<>(resource).entrySet()) {
+            attribute(out, 1, attribute.getKey(), attribute.getValue()); // Resource.attributes
         }
-        out.raw(resourceBytes);
+        out.end(res);
         int scopeMetrics = out.begin(2); // ResourceMetrics.scope_metrics
         int scope = out.begin(1); // ScopeMetrics.scope: InstrumentationScope name, version
         out.string(1, SCOPE_NAME);
@@ -116,26 +102,16 @@ public final class OtlpEncoder {
         return out.toByteArray();
     }
 
-    /**
-     * ScopeMetrics.metrics: a Metric with its name, description and unit (fields 1-3), encoded once per definition
-     * (the descriptions are most of a batch's text) and copied every cycle.
-     */
-    private int metric(ProtoOut out, MetricDef def) {
+    /** ScopeMetrics.metrics: a Metric with its name, description and unit (fields 1-3). */
+    private static int metric(ProtoOut out, MetricDef def) {
         int metric = out.begin(2);
-        byte[] header = headers.get(def);
-        if (header == null) {
-            ProtoOut h = new ProtoOut(256);
-            h.string(1, def.name());
-            h.string(2, def.description());
-            h.string(3, def.unit());
-            header = h.toByteArray();
-            headers.put(def, header);
-        }
-        out.raw(header);
+        out.string(1, def.name());
+        out.string(2, def.description());
+        out.string(3, def.unit());
         return metric;
     }
 
-    private void numbers(ProtoOut out, MetricDef def, Points points, long time, long start) {
+    private static void numbers(ProtoOut out, MetricDef def, Points points, long time, long start) {
         if (points == null || points.size() == 0) {
             return;
         }
@@ -166,7 +142,7 @@ public final class OtlpEncoder {
         out.end(metric);
     }
 
-    private void histogram(ProtoOut out, MetricDef def, List<Histogram> series, long time, long start) {
+    private static void histogram(ProtoOut out, MetricDef def, List<Histogram> series, long time, long start) {
         if (series.isEmpty()) {
             return;
         }

@@ -56,13 +56,6 @@ final class ProtoOut {
         buf[at] = (byte) v;
     }
 
-    /** Bytes encoded before (fields of a message), copied as they are. */
-    void raw(byte[] bytes) {
-        ensure(bytes.length);
-        System.arraycopy(bytes, 0, buf, pos, bytes.length);
-        pos += bytes.length;
-    }
-
     /** A string field, left out when empty (proto3 default), as for fields without presence. */
     void string(int field, String value) {
         if (!value.isEmpty()) {

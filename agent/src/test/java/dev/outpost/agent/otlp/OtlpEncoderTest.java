@@ -172,27 +172,6 @@ class OtlpEncoderTest {
         assertSameBytes(new Metrics(), Map.of(), NOW, BOOT_NANOS, START);
     }
 
-    /** One encoder for the agent's life: what it keeps between batches (resource, metric headers) never goes stale. */
-    @Test
-    void oneEncoderAcrossBatchesAResourceChangeAndNewMetricsWritesProtobufJavasBytesEachTime() {
-        OtlpEncoder one = new OtlpEncoder("0.1.0");
-        Map<String, String> resource = Map.of("host.name", "web-1", "service.name", "outpost-agent");
-        metrics.points(BYTES).add(4096, "used");
-        assertArrayEquals(reference(metrics, resource), one.encodeBytes(metrics, resource, NOW, BOOT_NANOS, START));
-        metrics.points(LEVEL).add(0.25, "a");
-        metrics.histogram(LATENCY, "push").record(0.05);
-        assertArrayEquals(reference(metrics, resource), one.encodeBytes(metrics, resource, NOW, BOOT_NANOS, START));
-        Map<String, String> reloaded = new java.util.HashMap<>(resource);
-        reloaded.put("env", "prod");
-        assertArrayEquals(reference(metrics, reloaded), one.encodeBytes(metrics, reloaded, NOW, BOOT_NANOS, START));
-        reloaded.put("env", "staging"); // the same map changed in place is encoded again too
-        assertArrayEquals(reference(metrics, reloaded), one.encodeBytes(metrics, reloaded, NOW, BOOT_NANOS, START));
-    }
-
-    private static byte[] reference(Metrics metrics, Map<String, String> resource) {
-        return new BuilderEncoder("0.1.0").encode(metrics, resource, NOW, BOOT_NANOS, START).toByteArray();
-    }
-
     @Test
     void theBytesWrittenDirectlyEqualProtobufJavasForOddTextAndLongMessages() {
         Points bytes = metrics.points(BYTES);
