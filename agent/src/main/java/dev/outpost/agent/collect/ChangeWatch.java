@@ -1,6 +1,7 @@
 package dev.outpost.agent.collect;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -51,8 +52,12 @@ final class ChangeWatch {
 
     private static byte[] readOne(Path source) {
         try {
-            if (!Files.isDirectory(source)) {
-                return Files.readAllBytes(source);
+            if (!source.toFile().isDirectory()) {
+                // java.io rather than a Files channel: the other /proc reads of a cycle are made so (ProcFiles), and
+                // the channel's code, run by this read alone, would stay interpreted.
+                try (FileInputStream in = new FileInputStream(source.toString())) {
+                    return in.readAllBytes();
+                }
             }
             // A loop and a sorted array rather than a stream pipeline: this runs once per cycle, interpreted.
             List<String> names = new ArrayList<>();
