@@ -11,6 +11,7 @@ import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.queue.QueueStats;
 import dev.outpost.agent.status.AgentStatus;
 import dev.outpost.agent.status.StatusFile;
+import dev.outpost.agent.status.Timestamps;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.transport.Backoff;
@@ -233,8 +234,8 @@ public final class AgentRuntime implements AutoCloseable {
         Credentials c = identity.current();
         Instant renewal = renewer.refusal() == null ? renewer.nextAttempt() : null;
         AgentStatus s = new AgentStatus(c.agentId(), c.org(), config.server().toString(),
-                config.ingestUrl().toString(), c.notAfter().toString(),
-                denied != null ? "refused" : "running", denied, ProcessHandle.current().pid(), now.toString(),
+                config.ingestUrl().toString(), Timestamps.iso(c.notAfter()),
+                denied != null ? "refused" : "running", denied, ProcessHandle.current().pid(), Timestamps.iso(now),
                 str(pushLoop.lastAttempt()), pushLoop.lastResult(), str(pushLoop.lastSuccess()), pushLoop.sent(),
                 pushLoop.retries(), q.records(), q.bytes(), q.oldestAge(now).toSeconds(), q.droppedFull(),
                 q.droppedDiskFull(), q.corruptSkipped(), pushLoop.rejected(), q.nextSeq(), str(renewal), renewer.failures(),
@@ -254,8 +255,9 @@ public final class AgentRuntime implements AutoCloseable {
         }
     }
 
+    /** Instant.toString()'s text (null for null), written without the JDK's formatter: see {@link Timestamps}. */
     private static String str(Instant i) {
-        return i == null ? null : i.toString();
+        return Timestamps.iso(i);
     }
 
     /**

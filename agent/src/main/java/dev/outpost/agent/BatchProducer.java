@@ -6,8 +6,12 @@ import dev.outpost.agent.otlp.OtlpEncoder;
 import dev.outpost.agent.queue.DiskQueue;
 import java.io.ByteArrayOutputStream;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.time.Clock;
+import java.util.Arrays;
 import java.util.Map;
+import java.util.zip.CRC32;
+import java.util.zip.Deflater;
 import java.util.zip.GZIPOutputStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,6 +34,7 @@ final class BatchProducer implements Runnable {
     private final long startNanos;
     private volatile boolean failedLast;
     private final DropLog dropLog = new DropLog();
+    private final Gzip gzip = new Gzip();
 
     BatchProducer(HostCollection collection, SelfMetrics self, Metrics metrics, OtlpEncoder encoder,
             Map<String, String> resource, DiskQueue queue, Runnable onQueued, Clock clock) {
@@ -66,7 +71,7 @@ final class BatchProducer implements Runnable {
                 LOG.info("collection cycle works again");
                 failedLast = false;
             }
-        } catch (RuntimeException | IOException | Error e) {
+        } catch (RuntimeException | Error e) {
             if (!failedLast) {
                 LOG.error("collection cycle failed; will retry every interval", e);
             }
@@ -77,12 +82,60 @@ final class BatchProducer implements Runnable {
         }
     }
 
-    static byte[] gzip(byte[] data) throws IOException {
-        ByteArrayOutputStream out = new ByteArrayOutputStream(data.length / 4 + 64);
-        try (GZIPOutputStream gz = new GZIPOutputStream(out, 8192)) {
-            gz.write(data);
+    private byte[] gzip(byte[] data) {
+        return gzip.compress(data);
+    }
+
+    /**
+     * Gzip with one zlib stream for the agent's life: the bytes {@link java.util.zip.GZIPOutputStream} writes (its
+     * header, the deflate stream at the default level, the CRC-32 and length trailer), without allocating and
+     * initialising a new native deflater (some 300 KB of zlib state) and its buffers every cycle. Not thread-safe.
+     */
+    static final class Gzip {
+        /**
+         * GZIPOutputStream's 10-byte header, taken from the JDK's own (its OS byte is 0 or 255 depending on the JDK
+         * update): magic, deflate, no flags, no time, no extra flags, OS.
+         */
+        private static final byte[] HEADER = header();
+        private final Deflater deflater = new Deflater(Deflater.DEFAULT_COMPRESSION, true);
+        private final CRC32 crc = new CRC32();
+        private byte[] buffer = new byte[8192];
+
+        byte[] compress(byte[] data) {
+            try {
+                crc.reset();
+                crc.update(data, 0, data.length);
+                System.arraycopy(HEADER, 0, buffer, 0, HEADER.length);
+                int size = HEADER.length;
+                deflater.setInput(data, 0, data.length);
+                deflater.finish();
+                while (!deflater.finished()) {
+                    if (size == buffer.length) {
+                        buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                    }
+                    size += deflater.deflate(buffer, size, buffer.length - size);
+                }
+                byte[] out = Arrays.copyOf(buffer, size + 8);
+                int crc32 = (int) crc.getValue();
+                for (int i = 0; i < 4; i++) {
+                    out[size + i] = (byte) (crc32 >>> (8 * i));
+                    out[size + 4 + i] = (byte) (data.length >>> (8 * i));
+                }
+                return out;
+            } finally {
+                deflater.reset(); // ready for the next batch, and no longer holding this one
+            }
         }
-        return out.toByteArray();
+
+        private static byte[] header() {
+            ByteArrayOutputStream out = new ByteArrayOutputStream();
+            try (GZIPOutputStream gz = new GZIPOutputStream(out)) {
+                gz.finish();
+            } catch (IOException e) {
+                throw new UncheckedIOException(e); // never: in memory
+            }
+            return Arrays.copyOf(out.toByteArray(), 10);
+        }
     }
 
     private static long nanos(Clock clock) {

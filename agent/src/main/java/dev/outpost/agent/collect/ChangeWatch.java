@@ -1,14 +1,17 @@
 package dev.outpost.agent.collect;
 
 import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryIteratorException;
+import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.stream.Stream;
 
 /**
  * Tells whether small kernel files (the mount table) or directory listings (block devices) changed since the last
@@ -49,14 +52,24 @@ final class ChangeWatch {
 
     private static byte[] readOne(Path source) {
         try {
-            if (!Files.isDirectory(source)) {
-                return Files.readAllBytes(source);
+            if (!source.toFile().isDirectory()) {
+                // java.io rather than a Files channel: the other /proc reads of a cycle are made so (ProcFiles), and
+                // the channel's code, run by this read alone, would stay interpreted.
+                try (FileInputStream in = new FileInputStream(source.toString())) {
+                    return in.readAllBytes();
+                }
             }
-            try (Stream<Path> entries = Files.list(source)) {
-                return String.join("\n", entries.map(p -> p.getFileName().toString()).sorted().toList())
-                        .getBytes(StandardCharsets.UTF_8);
+            // A loop and a sorted array rather than a stream pipeline: this runs once per cycle, interpreted.
+            List<String> names = new ArrayList<>();
+            try (DirectoryStream<Path> entries = Files.newDirectoryStream(source)) {
+                for (Path entry : entries) {
+                    names.add(entry.getFileName().toString());
+                }
             }
-        } catch (IOException | UncheckedIOException e) {
+            String[] sorted = names.toArray(new String[0]);
+            Arrays.sort(sorted);
+            return String.join("\n", sorted).getBytes(StandardCharsets.UTF_8);
+        } catch (IOException | UncheckedIOException | DirectoryIteratorException e) {
             return new byte[0];
         }
     }

@@ -23,6 +23,9 @@ final class OshiFileStores {
     private final ChangeWatch mountTable;
     private List<OSFileStore> stores = List.of();
     private boolean[] readOnly = new boolean[0];
+    /** Whether {@link #acceptedBy} accepts each store: decided once per list and filter, not every cycle. */
+    private boolean[] accepted = new boolean[0];
+    private FilesystemFilter acceptedBy;
     /** Null when libc cannot be linked through JNA: OSHI's refresh is used instead. */
     private Statvfs statvfs;
 
@@ -45,10 +48,17 @@ final class OshiFileStores {
                 readOnly[i] = readOnly(stores.get(i).getOptions());
             }
         }
+        if (fresh || filter != acceptedBy) {
+            accepted = new boolean[stores.size()];
+            for (int i = 0; i < accepted.length; i++) {
+                accepted[i] = filter.accepts(stores.get(i).getType(), stores.get(i).getMount());
+            }
+            acceptedBy = filter;
+        }
         List<HostProbe.FileStore> result = new ArrayList<>(stores.size());
         for (int i = 0; i < stores.size(); i++) {
             OSFileStore store = stores.get(i);
-            if (!filter.accepts(store.getType(), store.getMount())) {
+            if (!accepted[i]) {
                 continue;
             }
             long[] sizes = fresh ? null : sizes(store);

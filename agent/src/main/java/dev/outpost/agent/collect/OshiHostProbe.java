@@ -15,7 +15,6 @@ import oshi.SystemInfo;
 import oshi.hardware.CentralProcessor;
 import oshi.hardware.CentralProcessor.TickType;
 import oshi.hardware.HardwareAbstractionLayer;
-import oshi.software.os.OperatingSystem;
 import oshi.software.os.linux.LinuxOperatingSystemJNA;
 import oshi.util.linux.ProcPath;
 import oshi.util.linux.SysPath;
@@ -23,9 +22,10 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The real host: CPU times, load, filesystems, disks and uptime through OSHI, the rest straight from /proc files
- * (memory, paging, interfaces, processes) through the pure parsers of {@link ProcFiles} and {@link ProcNet}: one read
- * per file per cycle, no child process; TCP sockets over netlink ({@link SockDiag}), else from /proc/net/tcp{,6}.
+ * The real host: filesystems and the list of disks through OSHI, the rest straight from /proc files (CPU times,
+ * load, memory, paging, disk counters, interfaces, processes, uptime) with OSHI's semantics where OSHI was the source,
+ * through the pure parsers of {@link ProcFiles} and {@link ProcNet}: one read per file per cycle, no child process;
+ * TCP sockets over netlink ({@link SockDiag}), else from /proc/net/tcp{,6}.
  * {@link SystemInfo} is created once (it costs 100+ ms) and OSHI's file store and disk objects are kept between
  * cycles and refreshed in place; their lists are rebuilt only when the mount table or the device set changes. Not thread-safe: call it from the collection thread.
  */
@@ -34,12 +34,20 @@ public final class OshiHostProbe implements HostProbe {
     private static final double MILLIS_PER_SECOND = 1000.0;
 
     private final Path proc = Path.of(ProcPath.PROC);
+    private final Path stat = proc.resolve("stat");
+    private final Path loadavg = proc.resolve("loadavg");
+    private final Path meminfo = proc.resolve("meminfo");
+    private final Path swaps = proc.resolve("swaps");
+    private final Path vmstat = proc.resolve("vmstat");
+    private final Path netDev = proc.resolve("net/dev");
+    private final Path uptime = proc.resolve("uptime");
     private final CentralProcessor processor;
+    /** Null when libc cannot be linked through JNA: OSHI's call is used instead. */
+    private final LoadAverages loadAverages;
     private final int logicalCpus;
     /** Clock ticks a second, as OSHI reads it (sysconf(_SC_CLK_TCK)). */
     private final long hz;
     private final String[] cpuNames;
-    private final OperatingSystem os;
     private final OshiFileStores fileStores;
     private final OshiDisks disks;
     /** Reused for the TCP tables, which can be megabytes on a busy server: read 64 KiB at a time. */
@@ -53,14 +61,20 @@ public final class OshiHostProbe implements HostProbe {
     OshiHostProbe(SystemInfo systemInfo, SockDiag sockDiag) {
         HardwareAbstractionLayer hardware = systemInfo.getHardware();
         this.processor = hardware.getProcessor();
+        LoadAverages direct = null;
+        try {
+            direct = new LoadAverages();
+        } catch (LinkageError e) {
+            LOG.info("load averages through OSHI: getloadavg through JNA is unavailable ({})", e.toString());
+        }
+        this.loadAverages = direct;
         this.logicalCpus = Math.max(1, processor.getLogicalProcessorCount());
         this.hz = LinuxOperatingSystemJNA.hz();
         this.cpuNames = new String[logicalCpus];
         for (int i = 0; i < logicalCpus; i++) {
             cpuNames[i] = "cpu" + i;
         }
-        this.os = systemInfo.getOperatingSystem();
-        this.fileStores = new OshiFileStores(os.getFileSystem(), proc.resolve("self/mountinfo"));
+        this.fileStores = new OshiFileStores(systemInfo.getOperatingSystem().getFileSystem(), proc.resolve("self/mountinfo"));
         this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"), proc.resolve("diskstats"));
         this.sockDiag = sockDiag;
     }
@@ -89,7 +103,7 @@ public final class OshiHostProbe implements HostProbe {
     @Override
     public List<CpuTimes> cpuTimes() {
         long[][] ticks = ProcFiles.cpuTicks(statLines(), logicalCpus);
-        if (Arrays.stream(ticks[0]).sum() == 0) {
+        if (allZero(ticks[0])) {
             ticks = ProcFiles.cpuTicks(statLines(), logicalCpus); // as OSHI: a failed read gives 0s; try again
         }
         ProcFiles.toMillis(ticks, hz);
@@ -103,29 +117,41 @@ public final class OshiHostProbe implements HostProbe {
         return cpus;
     }
 
-    /** The lines of /proc/stat; none when it cannot be read (OSHI's reader: then every CPU reads 0). */
-    private List<String> statLines() {
+    private static boolean allZero(long[] values) {
+        long sum = 0;
+        for (long v : values) {
+            sum += v;
+        }
+        return sum == 0;
+    }
+
+    /** The text of /proc/stat; empty when it cannot be read (OSHI's reader: then every CPU reads 0). */
+    private String statLines() {
         try {
-            return lines("stat");
+            return ProcFiles.text(stat);
         } catch (UncheckedIOException e) {
-            return List.of();
+            return "";
         }
     }
 
+    /** From getloadavg(3) as OSHI calls it ({@link LoadAverages}), or through OSHI when JNA cannot link it. */
     @Override
     public LoadAverage loadAverage() {
+        if (loadAverages != null) {
+            return loadAverages.read();
+        }
         double[] load = processor.getSystemLoadAverage(3);
         return new LoadAverage(load[0], load[1], load[2]);
     }
 
     @Override
     public Memory memory() {
-        return ProcFiles.meminfo(lines("meminfo"));
+        return ProcFiles.meminfo(ProcFiles.text(meminfo));
     }
 
     @Override
     public Paging paging() {
-        return ProcFiles.paging(ProcFiles.swapDevices(lines("swaps")), lines("vmstat"));
+        return ProcFiles.paging(ProcFiles.swapDevices(ProcFiles.lines(swaps)), ProcFiles.text(vmstat));
     }
 
     @Override
@@ -140,7 +166,7 @@ public final class OshiHostProbe implements HostProbe {
 
     @Override
     public List<Nic> networkInterfaces() {
-        return ProcNet.netDev(lines("net/dev"));
+        return ProcNet.netDev(ProcFiles.lines(netDev));
     }
 
     @Override
@@ -188,27 +214,30 @@ public final class OshiHostProbe implements HostProbe {
 
     @Override
     public Processes processes() {
-        List<String> loadavg = lines("loadavg");
-        return ProcFiles.processes(lines("stat"), loadavg.isEmpty() ? "" : loadavg.get(0));
+        return ProcFiles.processes(ProcFiles.text(stat), ProcFiles.text(loadavg));
     }
 
+    /**
+     * Whole seconds from /proc/uptime's first field, as OSHI's {@code getSystemUptime} gives them (it reads the same
+     * file through its line reader, then truncates); 0 when the file cannot be read or parsed.
+     */
     @Override
     public double uptimeSeconds() {
-        return os.getSystemUptime();
+        try {
+            return ProcFiles.uptimeSeconds(ProcFiles.text(uptime));
+        } catch (UncheckedIOException e) {
+            return 0;
+        }
     }
 
     /** From /proc/stat's btime; 0 (the agent's start stands in) when it cannot be read, rather than no agent. */
     @Override
     public long bootTimeSeconds() {
         try {
-            return ProcFiles.bootTime(lines("stat"));
+            return ProcFiles.bootTime(ProcFiles.text(stat));
         } catch (UncheckedIOException | NumberFormatException e) {
             return 0;
         }
-    }
-
-    private List<String> lines(String file) {
-        return ProcFiles.lines(proc.resolve(file));
     }
 
     private static double seconds(long[] ticks, TickType type) {

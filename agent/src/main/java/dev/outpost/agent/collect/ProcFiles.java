@@ -1,62 +1,111 @@
 package dev.outpost.agent.collect;
 
+import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
  * Parsers for the Linux /proc files behind the memory, paging and process figures: /proc/meminfo, /proc/swaps,
- * /proc/vmstat, /proc/stat and /proc/loadavg. Pure functions over the file's lines, tested against checked-in
- * copies of those files; a figure whose line is missing reads as -1.
+ * /proc/vmstat, /proc/stat, /proc/loadavg and /proc/uptime. Pure functions over the file's text or lines, tested
+ * against checked-in copies of those files; a figure whose line is missing reads as -1. They run once per cycle, so
+ * they stay interpreted: files of figures are searched with {@link String#indexOf} (compiled early, being the
+ * whole JVM's) for the lines used, rather than split into a string per line.
  */
 final class ProcFiles {
-    private static final List<String> VMSTAT_KEYS = List.of("pgfault", "pgmajfault", "pgpgin", "pgpgout", "pswpin",
-            "pswpout");
-
     private ProcFiles() {
     }
 
     /** The lines of {@code file}, in one read. */
     static List<String> lines(Path file) {
-        try {
-            // Decoded leniently: an interface or device name that is not UTF-8 must not fail the collector.
-            return List.of(new String(Files.readAllBytes(file), StandardCharsets.UTF_8).split("\n"));
+        // Decoded leniently: an interface or device name that is not UTF-8 must not fail the collector.
+        return List.of(read(file, StandardCharsets.UTF_8).split("\n"));
+    }
+
+    /**
+     * The content of {@code file}, one byte a character: for files of figures and keywords only (/proc/stat, vmstat,
+     * meminfo, loadavg, uptime), searched whole with {@link String#indexOf} instead of split into a string per line.
+     */
+    static String text(Path file) {
+        return read(file, StandardCharsets.ISO_8859_1);
+    }
+
+    /**
+     * One file in one open and a few reads, through a plain {@link FileInputStream}: its construction is a fraction of
+     * a {@code Files.readAllBytes} channel's, which matters for code run once per cycle (it stays interpreted).
+     */
+    private static String read(Path file, Charset charset) {
+        try (FileInputStream in = new FileInputStream(file.toString())) {
+            byte[] buffer = new byte[8192];
+            int size = 0;
+            int read;
+            while ((read = in.read(buffer, size, Math.min(8192, buffer.length - size))) > 0) {
+                size += read;
+                if (size == buffer.length) {
+                    buffer = Arrays.copyOf(buffer, size * 2);
+                }
+            }
+            return new String(buffer, 0, size, charset);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
     }
 
-    /** The lines of /proc/meminfo that the memory metrics use, in bytes. */
-    static HostProbe.Memory meminfo(List<String> lines) {
-        long total = -1;
-        long free = -1;
-        long available = -1;
-        long buffers = -1;
-        long cached = -1;
-        long reclaimable = -1;
-        long unreclaimable = -1;
-        for (String line : lines) {
-            int colon = line.indexOf(':');
-            if (colon < 0) {
-                continue;
-            }
-            switch (line.substring(0, colon)) {
-                case "MemTotal" -> total = kibibytes(line, colon);
-                case "MemFree" -> free = kibibytes(line, colon);
-                case "MemAvailable" -> available = kibibytes(line, colon);
-                case "Buffers" -> buffers = kibibytes(line, colon);
-                case "Cached" -> cached = kibibytes(line, colon);
-                case "SReclaimable" -> reclaimable = kibibytes(line, colon);
-                case "SUnreclaim" -> unreclaimable = kibibytes(line, colon);
-                default -> {
-                }
+    /**
+     * Where the line of {@code text} that starts with {@code key} (a line's first characters, e.g. "pgfault ") begins;
+     * -1 when no line does.
+     */
+    static int lineStarting(String text, String key) {
+        if (text.startsWith(key)) {
+            return 0;
+        }
+        int at = 0;
+        while ((at = text.indexOf(key, at + 1)) > 0) {
+            if (text.charAt(at - 1) == '\n') {
+                return at;
             }
         }
-        return new HostProbe.Memory(total, free, available, buffers, cached, reclaimable, unreclaimable);
+        return -1;
+    }
+
+    /** The end of the line holding {@code from}: its newline, or the end of the text. */
+    static int lineEnd(String text, int from) {
+        int end = text.indexOf('\n', from);
+        return end < 0 ? text.length() : end;
+    }
+
+    /**
+     * The number after {@code key} (the first characters of a line, e.g. "pgfault ") up to the end of its line, with
+     * surrounding white space ignored (as {@code Long.parseLong(rest.trim())}); {@code absent} when no line starts with
+     * {@code key}.
+     */
+    static long numberAfter(String text, String key, long absent) {
+        int start = lineStarting(text, key);
+        if (start < 0) {
+            return absent;
+        }
+        int from = start + key.length();
+        int to = lineEnd(text, from);
+        while (from < to && text.charAt(from) <= ' ') {
+            from++;
+        }
+        while (to > from && text.charAt(to - 1) <= ' ') {
+            to--;
+        }
+        return Long.parseLong(text, from, to, 10);
+    }
+
+    /** The lines of /proc/meminfo that the memory metrics use, in bytes (-1 for a missing line). */
+    static HostProbe.Memory meminfo(String meminfo) {
+        return new HostProbe.Memory(kibibytes(meminfo, "MemTotal:"), kibibytes(meminfo, "MemFree:"),
+                kibibytes(meminfo, "MemAvailable:"), kibibytes(meminfo, "Buffers:"), kibibytes(meminfo, "Cached:"),
+                kibibytes(meminfo, "SReclaimable:"), kibibytes(meminfo, "SUnreclaim:"));
     }
 
     /** Swap devices from the lines of /proc/swaps (a header, then "name type sizeKiB usedKiB priority"). */
@@ -65,14 +114,14 @@ final class ProcFiles {
         if (lines.isEmpty()) {
             return devices;
         }
-        String[] header = lines.get(0).trim().split("\\s+");
-        if (header.length < 4 || !header[0].equals("Filename") || !header[2].equals("Size")
+        String[] header = new String[4];
+        if (split(lines.get(0), header) < 4 || !header[0].equals("Filename") || !header[2].equals("Size")
                 || !header[3].equals("Used")) {
             throw new IllegalStateException("unexpected /proc/swaps header: " + lines.get(0));
         }
+        String[] fields = new String[4];
         for (String line : lines.subList(1, lines.size())) {
-            String[] fields = line.trim().split("\\s+");
-            if (fields.length < 4) {
+            if (split(line, fields) < 4) {
                 continue;
             }
             long size = Long.parseLong(fields[2]) * 1024;
@@ -82,42 +131,53 @@ final class ProcFiles {
         return devices;
     }
 
-    /** pgfault, pgmajfault, pgpgin, pgpgout, pswpin and pswpout from /proc/vmstat, with the swap devices. */
-    static HostProbe.Paging paging(List<HostProbe.SwapDevice> devices, List<String> vmstat) {
-        long[] v = {-1, -1, -1, -1, -1, -1};
-        for (String line : vmstat) {
-            int space = line.indexOf(' ');
-            int index = space < 0 ? -1 : VMSTAT_KEYS.indexOf(line.substring(0, space));
-            if (index >= 0) {
-                v[index] = Long.parseLong(line.substring(space + 1).trim());
-            }
-        }
-        return new HostProbe.Paging(devices, v[0], v[1], v[2], v[3], v[4], v[5]);
+    /**
+     * pgfault, pgmajfault, pgpgin, pgpgout, pswpin and pswpout from the text of /proc/vmstat (each found by its line's
+     * key, not by splitting its 150-odd lines), with the swap devices.
+     */
+    static HostProbe.Paging paging(List<HostProbe.SwapDevice> devices, String vmstat) {
+        return new HostProbe.Paging(devices, numberAfter(vmstat, "pgfault ", -1), numberAfter(vmstat, "pgmajfault ", -1),
+                numberAfter(vmstat, "pgpgin ", -1), numberAfter(vmstat, "pgpgout ", -1),
+                numberAfter(vmstat, "pswpin ", -1), numberAfter(vmstat, "pswpout ", -1));
     }
 
     /**
-     * procs_running, procs_blocked and processes (created since boot) from /proc/stat, and the number of tasks from
-     * /proc/loadavg's fourth field ("running/total").
+     * procs_running, procs_blocked and processes (created since boot) from the text of /proc/stat, and the number of
+     * tasks from /proc/loadavg's fourth field ("running/total").
      */
-    static HostProbe.Processes processes(List<String> stat, String loadavg) {
-        long running = -1;
-        long blocked = -1;
-        long created = -1;
-        for (String line : stat) {
-            if (line.startsWith("procs_running ")) {
-                running = Long.parseLong(line.substring(14).trim());
-            } else if (line.startsWith("procs_blocked ")) {
-                blocked = Long.parseLong(line.substring(14).trim());
-            } else if (line.startsWith("processes ")) {
-                created = Long.parseLong(line.substring(10).trim());
-            }
-        }
-        String[] fields = loadavg.trim().split("\\s+");
+    static HostProbe.Processes processes(String stat, String loadavg) {
+        long running = numberAfter(stat, "procs_running ", -1);
+        long blocked = numberAfter(stat, "procs_blocked ", -1);
+        long created = numberAfter(stat, "processes ", -1);
+        String[] fields = new String[4];
         long tasks = -1;
-        if (fields.length >= 4 && fields[3].indexOf('/') > 0) {
-            tasks = Long.parseLong(fields[3].substring(fields[3].indexOf('/') + 1));
+        if (split(firstLine(loadavg), fields) >= 4 && fields[3].indexOf('/') > 0) {
+            tasks = Long.parseLong(fields[3], fields[3].indexOf('/') + 1, fields[3].length(), 10);
         }
         return new HostProbe.Processes(tasks, running, blocked, created);
+    }
+
+    /**
+     * Seconds since boot from the text of /proc/uptime, as OSHI's {@code getSystemUptime} computes them: the first
+     * line's text before its first space, parsed and truncated to whole seconds; 0 when there is none or it does not
+     * parse.
+     */
+    static double uptimeSeconds(String uptime) {
+        String line = firstLine(uptime);
+        int space = line.indexOf(' ');
+        if (space < 0) {
+            return 0;
+        }
+        try {
+            return (long) Double.parseDouble(line.substring(0, space));
+        } catch (NumberFormatException e) {
+            return 0;
+        }
+    }
+
+    private static String firstLine(String text) {
+        int end = text.indexOf('\n');
+        return end < 0 ? text : text.substring(0, end);
     }
 
     /** The per-CPU fields read from /proc/stat: user, nice, system, idle, iowait, irq, softirq, steal. */
@@ -130,25 +190,26 @@ final class ProcFiles {
      * unparsable field reads as 0, and a line with fewer than three figures ends the parse. In clock ticks: see
      * {@link #toMillis}.
      */
-    static long[][] cpuTicks(List<String> stat, int cpus) {
+    static long[][] cpuTicks(String stat, int cpus) {
         long[][] ticks = new long[cpus][CPU_FIELDS];
         String[] fields = new String[CPU_FIELDS + 1];
         int cpu = 0;
-        for (String line : stat) {
-            if (cpu >= cpus) {
-                break;
+        int start = 0;
+        int length = stat.length();
+        while (cpu < cpus && start < length) {
+            int end = lineEnd(stat, start);
+            // Only "cpuN" lines are split; the others (intr: thousands of figures) are passed over.
+            if (stat.startsWith("cpu", start) && !stat.startsWith("cpu ", start)) {
+                int count = split(stat.substring(start, end), fields);
+                if (count <= 3) {
+                    break;
+                }
+                for (int i = 0; i < CPU_FIELDS && i + 1 < count; i++) {
+                    ticks[cpu][i] = parseLongOrZero(fields[i + 1]);
+                }
+                cpu++;
             }
-            if (!line.startsWith("cpu") || line.startsWith("cpu ")) {
-                continue;
-            }
-            int count = split(line, fields);
-            if (count <= 3) {
-                break;
-            }
-            for (int i = 0; i < CPU_FIELDS && i + 1 < count; i++) {
-                ticks[cpu][i] = parseLongOrZero(fields[i + 1]);
-            }
-            cpu++;
+            start = end + 1;
         }
         return ticks;
     }
@@ -176,15 +237,13 @@ final class ProcFiles {
     static List<HostProbe.Disk> diskStats(List<String> lines, List<String> devices) {
         HostProbe.Disk[] found = new HostProbe.Disk[devices.size()];
         String[] fields = new String[DISKSTATS_FIELDS];
+        String[] name = new String[3];
         for (String line : lines) {
+            if (split(line, name) < 3 || devices.indexOf(name[2]) < 0) {
+                continue; // partitions, loop devices: not split further
+            }
             int count = split(line, fields);
-            if (count < 3) {
-                continue;
-            }
             int index = devices.indexOf(fields[2]);
-            if (index < 0) {
-                continue;
-            }
             long[] v = new long[DISKSTATS_FIELDS];
             for (int i = 3; i < count; i++) {
                 v[i] = parseLongOrZero(fields[i]);
@@ -202,7 +261,7 @@ final class ProcFiles {
     }
 
     /** Splits {@code line} on whitespace into {@code fields} (up to its length); returns how many were found. */
-    private static int split(String line, String[] fields) {
+    static int split(String line, String[] fields) {
         int count = 0;
         int length = line.length();
         int i = 0;
@@ -236,17 +295,17 @@ final class ProcFiles {
     }
 
     /** The boot time in seconds since the epoch from /proc/stat's btime line; 0 when missing. */
-    static long bootTime(List<String> stat) {
-        for (String line : stat) {
-            if (line.startsWith("btime ")) {
-                return Long.parseLong(line.substring(6).trim());
-            }
-        }
-        return 0;
+    static long bootTime(String stat) {
+        return numberAfter(stat, "btime ", 0);
     }
 
-    private static long kibibytes(String line, int colon) {
-        String value = line.substring(colon + 1).trim();
+    /** The figure of the meminfo line starting with {@code key} ("MemTotal:"), in bytes when in kB; -1 if missing. */
+    private static long kibibytes(String meminfo, String key) {
+        int start = lineStarting(meminfo, key);
+        if (start < 0) {
+            return -1;
+        }
+        String value = meminfo.substring(start + key.length(), lineEnd(meminfo, start)).trim();
         int space = value.indexOf(' ');
         long amount = Long.parseLong(space < 0 ? value : value.substring(0, space));
         return value.endsWith("kB") ? amount * 1024 : amount;

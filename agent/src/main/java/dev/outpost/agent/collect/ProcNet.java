@@ -27,13 +27,13 @@ final class ProcNet {
     /** Interfaces and their receive and transmit counters from the lines of /proc/net/dev. */
     static List<HostProbe.Nic> netDev(List<String> lines) {
         List<HostProbe.Nic> nics = new ArrayList<>();
+        String[] f = new String[16];
         for (String line : lines) {
             int colon = line.indexOf(':');
             if (colon < 0 || line.indexOf('|') >= 0) {
                 continue;
             }
-            String[] f = line.substring(colon + 1).trim().split("\\s+");
-            if (f.length < 16) {
+            if (ProcFiles.split(line.substring(colon + 1), f) < 16) {
                 throw new IllegalStateException("unexpected /proc/net/dev line: " + line);
             }
             nics.add(new HostProbe.Nic(line.substring(0, colon).trim(), num(f[0]), num(f[1]), num(f[2]), num(f[3]),

@@ -127,6 +127,38 @@ class OshiHostProbeTest {
     }
 
     /**
+     * Uptime and load averages, read from /proc by the agent, equal what OSHI's getSystemUptime and
+     * getSystemLoadAverage (glibc's getloadavg) say just before or just after (retried while they move in between).
+     */
+    @Test
+    void uptimeAndLoadAveragesEqualOshis() {
+        oshi.SystemInfo si = new oshi.SystemInfo();
+        oshi.software.os.OperatingSystem os = si.getOperatingSystem();
+        oshi.hardware.CentralProcessor processor = si.getHardware().getProcessor();
+        OshiHostProbe probe = OshiHostProbe.create();
+        boolean uptimeSame = false;
+        boolean loadSame = false;
+        java.util.List<Double> ours = null;
+        java.util.List<Double> oshis = null;
+        double ourUptime = 0;
+        long oshiUptime = 0;
+        for (int attempt = 0; attempt < 50 && !(uptimeSame && loadSame); attempt++) {
+            oshiUptime = os.getSystemUptime();
+            ourUptime = probe.uptimeSeconds();
+            uptimeSame |= ourUptime == oshiUptime || ourUptime == os.getSystemUptime();
+            double[] before = processor.getSystemLoadAverage(3);
+            HostProbe.LoadAverage load = probe.loadAverage();
+            double[] after = processor.getSystemLoadAverage(3);
+            ours = java.util.List.of(load.oneMinute(), load.fiveMinutes(), load.fifteenMinutes());
+            oshis = java.util.Arrays.stream(after).boxed().toList();
+            loadSame |= ours.equals(oshis) || ours.equals(java.util.Arrays.stream(before).boxed().toList());
+        }
+        assertTrue(ourUptime > 0);
+        assertTrue(uptimeSame, ourUptime + " s vs OSHI's " + oshiUptime);
+        assertTrue(loadSame, ours + " vs OSHI's " + oshis);
+    }
+
+    /**
      * The disks' counters, parsed by the agent, equal those of OSHI's /proc/diskstats driver read just before and
      * just after (retried while the host's I/O moves them in between).
      */

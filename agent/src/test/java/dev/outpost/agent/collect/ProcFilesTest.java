@@ -16,13 +16,13 @@ class ProcFilesTest {
     @Test
     void meminfoInBytes() {
         assertEquals(new HostProbe.Memory(8388608L * 1024, 4194304L * 1024, 6291456L * 1024, 262144L * 1024,
-                1572864L * 1024, 262144L * 1024, 131072L * 1024), ProcFiles.meminfo(lines("meminfo")));
+                1572864L * 1024, 262144L * 1024, 131072L * 1024), ProcFiles.meminfo(text("meminfo")));
     }
 
     @Test
     void meminfoWithoutTheLinesIsUnknown() {
         assertEquals(new HostProbe.Memory(8388608L * 1024, -1, -1, -1, -1, -1, -1),
-                ProcFiles.meminfo(List.of("MemTotal:        8388608 kB", "garbage")));
+                ProcFiles.meminfo("MemTotal:        8388608 kB\ngarbage\n"));
     }
 
     @Test
@@ -48,22 +48,41 @@ class ProcFilesTest {
     @Test
     void pagingCountersFromVmstat() {
         assertEquals(new HostProbe.Paging(List.of(), 10631554, 1691, 1620125, 3579632, 1500, 4200),
-                ProcFiles.paging(List.of(), lines("vmstat")));
+                ProcFiles.paging(List.of(), text("vmstat")));
         assertEquals(new HostProbe.Paging(List.of(), -1, -1, -1, -1, -1, -1),
-                ProcFiles.paging(List.of(), List.of("nr_free_pages 1")));
+                ProcFiles.paging(List.of(), "nr_free_pages 1\nxpgfault 3\n"));
     }
 
     @Test
     void processesFromStatAndTasksFromLoadavg() {
         assertEquals(new HostProbe.Processes(350, 3, 1, 1234567),
-                ProcFiles.processes(lines("stat"), lines("loadavg").get(0)));
-        assertEquals(new HostProbe.Processes(-1, -1, -1, -1), ProcFiles.processes(List.of("cpu  1 2 3"), ""));
+                ProcFiles.processes(text("stat"), text("loadavg")));
+        assertEquals(new HostProbe.Processes(-1, -1, -1, -1), ProcFiles.processes("cpu  1 2 3\n", ""));
+    }
+
+    @Test
+    void uptimeInWholeSecondsAsOshiGivesIt() {
+        assertEquals(74628.0, ProcFiles.uptimeSeconds("74628.91 147001.23\n"));
+        assertEquals(0.0, ProcFiles.uptimeSeconds("74628.91\n"));
+        assertEquals(0.0, ProcFiles.uptimeSeconds("up 147001.23\n"));
+        assertEquals(0.0, ProcFiles.uptimeSeconds(""));
+    }
+
+    @Test
+    void aNumberIsFoundOnlyAtTheStartOfALine() {
+        assertEquals(7, ProcFiles.numberAfter("nr_pgfault 3\npgfault  7 \n", "pgfault ", -1));
+        assertEquals(3, ProcFiles.numberAfter("pgfault 3\nnr_pgfault 7", "pgfault ", -1));
+        assertEquals(-1, ProcFiles.numberAfter("nr_pgfault 3\n", "pgfault ", -1));
+    }
+
+    private static List<Double> boxed(double[] values) {
+        return java.util.Arrays.stream(values).boxed().toList();
     }
 
     @Test
     void bootTimeFromStat() {
-        assertEquals(1795142400L, ProcFiles.bootTime(lines("stat")));
-        assertEquals(0, ProcFiles.bootTime(List.of("cpu  1 2 3")));
+        assertEquals(1795142400L, ProcFiles.bootTime(text("stat")));
+        assertEquals(0, ProcFiles.bootTime("cpu  1 2 3\n"));
     }
 
     @Test
@@ -86,21 +105,26 @@ class ProcFilesTest {
 
     @Test
     void cpuTicksPerLogicalCpuInFileOrderAsOshiReadsThem() {
-        long[][] ticks = ProcFiles.cpuTicks(List.of("cpu  10 20 30 40 50 60 70 80 90 100",
+        long[][] ticks = ProcFiles.cpuTicks(String.join("\n", "cpu  10 20 30 40 50 60 70 80 90 100",
                 "cpu0 1 2 3 4 5 6 7 8 9 10", "intr 5", "cpu1   11 12 13 14 x 16 17 18", "cpu2 21 22 23"), 4);
         assertEquals(List.of(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), List.of(11L, 12L, 13L, 14L, 0L, 16L, 17L, 18L),
                 List.of(21L, 22L, 23L, 0L, 0L, 0L, 0L, 0L), List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L)), rows(ticks));
         // A line with fewer than three figures ends the parse; more CPU lines than logical CPUs are not read.
         assertEquals(List.of(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L), List.of(0L, 0L, 0L, 0L, 0L, 0L, 0L, 0L)),
-                rows(ProcFiles.cpuTicks(List.of("cpu0 1 2 3 4 5 6 7 8", "cpu1 1 2", "cpu2 1 2 3 4"), 2)));
+                rows(ProcFiles.cpuTicks("cpu0 1 2 3 4 5 6 7 8\ncpu1 1 2\ncpu2 1 2 3 4\n", 2)));
         assertEquals(List.of(List.of(1L, 2L, 3L, 4L, 5L, 6L, 7L, 8L)),
-                rows(ProcFiles.cpuTicks(List.of("cpu0 1 2 3 4 5 6 7 8", "cpu1 9 9 9 9"), 1)));
+                rows(ProcFiles.cpuTicks("cpu0 1 2 3 4 5 6 7 8\ncpu1 9 9 9 9", 1)));
         assertEquals(List.of(List.of(10L, 20L, 30L, 1000L, 0L, 0L, 0L, 20L)),
                 rows(ProcFiles.toMillis(new long[][] {{1, 2, 3, 100, 0, 0, 0, 2}}, 100)));
     }
 
     private static List<List<Long>> rows(long[][] ticks) {
         return java.util.Arrays.stream(ticks).map(r -> java.util.Arrays.stream(r).boxed().toList()).toList();
+    }
+
+    /** The fixture as the probe reads a file of figures ({@link ProcFiles#text}): one byte a character. */
+    static String text(String name) {
+        return new String(bytes(name), StandardCharsets.ISO_8859_1);
     }
 
     static List<String> lines(String name) {
