@@ -1,7 +1,6 @@
 package dev.outpost.agent.collect;
 
 import java.io.ByteArrayOutputStream;
-import java.io.FileInputStream;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -53,11 +52,7 @@ final class ChangeWatch {
     private static byte[] readOne(Path source) {
         try {
             if (!source.toFile().isDirectory()) {
-                // java.io rather than a Files channel: the other /proc reads of a cycle are made so (ProcFiles), and
-                // the channel's code, run by this read alone, would stay interpreted.
-                try (FileInputStream in = new FileInputStream(source.toString())) {
-                    return in.readAllBytes();
-                }
+                return ProcFiles.bytes(source); // as the other /proc reads of a cycle
             }
             // A loop and a sorted array rather than a stream pipeline: this runs once per cycle, interpreted.
             List<String> names = new ArrayList<>();

@@ -74,7 +74,8 @@ public final class OshiHostProbe implements HostProbe {
         for (int i = 0; i < logicalCpus; i++) {
             cpuNames[i] = "cpu" + i;
         }
-        this.fileStores = new OshiFileStores(systemInfo.getOperatingSystem().getFileSystem(), proc.resolve("self/mountinfo"));
+        this.fileStores = new OshiFileStores(systemInfo.getOperatingSystem().getFileSystem(),
+                proc.resolve("self/mountinfo"));
         this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"), proc.resolve("diskstats"));
         this.sockDiag = sockDiag;
     }
@@ -102,9 +103,9 @@ public final class OshiHostProbe implements HostProbe {
      */
     @Override
     public List<CpuTimes> cpuTimes() {
-        long[][] ticks = ProcFiles.cpuTicks(statLines(), logicalCpus);
+        long[][] ticks = ProcFiles.cpuTicks(statText(), logicalCpus);
         if (allZero(ticks[0])) {
-            ticks = ProcFiles.cpuTicks(statLines(), logicalCpus); // as OSHI: a failed read gives 0s; try again
+            ticks = ProcFiles.cpuTicks(statText(), logicalCpus); // as OSHI: a failed read gives 0s; try again
         }
         ProcFiles.toMillis(ticks, hz);
         List<CpuTimes> cpus = new ArrayList<>(ticks.length);
@@ -126,7 +127,7 @@ public final class OshiHostProbe implements HostProbe {
     }
 
     /** The text of /proc/stat; empty when it cannot be read (OSHI's reader: then every CPU reads 0). */
-    private String statLines() {
+    private String statText() {
         try {
             return ProcFiles.text(stat);
         } catch (UncheckedIOException e) {

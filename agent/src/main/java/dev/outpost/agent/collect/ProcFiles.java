@@ -5,10 +5,8 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.Charset;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -40,18 +38,15 @@ final class ProcFiles {
      * One file in one open and a few reads, through a plain {@link FileInputStream}: its construction is a fraction of
      * a {@code Files.readAllBytes} channel's, which matters for code run once per cycle (it stays interpreted).
      */
-    private static String read(Path file, Charset charset) {
+    static byte[] bytes(Path file) throws IOException {
         try (FileInputStream in = new FileInputStream(file.toString())) {
-            byte[] buffer = new byte[8192];
-            int size = 0;
-            int read;
-            while ((read = in.read(buffer, size, Math.min(8192, buffer.length - size))) > 0) {
-                size += read;
-                if (size == buffer.length) {
-                    buffer = Arrays.copyOf(buffer, size * 2);
-                }
-            }
-            return new String(buffer, 0, size, charset);
+            return in.readAllBytes();
+        }
+    }
+
+    private static String read(Path file, Charset charset) {
+        try {
+            return new String(bytes(file), charset);
         } catch (IOException e) {
             throw new UncheckedIOException("cannot read " + file, e);
         }
