@@ -1,43 +1,40 @@
 package dev.outpost.wire;
 
+import java.io.ByteArrayInputStream;
 import java.io.IOException;
-import java.io.Reader;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.security.GeneralSecurityException;
+import java.security.KeyFactory;
 import java.security.PrivateKey;
-import java.security.cert.CertificateException;
+import java.security.cert.CertificateFactory;
 import java.security.cert.X509Certificate;
+import java.security.spec.PKCS8EncodedKeySpec;
 import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Base64;
 import java.util.List;
-import org.bouncycastle.asn1.pkcs.PrivateKeyInfo;
-import org.bouncycastle.cert.X509CertificateHolder;
-import org.bouncycastle.cert.jcajce.JcaX509CertificateConverter;
-import org.bouncycastle.openssl.PEMKeyPair;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
-import org.bouncycastle.openssl.jcajce.JcaPKCS8Generator;
 
-/** Reads and writes certificates and private keys as PEM, the format operators can inspect with openssl. */
+/**
+ * Reads and writes certificates and private keys as PEM, the format operators can inspect with openssl. The plain
+ * form Outpost writes (CERTIFICATE blocks; one PKCS#8 EC PRIVATE KEY block) is read with the JDK alone, so that a
+ * running agent never loads Bouncy Castle for it; any other text is read by Bouncy Castle's PEM parser
+ * ({@link PemBc}), with the same results and errors as before. Writing is Bouncy Castle's.
+ */
 public final class Pem {
     private Pem() {
     }
 
     /** PEM text of one or more certificates, in order. */
     public static String certificates(List<X509Certificate> certs) {
-        return write(certs.toArray());
+        return PemBc.write(certs.toArray());
     }
 
     /** PEM text of a private key (PKCS#8). */
     public static String privateKey(PrivateKey key) {
-        try {
-            return write(new JcaPKCS8Generator(key, null).generate());
-        } catch (org.bouncycastle.util.io.pem.PemGenerationException e) {
-            throw new IllegalStateException("PKCS#8 encoding of the private key failed", null);
-        }
+        return PemBc.privateKey(key);
     }
 
     /** Every certificate in a PEM file; fails naming the file if there is none or one is malformed. */
@@ -56,53 +53,96 @@ public final class Pem {
 
     /** Every certificate in a PEM string. */
     public static List<X509Certificate> parseCertificates(String pem) throws IOException {
-        List<X509Certificate> certs = new ArrayList<>();
-        JcaX509CertificateConverter converter = new JcaX509CertificateConverter();
-        try (PEMParser parser = new PEMParser(new StringReader(pem))) {
-            for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
-                if (o instanceof X509CertificateHolder holder) {
-                    certs.add(converter.getCertificate(holder));
-                }
-            }
-        } catch (CertificateException e) {
-            throw new IOException("bad certificate: " + e.getMessage(), e);
-        }
-        return certs;
+        List<X509Certificate> plain = plainCertificates(pem);
+        return plain != null ? plain : PemBc.parseCertificates(pem);
     }
 
     /** The private key in a PEM file. The message of a failure names the file, never the key material. */
     public static PrivateKey readPrivateKey(Path file) throws IOException {
-        try (Reader reader = Files.newBufferedReader(file, StandardCharsets.US_ASCII)) {
-            return parsePrivateKey(reader);
+        try {
+            return parsePrivateKey(Files.readString(file, StandardCharsets.US_ASCII));
         } catch (IOException | RuntimeException e) {
             throw new IOException(file + ": not a valid PEM private key", null);
         }
     }
 
-    static PrivateKey parsePrivateKey(Reader reader) throws IOException {
-        try (PEMParser parser = new PEMParser(reader)) {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            for (Object o = parser.readObject(); o != null; o = parser.readObject()) {
-                if (o instanceof PrivateKeyInfo info) {
-                    return converter.getPrivateKey(info);
-                }
-                if (o instanceof PEMKeyPair pair) {
-                    return converter.getPrivateKey(pair.getPrivateKeyInfo());
-                }
-            }
-        }
-        throw new IOException("no private key");
+    static PrivateKey parsePrivateKey(String pem) throws IOException {
+        PrivateKey plain = plainPrivateKey(pem);
+        return plain != null ? plain : PemBc.parsePrivateKey(new StringReader(pem));
     }
 
-    private static String write(Object... objects) {
-        StringWriter out = new StringWriter();
-        try (JcaPEMWriter writer = new JcaPEMWriter(out)) {
-            for (Object o : objects) {
-                writer.writeObject(o);
-            }
-        } catch (IOException e) {
-            throw new IllegalStateException("PEM encoding failed", e);
+    /**
+     * The certificates of a text of CERTIFICATE blocks only (blank lines around them allowed), each exactly one
+     * DER certificate, read by the JDK's X.509 factory (Bouncy Castle's parser hands it the same bytes); null for
+     * any other text.
+     */
+    static List<X509Certificate> plainCertificates(String pem) {
+        List<byte[]> blocks = plainBlocks(pem, "CERTIFICATE");
+        if (blocks == null) {
+            return null;
         }
-        return out.toString();
+        List<X509Certificate> certs = new ArrayList<>(blocks.size());
+        try {
+            CertificateFactory factory = CertificateFactory.getInstance("X.509");
+            for (byte[] der : blocks) {
+                X509Certificate cert = (X509Certificate) factory.generateCertificate(new ByteArrayInputStream(der));
+                if (!Arrays.equals(cert.getEncoded(), der)) {
+                    return null;
+                }
+                certs.add(cert);
+            }
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return null;
+        }
+        return certs;
+    }
+
+    /** The key of a text of one PRIVATE KEY block (PKCS#8) of an EC key, read by the JDK; null for anything else. */
+    static PrivateKey plainPrivateKey(String pem) {
+        List<byte[]> blocks = plainBlocks(pem, "PRIVATE KEY");
+        if (blocks == null || blocks.size() != 1 || !Der.ecPrivateKeyInfo(blocks.get(0))) {
+            return null;
+        }
+        try {
+            return KeyFactory.getInstance("EC").generatePrivate(new PKCS8EncodedKeySpec(blocks.get(0)));
+        } catch (GeneralSecurityException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    /**
+     * The decoded contents of the blocks of {@code type} of a text made of such blocks alone (lines of standard
+     * Base64 between the BEGIN and END lines, no headers) and blank lines; null for any other text.
+     */
+    private static List<byte[]> plainBlocks(String pem, String type) {
+        String begin = "-----BEGIN " + type + "-----";
+        String end = "-----END " + type + "-----";
+        List<byte[]> blocks = new ArrayList<>(2);
+        StringBuilder base64 = null;
+        for (int pos = 0, n = pem.length(); pos < n; ) {
+            int eol = pem.indexOf('\n', pos);
+            if (eol < 0) {
+                eol = n;
+            }
+            String line = pem.substring(pos, eol).strip();
+            pos = eol + 1;
+            if (base64 == null) {
+                if (line.equals(begin)) {
+                    base64 = new StringBuilder(1024);
+                } else if (!line.isEmpty()) {
+                    return null;
+                }
+            } else if (line.equals(end)) {
+                try {
+                    blocks.add(Base64.getDecoder().decode(base64.toString()));
+                } catch (IllegalArgumentException e) {
+                    return null;
+                }
+                base64 = null;
+            } else {
+                base64.append(line);
+            }
+        }
+        return base64 == null ? blocks : null;
     }
 }

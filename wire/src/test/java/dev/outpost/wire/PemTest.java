@@ -3,7 +3,9 @@ package dev.outpost.wire;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import java.io.IOException;
 import java.nio.file.Files;
@@ -30,6 +32,51 @@ class PemTest {
         Path key = dir.resolve("k.pem");
         Files.writeString(key, Pem.privateKey(kp.getPrivate()));
         assertArrayEquals(kp.getPrivate().getEncoded(), Pem.readPrivateKey(key).getEncoded());
+    }
+
+    @Test
+    void plainFilesAreReadByTheJdkAsBouncyCastleReadsThem() throws Exception {
+        X509Certificate a = TestCerts.selfSigned("CN=a,O=org");
+        X509Certificate b = TestCerts.selfSigned("CN=b");
+        String bundle = Pem.certificates(List.of(a, b));
+        assertEquals(List.of(a, b), Pem.plainCertificates(bundle));
+        assertEquals(PemBc.parseCertificates(bundle), Pem.plainCertificates(bundle));
+        assertEquals(List.of(a), Pem.plainCertificates("\n" + Pem.certificates(List.of(a)).replace("\n", "\r\n") + "\n"));
+
+        KeyPair kp = TestCerts.ecKeyPair();
+        String key = Pem.privateKey(kp.getPrivate());
+        assertArrayEquals(kp.getPrivate().getEncoded(), Pem.plainPrivateKey(key).getEncoded());
+        assertEquals(PemBc.parsePrivateKey(new java.io.StringReader(key)), Pem.plainPrivateKey(key));
+    }
+
+    @Test
+    void otherPemTextIsLeftToBouncyCastleWithTheSameResults() throws Exception {
+        X509Certificate a = TestCerts.selfSigned("CN=a");
+        // Text around the blocks (as `openssl x509 -text` leaves it), and another kind of block: Bouncy Castle's.
+        String commented = "subject=CN = a\n" + Pem.certificates(List.of(a));
+        assertNull(Pem.plainCertificates(commented));
+        assertEquals(List.of(a), Pem.parseCertificates(commented));
+        KeyPair kp = TestCerts.ecKeyPair();
+        String mixed = Pem.privateKey(kp.getPrivate()) + Pem.certificates(List.of(a));
+        assertNull(Pem.plainCertificates(mixed));
+        assertEquals(List.of(a), Pem.parseCertificates(mixed));
+        assertNull(Pem.plainPrivateKey(mixed));
+        assertArrayEquals(kp.getPrivate().getEncoded(), Pem.parsePrivateKey(mixed).getEncoded());
+        // An RSA key is not the plain form either; Bouncy Castle still reads it.
+        java.security.KeyPairGenerator rsa = java.security.KeyPairGenerator.getInstance("RSA");
+        rsa.initialize(1024);
+        java.security.PrivateKey rsaKey = rsa.generateKeyPair().getPrivate();
+        assertNull(Pem.plainPrivateKey(Pem.privateKey(rsaKey)));
+        assertEquals(rsaKey, Pem.parsePrivateKey(Pem.privateKey(rsaKey)));
+        // A broken block in a plain-looking file fails as before, with Bouncy Castle's message.
+        Path broken = dir.resolve("broken.crt");
+        Files.writeString(broken, "-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n");
+        IOException e = assertThrows(IOException.class, () -> Pem.readCertificates(broken));
+        assertTrue(e.getMessage().startsWith(broken + ": not a valid PEM certificate file ("), e.getMessage());
+        Path empty = dir.resolve("empty.crt");
+        Files.writeString(empty, "\n");
+        assertEquals(empty + ": not a valid PEM certificate file (" + empty + ": no PEM certificate found)",
+                assertThrows(IOException.class, () -> Pem.readCertificates(empty)).getMessage());
     }
 
     @Test

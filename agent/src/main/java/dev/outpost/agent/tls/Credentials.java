@@ -1,5 +1,6 @@
 package dev.outpost.agent.tls;
 
+import dev.outpost.wire.Der;
 import dev.outpost.wire.EcKeys;
 import dev.outpost.wire.Pem;
 import dev.outpost.wire.SecureFiles;
@@ -10,20 +11,43 @@ import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.time.Instant;
 import java.util.List;
-import org.bouncycastle.asn1.ASN1ObjectIdentifier;
-import org.bouncycastle.asn1.x500.X500Name;
-import org.bouncycastle.asn1.x500.style.BCStyle;
+import java.util.Objects;
 
 /**
  * The agent's identity on disk, in its state directory: {@code agent.key} (EC P-256, 0600, never leaves the
- * host), {@code agent.crt} (its current certificate) and {@code ca.crt} (the pinned CA trust bundle).
+ * host), {@code agent.crt} (its current certificate) and {@code ca.crt} (the pinned CA trust bundle). The agent id
+ * and org (the certificate's subject CN and O) are read once, with the JDK alone (see {@link Der#nameAttribute}):
+ * a running agent writes them into its status every cycle and needs no Bouncy Castle for it.
  */
-public record Credentials(PrivateKey key, X509Certificate certificate, List<X509Certificate> trustBundle) {
+public final class Credentials {
     public static final String KEY_FILE = "agent.key";
     public static final String CERT_FILE = "agent.crt";
     public static final String CA_FILE = "ca.crt";
     /** Suffix of a renewed key and certificate not yet used successfully (see {@link Identity}). */
     public static final String STAGED = ".next";
+    private final PrivateKey key;
+    private final X509Certificate certificate;
+    private final List<X509Certificate> trustBundle;
+    /** The subject's CN and O, read at the first use. */
+    private volatile String[] names;
+
+    public Credentials(PrivateKey key, X509Certificate certificate, List<X509Certificate> trustBundle) {
+        this.key = key;
+        this.certificate = certificate;
+        this.trustBundle = trustBundle;
+    }
+
+    public PrivateKey key() {
+        return key;
+    }
+
+    public X509Certificate certificate() {
+        return certificate;
+    }
+
+    public List<X509Certificate> trustBundle() {
+        return trustBundle;
+    }
 
     /** Whether a certificate and key are present in {@code stateDir}. */
     public static boolean present(Path stateDir) {
@@ -95,21 +119,51 @@ public record Credentials(PrivateKey key, X509Certificate certificate, List<X509
         return certificate.getSerialNumber().toString(16);
     }
 
+    /** The agent id: the subject's CN ("" if it has none). */
     public String agentId() {
-        return rdn(BCStyle.CN);
+        return names()[0];
     }
 
+    /** The org: the subject's O ("" if it has none). */
     public String org() {
-        return rdn(BCStyle.O);
+        return names()[1];
     }
 
     public Instant notAfter() {
         return certificate.getNotAfter().toInstant();
     }
 
-    private String rdn(ASN1ObjectIdentifier type) {
-        var rdns = X500Name.getInstance(certificate.getSubjectX500Principal().getEncoded()).getRDNs(type);
-        return rdns.length == 0 ? "" : rdns[0].getFirst().getValue().toString();
+    private String[] names() {
+        String[] n = names;
+        if (n == null) {
+            byte[] subject = certificate.getSubjectX500Principal().getEncoded();
+            String cn = Der.nameAttribute(subject, Der.COMMON_NAME);
+            String o = Der.nameAttribute(subject, Der.ORGANIZATION);
+            n = new String[] {cn != null ? cn : BcNames.first(subject, true),
+                    o != null ? o : BcNames.first(subject, false)};
+            names = n;
+        }
+        return n;
+    }
+
+    /** Names in a form {@link Der} leaves to Bouncy Castle; a class of its own so that it is loaded only then. */
+    private static final class BcNames {
+        static String first(byte[] subject, boolean commonName) {
+            var rdns = org.bouncycastle.asn1.x500.X500Name.getInstance(subject).getRDNs(commonName
+                    ? org.bouncycastle.asn1.x500.style.BCStyle.CN : org.bouncycastle.asn1.x500.style.BCStyle.O);
+            return rdns.length == 0 ? "" : rdns[0].getFirst().getValue().toString();
+        }
+    }
+
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof Credentials c && Objects.equals(key, c.key) && Objects.equals(certificate, c.certificate)
+                && Objects.equals(trustBundle, c.trustBundle);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(key, certificate, trustBundle);
     }
 
     @Override
