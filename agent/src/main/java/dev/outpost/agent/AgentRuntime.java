@@ -163,10 +163,10 @@ public final class AgentRuntime implements AutoCloseable {
         QueueStats q = queue.stats();
         Credentials c = identity.current();
         LOG.info("agent {} (org {}) started: every {} to {}; certificate valid until {}; {} batches queued on disk",
-                c.agentId(), c.org(), Durations.format(config.interval()), config.ingestUrl(), c.notAfter(), q.records());
+                c.agentId(), c.org(), Durations.format(config.interval()), config.ingestUrl(), str(c.notAfter()), q.records());
         if (!c.notAfter().isAfter(clock.instant())) {
             LOG.warn("the certificate expired at {}; renewing it with the gateway (it accepts that within its renewal "
-                    + "grace); collected batches are queued meanwhile", c.notAfter());
+                    + "grace); collected batches are queued meanwhile", str(c.notAfter()));
         }
         renewals.execute(this::renew);
         if (q.corruptSkipped() > 0 || q.tornTailBytesCut() > 0) {
@@ -255,7 +255,10 @@ public final class AgentRuntime implements AutoCloseable {
         }
     }
 
-    /** Instant.toString()'s text (null for null), written without the JDK's formatter: see {@link Timestamps}. */
+    /**
+     * Instant.toString()'s text (null for null), written without the JDK's formatter (see {@link Timestamps}), also for
+     * the times in log lines: Instant.toString() would load java.time.format's ~60 classes for the daemon's life.
+     */
     private static String str(Instant i) {
         return Timestamps.iso(i);
     }

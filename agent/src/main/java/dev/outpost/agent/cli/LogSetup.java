@@ -13,6 +13,7 @@ import ch.qos.logback.core.LayoutBase;
 import ch.qos.logback.core.encoder.LayoutWrappingEncoder;
 import ch.qos.logback.core.status.NopStatusListener;
 import ch.qos.logback.core.spi.ContextAwareBase;
+import dev.outpost.agent.status.Timestamps;
 import java.time.ZoneOffset;
 import java.time.format.DateTimeFormatter;
 
@@ -50,15 +51,18 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         return ExecutionStatus.DO_NOT_INVOKE_NEXT_IF_ANY;
     }
 
-    /** {@link #PATTERN}, and after the line the stack trace of the event's throwable, as PatternLayout adds it. */
+    /**
+     * {@link #PATTERN}, and after the line the stack trace of the event's throwable, as PatternLayout adds it. The time
+     * is written by {@link Timestamps#appendMillis}, not the JDK's formatter, whose ~60 classes (java.time.format, its
+     * temporal fields and chronology) would otherwise stay loaded for the daemon's life for this alone.
+     */
     static final class LineLayout extends LayoutBase<ILoggingEvent> {
-        private static final DateTimeFormatter TIME =
-                DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
-
         @Override
         public String doLayout(ILoggingEvent event) {
             StringBuilder line = new StringBuilder(128);
-            TIME.formatTo(event.getInstant(), line);
+            if (!Timestamps.appendMillis(event.getInstant(), line)) {
+                Wide.TIME.formatTo(event.getInstant(), line);
+            }
             line.append(' ');
             String level = event.getLevel().toString();
             line.append(level);
@@ -74,5 +78,11 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
             }
             return line.toString();
         }
+    }
+
+    /** The pattern's formatter, for times {@link Timestamps#appendMillis} does not write (before the year 1, after 9999). */
+    private static final class Wide {
+        static final DateTimeFormatter TIME =
+                DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);
     }
 }

@@ -1,5 +1,6 @@
 package dev.outpost.agent.enroll;
 
+import dev.outpost.agent.status.Timestamps;
 import dev.outpost.agent.tls.Credentials;
 import dev.outpost.agent.tls.Identity;
 import dev.outpost.agent.tls.TlsSettings;
@@ -100,7 +101,8 @@ public final class Renewer {
         Duration lifetime = Duration.between(c.notBefore(), c.notAfter());
         double fraction = 0.5 + 0.2 * random.nextDouble();
         nextAttempt = c.notBefore().plusMillis((long) (lifetime.toMillis() * fraction));
-        LOG.info("certificate serial {} valid until {}; renewal planned at {}", c.serial(), c.notAfter(), nextAttempt);
+        LOG.info("certificate serial {} valid until {}; renewal planned at {}", c.serial(), Timestamps.iso(c.notAfter()),
+                Timestamps.iso(nextAttempt));
     }
 
     private void attempt(Credentials current) {
@@ -111,7 +113,7 @@ public final class Renewer {
             renewedFrom = current.serial();
             renewedTo = next.serial();
             LOG.info("certificate renewed: serial {} -> {}, valid until {}; new connections present it",
-                    current.serial(), next.serial(), next.notAfter());
+                    current.serial(), next.serial(), Timestamps.iso(next.notAfter()));
         } catch (EstClient.RefusedException e) {
             if (e.status() == 401 || e.status() == 403) {
                 refusal = refusalMessage(current, e.getMessage());
@@ -136,7 +138,8 @@ public final class Renewer {
         Duration wait = retryDelay(current, retryAfter);
         nextAttempt = clock.instant().plus(wait);
         LOG.warn("certificate renewal failed ({}); retrying in {} s (attempt {}); certificate serial {} valid until {}",
-                why, Math.max(1, wait.toSeconds()), backoff.failures(), current.serial(), current.notAfter());
+                why, Math.max(1, wait.toSeconds()), backoff.failures(), current.serial(),
+                Timestamps.iso(current.notAfter()));
     }
 
     /** The backoff delay, shortened before expiry to at most half the time left so several tries fit in. */

@@ -1,5 +1,6 @@
 package dev.outpost.agent.tls;
 
+import dev.outpost.agent.status.Timestamps;
 import dev.outpost.agent.transport.HttpsClient;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -155,7 +156,7 @@ public final class Identity implements HttpsClient.TlsEvents {
             staged = null;
         }
         LOG.info("renewed certificate serial {} is in use (valid until {}); the previous one is deleted",
-                s.credentials().serial(), s.credentials().notAfter());
+                s.credentials().serial(), Timestamps.iso(s.credentials().notAfter()));
     }
 
     @Override
@@ -177,7 +178,7 @@ public final class Identity implements HttpsClient.TlsEvents {
         }
         LOG.warn("the renewed certificate serial {} did not work ({}); back to serial {}, valid until {}",
                 s.credentials().serial(), failure.getMessage(), active.credentials().serial(),
-                active.credentials().notAfter());
+                Timestamps.iso(active.credentials().notAfter()));
         listeners.forEach(Runnable::run);
     }
 }

@@ -47,6 +47,19 @@ class LogSetupTest {
     }
 
     @Test
+    void theTimeIsWrittenAsThePatternWritesItFromYearOneToYear9999AndBeyond() {
+        long[] millis = {0L, -1_000L, 1_796_240_943_000L, 1_796_240_943_999L, 951_782_400_123L /* 2000-02-29 */,
+            -62_167_219_200_000L /* 0000-01-01: year 1 BC, the JDK's formatter */,
+            -62_135_596_800_000L /* 0001-01-01 */, 253_402_300_799_999L /* 9999-12-31T23:59:59.999 */,
+            253_402_300_800_000L /* 10000-01-01: the JDK's formatter */, 4_102_444_800_500L};
+        for (long t : millis) {
+            LoggingEvent e = event("agent", Level.INFO, "at {}", null, t);
+            e.setTimeStamp(t);
+            both(e);
+        }
+    }
+
+    @Test
     void aThrowableFollowsTheLineWithItsCauses() {
         Throwable thrown = new UncheckedIOException("cannot write", new IOException("No space left on device"));
         String text = both(event("dev.outpost.agent.queue.DiskQueue", Level.ERROR, "append failed", thrown));

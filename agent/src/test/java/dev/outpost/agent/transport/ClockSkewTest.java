@@ -67,11 +67,15 @@ class ClockSkewTest {
             String text = header.length() == 28 ? header.substring(0, 5) + "0" + header.substring(5) : header;
             assertEquals(t, ClockSkew.imfFixdate(text), text);
             assertEquals(java.time.ZonedDateTime.parse(text, rfc).toInstant(), ClockSkew.imfFixdate(text), text);
+            // The formatter's own text (the gateway's Date header) has a one-digit day from the 1st to the 9th.
+            assertEquals(t, ClockSkew.imfFixdate(header), header);
         }
+        assertEquals(Instant.parse("2026-12-03T16:03:55Z"), ClockSkew.imfFixdate("Thu, 3 Dec 2026 16:03:55 GMT"));
         // Anything else goes to the general parser: other weekdays, dates, forms, zones and cases.
         for (String other : List.of("Mon, 22 Nov 2026 10:04:00 GMT", "Thu, 31 Apr 2026 10:04:00 GMT",
                 "Sun, 22 Nov 2026 24:04:00 GMT", "Sun, 22 Nov 2026 10:04:60 GMT", "Sun, 22 nov 2026 10:04:00 GMT",
                 "Sun, 22 Nov 2026 10:04:00 UTC", "Sun, 22 Nov 2026 10:04:00 +0000", "Sun, 2 Nov 2026 10:04:00 GMT",
+                "Sun,  2 Nov 2026 10:04:00 GMT", "Mon, 2 Nov 2026 10:04:0 GMT", "Mon, 2 Nov 2026 10:04:00 GM",
                 "Sun,22 Nov 2026 10:04:00 GMT ", "Fri, 29 Feb 2027 10:04:00 GMT", "Sun, 22 Xyz 2026 10:04:00 GMT",
                 "Sux, 22 Nov 2026 10:04:00 GMT", "Sun, 22 Nov 2O26 10:04:00 GMT")) {
             assertEquals(null, ClockSkew.imfFixdate(other), other);
