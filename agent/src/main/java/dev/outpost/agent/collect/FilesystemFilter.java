@@ -101,12 +101,21 @@ public final class FilesystemFilter {
         return new Entries(Set.copyOf(exact), List.copyOf(globs));
     }
 
+    private static boolean hasControl(String entry) {
+        for (int i = 0; i < entry.length(); i++) {
+            if (Character.isISOControl(entry.charAt(i))) {
+                return true;
+            }
+        }
+        return false;
+    }
+
     private static Pattern checked(String key, String entry, Function<String, String> problem) {
         if (entry == null || entry.isBlank()) {
             throw new IllegalArgumentException(key + ": empty entry; remove it or name a value");
         }
         String why = problem.apply(entry);
-        if (why != null || entry.chars().anyMatch(Character::isISOControl)) {
+        if (why != null || hasControl(entry)) {
             throw new IllegalArgumentException(key + ": \"" + entry + "\" "
                     + (why != null ? why : "contains a control character"));
         }

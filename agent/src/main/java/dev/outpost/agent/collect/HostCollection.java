@@ -7,6 +7,8 @@ import dev.outpost.agent.metrics.Points;
 import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import org.slf4j.Logger;
@@ -45,12 +47,16 @@ public final class HostCollection {
     public HostCollection(List<Collector> collectors, Metrics metrics, Clock clock, long bootTimeSeconds) {
         Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
-        if (collectors.stream().map(Collector::name).distinct().count() != collectors.size()) {
-            throw new IllegalArgumentException("collector names must be unique, got "
-                    + collectors.stream().map(Collector::name).toList());
+        List<String> names = new ArrayList<>(collectors.size());
+        List<Run> all = new ArrayList<>(collectors.size());
+        for (Collector c : collectors) {
+            names.add(c.name());
+            all.add(new Run(c, metrics.histogram(AgentMeters.COLLECTOR_DURATION, c.name())));
         }
-        this.runs = collectors.stream().map(c -> new Run(c, metrics.histogram(AgentMeters.COLLECTOR_DURATION,
-                c.name()))).toList();
+        if (new HashSet<>(names).size() != names.size()) {
+            throw new IllegalArgumentException("collector names must be unique, got " + names);
+        }
+        this.runs = List.copyOf(all);
         this.total = metrics.histogram(AgentMeters.COLLECTION_DURATION);
         this.success = metrics.points(AgentMeters.COLLECTOR_SUCCESS);
         this.bootTimeSeconds = Math.max(0, bootTimeSeconds);

@@ -29,7 +29,11 @@ public final class Histogram {
                     + attributeValues);
         }
         this.attributeValues = List.copyOf(attributeValues);
-        this.bounds = def.bounds().stream().mapToDouble(Double::doubleValue).toArray();
+        List<Double> b = def.bounds();
+        this.bounds = new double[b.size()];
+        for (int i = 0; i < bounds.length; i++) {
+            bounds[i] = b.get(i);
+        }
         this.counts = new long[bounds.length + 1];
     }
 

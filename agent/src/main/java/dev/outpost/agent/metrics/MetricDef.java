@@ -1,5 +1,6 @@
 package dev.outpost.agent.metrics;
 
+import java.util.HashSet;
 import java.util.List;
 import java.util.Objects;
 import java.util.regex.Pattern;
@@ -55,7 +56,7 @@ public record MetricDef(String name, Instrument instrument, ValueType valueType,
                 throw new IllegalArgumentException(name + ": bucket bounds " + bounds + " must ascend strictly");
             }
         }
-        if (attributes.stream().distinct().count() != attributes.size()) {
+        if (new HashSet<>(attributes).size() != attributes.size()) {
             throw new IllegalArgumentException(name + ": attribute keys " + attributes + " repeat");
         }
         attributes = List.copyOf(attributes);
@@ -88,5 +89,21 @@ public record MetricDef(String name, Instrument instrument, ValueType valueType,
             String... attributes) {
         return new MetricDef(name, Instrument.HISTOGRAM, ValueType.DOUBLE, unit, description, Since.AGENT_START,
                 List.of(attributes), bounds);
+    }
+
+    /**
+     * The record's equality, written out: the generated one is bootstrapped through java.lang.runtime.ObjectMethods
+     * (method handles and ~40 generated classes that stay loaded) at the first registration of a metric.
+     */
+    @Override
+    public boolean equals(Object o) {
+        return o instanceof MetricDef d && name.equals(d.name) && instrument == d.instrument
+                && valueType == d.valueType && unit.equals(d.unit) && description.equals(d.description)
+                && since == d.since && attributes.equals(d.attributes) && bounds.equals(d.bounds);
+    }
+
+    @Override
+    public int hashCode() {
+        return Objects.hash(name, instrument, valueType, unit, description, since, attributes, bounds);
     }
 }

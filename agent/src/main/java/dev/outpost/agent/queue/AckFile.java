@@ -25,6 +25,17 @@ final class AckFile {
         long floor() {
             return Math.max(acked, droppedThrough);
         }
+
+        /** Written out: the record's generated equality loads java.lang.runtime.ObjectMethods and its handles. */
+        @Override
+        public boolean equals(Object o) {
+            return o instanceof State s && acked == s.acked && droppedThrough == s.droppedThrough;
+        }
+
+        @Override
+        public int hashCode() {
+            return Long.hashCode(acked) * 31 + Long.hashCode(droppedThrough);
+        }
     }
 
     private final Path path;

@@ -134,7 +134,13 @@ final class Segments implements Closeable {
     /** The file bytes {@link #freeOldest} could delete: every segment but the newest, and that one if done. */
     long freeableBytes() {
         Segment last = list.peekLast();
-        return list.stream().filter(s -> s != last || !s.index().hasLive()).mapToLong(Segment::size).sum();
+        long bytes = 0;
+        for (Segment s : list) {
+            if (s != last || !s.index().hasLive()) {
+                bytes += s.size();
+            }
+        }
+        return bytes;
     }
 
     /** Deletes the leading segments nothing waits in; the newest stays, its name or records holding the count. */
@@ -173,7 +179,12 @@ final class Segments implements Closeable {
     }
 
     private Optional<Segment> firstLive() {
-        return list.stream().filter(s -> s.index().hasLive()).findFirst();
+        for (Segment s : list) {
+            if (s.index().hasLive()) {
+                return Optional.of(s);
+            }
+        }
+        return Optional.empty();
     }
 
     private void drop(RecordIndex x) {

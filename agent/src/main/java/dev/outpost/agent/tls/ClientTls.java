@@ -2,6 +2,7 @@ package dev.outpost.agent.tls;
 
 import java.io.IOException;
 import java.net.Socket;
+import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Set;
@@ -27,7 +28,13 @@ public final class ClientTls {
         this.factory = context.getSocketFactory();
         Set<String> supported = Set.of(context.getSupportedSSLParameters().getCipherSuites());
         this.protocols = protocols.toArray(String[]::new);
-        this.suites = suites.stream().filter(supported::contains).toArray(String[]::new);
+        List<String> usable = new ArrayList<>(suites.size());
+        for (String suite : suites) {
+            if (supported.contains(suite)) {
+                usable.add(suite);
+            }
+        }
+        this.suites = usable.toArray(new String[0]);
         if (this.suites.length == 0) {
             throw new IllegalStateException("this JRE supports none of the cipher suites " + suites);
         }

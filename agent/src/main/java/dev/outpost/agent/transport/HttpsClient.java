@@ -201,8 +201,11 @@ public final class HttpsClient implements AutoCloseable {
 
     /** The requests as they go on the wire, one after the other. */
     private byte[] encode(List<Request> requests) {
-        ByteArrayOutputStream wire = new ByteArrayOutputStream(256 * requests.size()
-                + requests.stream().mapToInt(r -> r.body().length).sum());
+        int bodies = 0;
+        for (Request r : requests) {
+            bodies += r.body().length;
+        }
+        ByteArrayOutputStream wire = new ByteArrayOutputStream(256 * requests.size() + bodies);
         String host = "Host: " + hostHeader() + "\r\nConnection: keep-alive\r\n";
         for (Request r : requests) {
             StringBuilder head = new StringBuilder(256);

@@ -6,7 +6,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -316,6 +315,14 @@ final class ResponseReader {
     }
 
     private static boolean hasToken(String header, String token) {
-        return header != null && Arrays.stream(header.split(",")).anyMatch(t -> t.strip().equalsIgnoreCase(token));
+        if (header == null) {
+            return false;
+        }
+        for (String t : header.split(",")) {
+            if (t.strip().equalsIgnoreCase(token)) {
+                return true;
+            }
+        }
+        return false;
     }
 }
