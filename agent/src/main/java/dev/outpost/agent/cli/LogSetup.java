@@ -80,7 +80,7 @@ public final class LogSetup extends ContextAwareBase implements Configurator {
         }
     }
 
-    /** The pattern's formatter, for times {@link Timestamps#appendMillis} does not write (before the year 1, after 9999). */
+    /** The pattern's formatter, for times {@link Timestamps#appendMillis} does not write (outside the years 1 to 9999). */
     private static final class Wide {
         static final DateTimeFormatter TIME =
                 DateTimeFormatter.ofPattern("yyyy-MM-dd'T'HH:mm:ss.SSSXXX").withZone(ZoneOffset.UTC);

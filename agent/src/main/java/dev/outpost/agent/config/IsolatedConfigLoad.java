@@ -19,22 +19,30 @@ import java.util.concurrent.atomic.AtomicReference;
  * databind and the config binding (about 700 classes, some 5 MB of metaspace) are needed at start and at a reload,
  * and would otherwise sit in the daemon's memory for its whole life, since the application's class loader never
  * unloads a class. Only those classes are defined by the throwaway loader; everything else, and every type that
- * crosses over ({@link AgentConfig}, its sections, {@link ConfigException}, Jackson's annotations), comes from the
- * application's. It runs on a thread of its own, so that no thread-local cache keeps the loader alive; a full GC
- * then unloads it (the daemon asks for one after start, see {@code AgentRuntime}).
+ * crosses over ({@link AgentConfig}, its sections, {@link ConfigException}, the Jackson annotations they carry),
+ * comes from the application's. It runs on a thread of its own, so that no thread-local cache keeps the loader alive;
+ * a full GC then unloads it (the daemon asks for one after start, see {@code AgentRuntime}).
  */
 final class IsolatedConfigLoad {
-    /** Defined by the throwaway loader: the YAML and databind code, and the config reader that uses it. */
-    static final List<String> OWN = List.of("com.fasterxml.jackson.core.", "com.fasterxml.jackson.databind.",
-            "com.fasterxml.jackson.dataformat.", "org.yaml.snakeyaml.", "dev.outpost.wire.config.",
-            ConfigParse.class.getName());
     /**
-     * The config types that cross from the reader to the daemon (records' checks, errors), of a package that is
-     * otherwise the reader's: the application's, and only their public members are used across.
+     * Defined by the throwaway loader: the YAML and databind code, the annotations databind looks for, and the config
+     * reader that uses them.
+     */
+    static final List<String> OWN = List.of("com.fasterxml.jackson.core.", "com.fasterxml.jackson.databind.",
+            "com.fasterxml.jackson.dataformat.", "com.fasterxml.jackson.annotation.", "org.yaml.snakeyaml.",
+            "dev.outpost.wire.config.", ConfigParse.class.getName());
+    /**
+     * The types that cross from the reader to the daemon, of a package that is otherwise the reader's: the config
+     * types (records' checks, errors), of which only public members are used across; and the Jackson annotations the
+     * config records carry ({@link QueueConfig}, {@link PushConfig}), with the types their members return and their
+     * meta-annotation, which databind must see as the classes it knows. Databind's ~45 other annotation types stay
+     * with the reader and are unloaded with it.
      */
     static final List<String> SHARED = List.of(ConfigException.class.getName(),
             InvalidConfigException.class.getName(), Violation.class.getName(), Violations.class.getName(),
-            LogConfig.class.getName());
+            LogConfig.class.getName(), "com.fasterxml.jackson.annotation.JsonCreator",
+            "com.fasterxml.jackson.annotation.JsonProperty", "com.fasterxml.jackson.annotation.OptBoolean",
+            "com.fasterxml.jackson.annotation.JacksonAnnotation");
 
     private IsolatedConfigLoad() {
     }

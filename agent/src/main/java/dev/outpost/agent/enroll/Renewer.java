@@ -101,8 +101,8 @@ public final class Renewer {
         Duration lifetime = Duration.between(c.notBefore(), c.notAfter());
         double fraction = 0.5 + 0.2 * random.nextDouble();
         nextAttempt = c.notBefore().plusMillis((long) (lifetime.toMillis() * fraction));
-        LOG.info("certificate serial {} valid until {}; renewal planned at {}", c.serial(), Timestamps.iso(c.notAfter()),
-                Timestamps.iso(nextAttempt));
+        LOG.info("certificate serial {} valid until {}; renewal planned at {}", c.serial(),
+                Timestamps.iso(c.notAfter()), Timestamps.iso(nextAttempt));
     }
 
     private void attempt(Credentials current) {
