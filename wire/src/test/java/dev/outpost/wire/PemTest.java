@@ -50,6 +50,28 @@ class PemTest {
     }
 
     @Test
+    void writtenAsBouncyCastlesPemWriterWroteItAndReadBack() throws Exception {
+        X509Certificate a = TestCerts.selfSigned("CN=a,O=org");
+        X509Certificate b = TestCerts.selfSigned("CN=b,O=" + "o".repeat(300));
+        assertEquals(PemBc.write(a, b), Pem.certificates(List.of(a, b)));
+        assertEquals(PemBc.write(a), Pem.certificates(List.of(a)));
+        KeyPair kp = TestCerts.ecKeyPair();
+        assertEquals(PemBc.privateKey(kp.getPrivate()), Pem.privateKey(kp.getPrivate()));
+        assertEquals(PemBc.write(kp.getPublic()), Pem.publicKey(kp.getPublic()));
+
+        KeyPair read = Pem.plainKeyPair(Pem.privateKey(kp.getPrivate()) + Pem.publicKey(kp.getPublic()));
+        assertEquals(kp.getPublic(), read.getPublic());
+        assertEquals(kp.getPrivate(), read.getPrivate());
+        read = Pem.plainKeyPair(Pem.publicKey(kp.getPublic()) + "\n" + Pem.privateKey(kp.getPrivate()));
+        assertEquals(kp.getPublic(), read.getPublic());
+        assertNull(Pem.plainKeyPair(Pem.privateKey(kp.getPrivate())));
+        assertNull(Pem.plainKeyPair(Pem.privateKey(kp.getPrivate()) + Pem.privateKey(kp.getPrivate())));
+        assertNull(Pem.plainKeyPair(Pem.privateKey(kp.getPrivate()) + Pem.certificates(List.of(a))));
+        String whole = Pem.privateKey(kp.getPrivate()) + Pem.publicKey(kp.getPublic());
+        assertNull(Pem.plainKeyPair(whole.substring(0, whole.length() - 40)));
+    }
+
+    @Test
     void otherPemTextIsLeftToBouncyCastleWithTheSameResults() throws Exception {
         X509Certificate a = TestCerts.selfSigned("CN=a");
         // Text around the blocks (as `openssl x509 -text` leaves it), and another kind of block: Bouncy Castle's.

@@ -55,6 +55,7 @@ public final class Enroller {
     }
 
     static byte[] csr(KeyPair kp, String hostname) throws IOException {
-        return CertificateRequests.csr(kp, new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, hostname).build());
+        return CertificateRequests.csr(kp,
+                new X500NameBuilder(BCStyle.INSTANCE).addRDN(BCStyle.CN, hostname).build().getEncoded());
     }
 }

@@ -13,7 +13,6 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import org.bouncycastle.asn1.x500.X500Name;
 
 /**
  * A renewal over EST: on a fresh connection that presents the current certificate, first {@code cacerts} again, so
@@ -65,7 +64,7 @@ public final class EstRenewal implements Renewer.Reenroll {
     @Override
     public Credentials renew(Credentials current) throws IOException {
         KeyPair kp = keys.next(current.certificate().getPublicKey());
-        X500Name subject = X500Name.getInstance(current.certificate().getSubjectX500Principal().getEncoded());
+        byte[] subject = current.certificate().getSubjectX500Principal().getEncoded();
         X509Certificate cert;
         List<X509Certificate> trusted;
         List<URI> order = new ArrayList<>(servers.subList(start, servers.size()));

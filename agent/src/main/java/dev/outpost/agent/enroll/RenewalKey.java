@@ -5,7 +5,6 @@ import dev.outpost.wire.Pem;
 import dev.outpost.wire.SecureFiles;
 import java.io.IOException;
 import java.io.StringReader;
-import java.io.StringWriter;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -13,10 +12,6 @@ import java.security.KeyPair;
 import java.security.PrivateKey;
 import java.security.PublicKey;
 import java.security.SecureRandom;
-import org.bouncycastle.asn1.x509.SubjectPublicKeyInfo;
-import org.bouncycastle.openssl.PEMParser;
-import org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter;
-import org.bouncycastle.openssl.jcajce.JcaPEMWriter;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -45,12 +40,8 @@ final class RenewalKey {
             return pending;
         }
         KeyPair kp = EcKeys.generate(random);
-        StringWriter text = new StringWriter();
-        text.write(Pem.privateKey(kp.getPrivate()));
-        try (JcaPEMWriter w = new JcaPEMWriter(text)) {
-            w.writeObject(kp.getPublic());
-        }
-        SecureFiles.write(file, text.toString(), SecureFiles.OWNER_ONLY);
+        SecureFiles.write(file, Pem.privateKey(kp.getPrivate()) + Pem.publicKey(kp.getPublic()),
+                SecureFiles.OWNER_ONLY);
         return kp;
     }
 
@@ -63,24 +54,41 @@ final class RenewalKey {
         if (!Files.exists(file)) {
             return null;
         }
-        try (PEMParser p = new PEMParser(new StringReader(Files.readString(file, StandardCharsets.US_ASCII)))) {
-            JcaPEMKeyConverter converter = new JcaPEMKeyConverter();
-            PrivateKey key = null;
-            PublicKey pub = null;
-            for (Object o = p.readObject(); o != null; o = p.readObject()) {
-                if (o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info) {
-                    key = converter.getPrivateKey(info);
-                } else if (o instanceof SubjectPublicKeyInfo info) {
-                    pub = converter.getPublicKey(info);
-                }
+        try {
+            String text = Files.readString(file, StandardCharsets.US_ASCII);
+            KeyPair kp = Pem.plainKeyPair(text);
+            if (kp == null) {
+                kp = Bc.read(text);
             }
-            if (key != null && pub != null && EcKeys.matches(key, pub)) {
-                return new KeyPair(pub, key);
+            if (kp != null && EcKeys.matches(kp.getPrivate(), kp.getPublic())) {
+                return kp;
             }
         } catch (IOException | RuntimeException e) {
             // unreadable: replaced below
         }
         LOG.warn("{} is not a whole key pair (cut short by a crash?); renewing with a new key", file);
         return null;
+    }
+
+    /**
+     * A file that is not the plain form {@link Pem#plainKeyPair} reads (one written by an older version, or cut
+     * short), read by Bouncy Castle's parser as before; a class of its own so that Bouncy Castle loads only then.
+     */
+    private static final class Bc {
+        static KeyPair read(String text) throws IOException {
+            try (var p = new org.bouncycastle.openssl.PEMParser(new StringReader(text))) {
+                var converter = new org.bouncycastle.openssl.jcajce.JcaPEMKeyConverter();
+                PrivateKey key = null;
+                PublicKey pub = null;
+                for (Object o = p.readObject(); o != null; o = p.readObject()) {
+                    if (o instanceof org.bouncycastle.asn1.pkcs.PrivateKeyInfo info) {
+                        key = converter.getPrivateKey(info);
+                    } else if (o instanceof org.bouncycastle.asn1.x509.SubjectPublicKeyInfo info) {
+                        pub = converter.getPublicKey(info);
+                    }
+                }
+                return key != null && pub != null ? new KeyPair(pub, key) : null;
+            }
+        }
     }
 }

@@ -5,8 +5,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
-import java.io.IOException;
-import java.io.InputStream;
+import dev.outpost.agent.WithoutBouncyCastle;
 import java.lang.reflect.Method;
 import java.nio.file.Path;
 import java.security.PrivateKey;
@@ -65,37 +64,5 @@ class CredentialsTest {
         assertEquals(enrolled.trustBundle(), current.getClass().getMethod("trustBundle").invoke(current));
         // The loader does refuse Bouncy Castle: the test would fail if the path above used it.
         assertThrows(ClassNotFoundException.class, () -> Class.forName(X500Name.class.getName(), true, noBc));
-    }
-
-    /** Defines the agent's and wire's classes itself (child-first) and refuses every Bouncy Castle class. */
-    private static final class WithoutBouncyCastle extends ClassLoader {
-        WithoutBouncyCastle(ClassLoader parent) {
-            super("without-bc", parent);
-        }
-
-        @Override
-        protected Class<?> loadClass(String name, boolean resolve) throws ClassNotFoundException {
-            if (name.startsWith("org.bouncycastle.")) {
-                throw new ClassNotFoundException(name + " (refused by the test)");
-            }
-            if (!name.startsWith("dev.outpost.")) {
-                return super.loadClass(name, resolve);
-            }
-            synchronized (getClassLoadingLock(name)) {
-                Class<?> c = findLoadedClass(name);
-                if (c == null) {
-                    try (InputStream in = getParent().getResourceAsStream(name.replace('.', '/') + ".class")) {
-                        if (in == null) {
-                            throw new ClassNotFoundException(name);
-                        }
-                        byte[] bytes = in.readAllBytes();
-                        c = defineClass(name, bytes, 0, bytes.length);
-                    } catch (IOException e) {
-                        throw new ClassNotFoundException(name, e);
-                    }
-                }
-                return c;
-            }
-        }
     }
 }
