@@ -56,23 +56,26 @@ public final class ClockSkew {
     private static final String MONTHS = "JanFebMarAprMayJunJulAugSepOctNovDec";
 
     /**
-     * The instant of {@code date} when it is in the one form servers send (RFC 9110's IMF-fixdate, e.g.
-     * "Sun, 06 Nov 1994 08:49:37 GMT") and names a real date and its weekday; null for anything else, which is then
-     * read by the general RFC 1123 parser. Every response has one: read by hand it costs a fraction of the
-     * formatter's parse, which runs mostly interpreted at one response per cycle.
+     * The instant of {@code date} when it is in the form servers send, RFC 9110's IMF-fixdate (e.g.
+     * "Sun, 06 Nov 1994 08:49:37 GMT") or the same with a one-digit day (RFC 1123 allows it, and the JDK's
+     * {@code RFC_1123_DATE_TIME}, which the gateway formats its {@code Date} with, writes "Thu, 3 Dec 2026 ..." on
+     * the 1st to the 9th), and names a real date and its weekday; null for anything else, which is then read by the
+     * general RFC 1123 parser. Every response has one: read by hand it costs a fraction of the formatter's parse,
+     * which runs mostly interpreted at one response per cycle.
      */
     static Instant imfFixdate(String date) {
-        if (date.length() != 29 || date.charAt(3) != ',' || date.charAt(4) != ' ' || date.charAt(7) != ' '
-                || date.charAt(11) != ' ' || date.charAt(16) != ' ' || date.charAt(19) != ':'
-                || date.charAt(22) != ':' || !date.endsWith(" GMT")) {
+        int s = date.length() - 29; // 0: a two-digit day, -1: a one-digit day; every later position moves with it
+        if (s != 0 && s != -1 || date.charAt(3) != ',' || date.charAt(4) != ' ' || date.charAt(7 + s) != ' '
+                || date.charAt(11 + s) != ' ' || date.charAt(16 + s) != ' ' || date.charAt(19 + s) != ':'
+                || date.charAt(22 + s) != ':' || !date.endsWith(" GMT")) {
             return null;
         }
-        int day = digits(date, 5, 2);
-        int month = MONTHS.indexOf(date.substring(8, 11));
-        int year = digits(date, 12, 4);
-        int hour = digits(date, 17, 2);
-        int minute = digits(date, 20, 2);
-        int second = digits(date, 23, 2);
+        int day = digits(date, 5, 2 + s);
+        int month = MONTHS.indexOf(date.substring(8 + s, 11 + s));
+        int year = digits(date, 12 + s, 4);
+        int hour = digits(date, 17 + s, 2);
+        int minute = digits(date, 20 + s, 2);
+        int second = digits(date, 23 + s, 2);
         int weekday = DAYS.indexOf(date.substring(0, 3));
         if (day < 1 || month < 0 || month % 3 != 0 || year < 0 || hour < 0 || hour > 23 || minute < 0 || minute > 59
                 || second < 0 || second > 59 || weekday < 0 || weekday % 3 != 0) {
