@@ -10,6 +10,7 @@ import dev.outpost.agent.otlp.OtlpEncoder;
 import dev.outpost.agent.queue.DiskQueue;
 import dev.outpost.agent.queue.QueueStats;
 import dev.outpost.agent.status.AgentStatus;
+import dev.outpost.agent.status.CertificateText;
 import dev.outpost.agent.status.StatusFile;
 import dev.outpost.agent.status.Timestamps;
 import dev.outpost.agent.tls.Credentials;
@@ -66,6 +67,8 @@ public final class AgentRuntime implements AutoCloseable {
     private final BatchProducer producer;
     private volatile AgentConfig config;
     private ScheduledFuture<?> cycles;
+    /** The certificate's names and expiry as the status file shows them, read again only for new credentials. */
+    private final CertificateText certificateText = new CertificateText();
     /** Whether the last write of the status file failed (said once, not at every change). */
     private boolean statusUnwritten;
 
@@ -231,10 +234,10 @@ public final class AgentRuntime implements AutoCloseable {
         Instant now = clock.instant();
         QueueStats q = queue.stats();
         String denied = deniedReason();
-        Credentials c = identity.current();
+        CertificateText c = certificateText.of(identity.current());
         Instant renewal = renewer.refusal() == null ? renewer.nextAttempt() : null;
         AgentStatus s = new AgentStatus(c.agentId(), c.org(), config.server().toString(),
-                config.ingestUrl().toString(), Timestamps.iso(c.notAfter()),
+                config.ingestUrl().toString(), c.notAfter(),
                 denied != null ? "refused" : "running", denied, ProcessHandle.current().pid(), Timestamps.iso(now),
                 str(pushLoop.lastAttempt()), pushLoop.lastResult(), str(pushLoop.lastSuccess()), pushLoop.sent(),
                 pushLoop.retries(), q.records(), q.bytes(), q.oldestAge(now).toSeconds(), q.droppedFull(),
