@@ -6,7 +6,6 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
-import java.util.Arrays;
 import java.util.Map;
 import java.util.TreeMap;
 
@@ -315,7 +314,22 @@ final class ResponseReader {
         return true;
     }
 
+    /** Whether the comma-separated list {@code header} holds {@code token} (any case, spaces around it ignored). */
     private static boolean hasToken(String header, String token) {
-        return header != null && Arrays.stream(header.split(",")).anyMatch(t -> t.strip().equalsIgnoreCase(token));
+        if (header == null) {
+            return false;
+        }
+        // A loop, not split and a stream: this runs for every response, mostly in the interpreter.
+        for (int from = 0; ; ) {
+            int comma = header.indexOf(',', from);
+            int end = comma < 0 ? header.length() : comma;
+            if (header.substring(from, end).strip().equalsIgnoreCase(token)) {
+                return true;
+            }
+            if (comma < 0) {
+                return false;
+            }
+            from = comma + 1;
+        }
     }
 }
