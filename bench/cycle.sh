@@ -109,7 +109,12 @@ cy_start() {
 
 ol_step 1 "checking the jars"
 ol_build_if_needed "$CY_DIR/build.log"
-CY_JAR=$(readlink -f "$OUTPOST_AGENT_JAR")
+# Copies, so that a rebuild while this runs does not change a jar under a running JVM.
+CY_JAR=$CY_DIR/agent.jar
+cp "$OUTPOST_AGENT_JAR" "$CY_JAR" || ol_fail "cannot copy $OUTPOST_AGENT_JAR to $CY_DIR"
+if [ -n "$CY_BASELINE_JAR" ]; then
+    cp "$CY_BASELINE_JAR" "$CY_DIR/baseline.jar" || ol_fail "cannot copy $CY_BASELINE_JAR to $CY_DIR"
+fi
 
 ol_step 2 "starting a gateway on loopback"
 ol_gateway_init "$CY_GATEWAY" "$CY_DIR/gateway-init.log"
@@ -129,7 +134,7 @@ done
 ol_step 4 "starting the agents (interval ${CY_INTERVAL}s, -XX:CompileThresholdScaling=$CY_SCALING) and warming up ${CY_WARMUP}s"
 OL_AGENT_PID=$(cy_start agent "$CY_JAR" "$CY_DIR/agent.log")
 if [ -n "$CY_BASELINE_JAR" ]; then
-    CY_BASE_PID=$(cy_start baseline "$(readlink -f "$CY_BASELINE_JAR")" "$CY_DIR/baseline.log")
+    CY_BASE_PID=$(cy_start baseline "$CY_DIR/baseline.jar" "$CY_DIR/baseline.log")
 fi
 deadline=$((SECONDS + 60))
 while [ "$(cy_batches cycle-agent)" -eq 0 ] || { [ -n "$CY_BASE_PID" ] && [ "$(cy_batches cycle-baseline)" -eq 0 ]; }; do
