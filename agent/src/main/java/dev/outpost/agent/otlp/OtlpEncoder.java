@@ -87,7 +87,8 @@ public final class OtlpEncoder {
         out.string(1, SCOPE_NAME);
         out.string(2, scopeVersion);
         out.end(scope);
-        for (MetricDef def : metrics.definitions()) {
+        for (Metrics.Registered r : metrics.registered()) {
+            MetricDef def = r.def();
             long start = switch (def.since()) {
                 case BOOT -> boot;
                 case AGENT_START -> agentStart;
@@ -95,9 +96,9 @@ public final class OtlpEncoder {
             };
             if (def.instrument() == MetricDef.Instrument.HISTOGRAM) {
                 histogram(out, def, histogramOrder.computeIfAbsent(def, d -> new PointOrder.SortedSeries())
-                        .of(metrics.histogramsOf(def)), timeUnixNano, start);
+                        .of(r.histograms()), timeUnixNano, start);
             } else {
-                numbers(out, def, metrics.pointsOf(def), timeUnixNano, start);
+                numbers(out, def, r.points(), timeUnixNano, start);
             }
         }
         out.end(scopeMetrics);
