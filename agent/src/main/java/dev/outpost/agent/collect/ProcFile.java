@@ -41,6 +41,12 @@ final class ProcFile implements AutoCloseable {
         return List.of(string(StandardCharsets.UTF_8).split("\n"));
     }
 
+    /** The content as bytes. */
+    byte[] bytes() {
+        int size = read(); // first: the read may replace the buffer by a larger one
+        return Arrays.copyOf(buffer, size);
+    }
+
     private String string(Charset charset) {
         int size = read(); // first: the read may replace the buffer by a larger one
         return new String(buffer, 0, size, charset);
