@@ -66,6 +66,7 @@ public final class AgentRuntime implements AutoCloseable {
     private final BatchProducer producer;
     private volatile AgentConfig config;
     private ScheduledFuture<?> cycles;
+    /** The certificate's names and expiry as the status file shows them, read again only for new credentials. */
     /** Whether the last write of the status file failed (said once, not at every change). */
     private boolean statusUnwritten;
 
@@ -231,7 +232,7 @@ public final class AgentRuntime implements AutoCloseable {
         Instant now = clock.instant();
         QueueStats q = queue.stats();
         String denied = deniedReason();
-        Credentials c = identity.current();
+        Credentials c = identity.current(); // its id and org are read once per certificate (Credentials.names)
         Instant renewal = renewer.refusal() == null ? renewer.nextAttempt() : null;
         AgentStatus s = new AgentStatus(c.agentId(), c.org(), config.server().toString(),
                 config.ingestUrl().toString(), Timestamps.iso(c.notAfter()),

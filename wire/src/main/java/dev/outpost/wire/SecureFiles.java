@@ -49,7 +49,11 @@ public final class SecureFiles {
     private static void write(Path target, byte[] content, Set<PosixFilePermission> perms, boolean durable)
             throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        Files.createDirectories(dir);
+        // Looked at first: createDirectories on an existing directory fails to create it, with an exception (and its
+        // stack trace) thrown and caught inside, at every write (the agent's ack and status files, every push).
+        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+            Files.createDirectories(dir);
+        }
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
         Files.deleteIfExists(tmp);
         try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW,

@@ -39,6 +39,14 @@ class SecureFilesTest {
     }
 
     @Test
+    void aParentThatIsAFileIsRefusedAsBefore() throws Exception {
+        Files.writeString(dir.resolve("state"), "not a directory");
+        assertThrows(FileAlreadyExistsException.class,
+                () -> SecureFiles.replace(dir.resolve("state/status.json"), new byte[] {1}, SecureFiles.PUBLIC));
+        assertEquals("not a directory", Files.readString(dir.resolve("state")));
+    }
+
+    @Test
     void createRefusesToOverwrite() throws Exception {
         Path f = dir.resolve("ca.key");
         SecureFiles.create(f, new byte[] {1}, SecureFiles.OWNER_ONLY);

@@ -20,6 +20,8 @@ import java.util.List;
  */
 final class ChangeWatch {
     private final List<Path> sources;
+    /** The files among the sources, kept open (see {@link ProcFile}); made at their first read. */
+    private final ProcFile[] files;
     private byte[] last;
 
     /** Watches the content of each file and the names in each directory among {@code sources}. */
@@ -28,6 +30,7 @@ final class ChangeWatch {
             throw new IllegalArgumentException("sources: at least one file or directory to watch is needed");
         }
         this.sources = List.of(sources);
+        this.files = new ProcFile[sources.length];
     }
 
     /** True on the first call and whenever some source differs from the previous call's. */
@@ -42,17 +45,21 @@ final class ChangeWatch {
 
     private byte[] read() {
         ByteArrayOutputStream all = new ByteArrayOutputStream(4096);
-        for (Path source : sources) {
-            all.writeBytes(readOne(source));
+        for (int i = 0; i < files.length; i++) {
+            all.writeBytes(readOne(i));
             all.write(0);
         }
         return all.toByteArray();
     }
 
-    private static byte[] readOne(Path source) {
+    private byte[] readOne(int index) {
+        Path source = sources.get(index);
         try {
             if (!source.toFile().isDirectory()) {
-                return ProcFiles.bytes(source); // as the other /proc reads of a cycle
+                if (files[index] == null) {
+                    files[index] = new ProcFile(source); // kept open, as the other /proc reads of a cycle
+                }
+                return files[index].bytes();
             }
             // A loop and a sorted array rather than a stream pipeline: this runs once per cycle, interpreted.
             List<String> names = new ArrayList<>();

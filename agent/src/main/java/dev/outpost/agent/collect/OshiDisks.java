@@ -18,13 +18,13 @@ import oshi.hardware.HardwareAbstractionLayer;
 final class OshiDisks {
     private final HardwareAbstractionLayer hardware;
     private final ChangeWatch blockDevices;
-    private final Path diskStats;
+    private final ProcFile diskStats;
     private List<String> names = List.of();
 
     OshiDisks(HardwareAbstractionLayer hardware, Path sysBlock, Path diskStats) {
         this.hardware = Objects.requireNonNull(hardware, "hardware");
         this.blockDevices = new ChangeWatch(sysBlock);
-        this.diskStats = Objects.requireNonNull(diskStats, "diskStats");
+        this.diskStats = new ProcFile(diskStats);
     }
 
     List<HostProbe.Disk> read() {
@@ -37,7 +37,7 @@ final class OshiDisks {
         }
         List<String> lines;
         try {
-            lines = ProcFiles.lines(diskStats);
+            lines = diskStats.lines();
         } catch (UncheckedIOException e) {
             lines = List.of(); // as OSHI's reader did: no file, no disks (the collector reports no data)
         }

@@ -34,13 +34,14 @@ public final class OshiHostProbe implements HostProbe {
     private static final double MILLIS_PER_SECOND = 1000.0;
 
     private final Path proc = Path.of(ProcPath.PROC);
-    private final Path stat = proc.resolve("stat");
-    private final Path loadavg = proc.resolve("loadavg");
-    private final Path meminfo = proc.resolve("meminfo");
-    private final Path swaps = proc.resolve("swaps");
-    private final Path vmstat = proc.resolve("vmstat");
-    private final Path netDev = proc.resolve("net/dev");
-    private final Path uptime = proc.resolve("uptime");
+    /** The files read every cycle, kept open (see {@link ProcFile}). */
+    private final ProcFile stat = new ProcFile(proc.resolve("stat"));
+    private final ProcFile loadavg = new ProcFile(proc.resolve("loadavg"));
+    private final ProcFile meminfo = new ProcFile(proc.resolve("meminfo"));
+    private final ProcFile swaps = new ProcFile(proc.resolve("swaps"));
+    private final ProcFile vmstat = new ProcFile(proc.resolve("vmstat"));
+    private final ProcFile netDev = new ProcFile(proc.resolve("net/dev"));
+    private final ProcFile uptime = new ProcFile(proc.resolve("uptime"));
     private final CentralProcessor processor;
     /** Null when libc cannot be linked through JNA: OSHI's call is used instead. */
     private final LoadAverages loadAverages;
@@ -129,7 +130,7 @@ public final class OshiHostProbe implements HostProbe {
     /** The text of /proc/stat; empty when it cannot be read (OSHI's reader: then every CPU reads 0). */
     private String statText() {
         try {
-            return ProcFiles.text(stat);
+            return stat.text();
         } catch (UncheckedIOException e) {
             return "";
         }
@@ -147,12 +148,12 @@ public final class OshiHostProbe implements HostProbe {
 
     @Override
     public Memory memory() {
-        return ProcFiles.meminfo(ProcFiles.text(meminfo));
+        return ProcFiles.meminfo(meminfo.text());
     }
 
     @Override
     public Paging paging() {
-        return ProcFiles.paging(ProcFiles.swapDevices(ProcFiles.lines(swaps)), ProcFiles.text(vmstat));
+        return ProcFiles.paging(ProcFiles.swapDevices(swaps.lines()), vmstat.text());
     }
 
     @Override
@@ -167,7 +168,7 @@ public final class OshiHostProbe implements HostProbe {
 
     @Override
     public List<Nic> networkInterfaces() {
-        return ProcNet.netDev(ProcFiles.lines(netDev));
+        return ProcNet.netDev(netDev.lines());
     }
 
     @Override
@@ -215,7 +216,7 @@ public final class OshiHostProbe implements HostProbe {
 
     @Override
     public Processes processes() {
-        return ProcFiles.processes(ProcFiles.text(stat), ProcFiles.text(loadavg));
+        return ProcFiles.processes(stat.text(), loadavg.text());
     }
 
     /**
@@ -225,7 +226,7 @@ public final class OshiHostProbe implements HostProbe {
     @Override
     public double uptimeSeconds() {
         try {
-            return ProcFiles.uptimeSeconds(ProcFiles.text(uptime));
+            return ProcFiles.uptimeSeconds(uptime.text());
         } catch (UncheckedIOException e) {
             return 0;
         }
@@ -235,7 +236,7 @@ public final class OshiHostProbe implements HostProbe {
     @Override
     public long bootTimeSeconds() {
         try {
-            return ProcFiles.bootTime(ProcFiles.text(stat));
+            return ProcFiles.bootTime(stat.text());
         } catch (UncheckedIOException | NumberFormatException e) {
             return 0;
         }

@@ -2,7 +2,6 @@ package dev.outpost.agent.collect;
 
 import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.NativeLong;
 import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -47,11 +46,44 @@ final class SockDiag implements AutoCloseable {
 
     private static native int socket(int domain, int type, int protocol);
 
-    private static native NativeLong send(int fd, byte[] buffer, NativeLong length, int flags);
-
-    private static native NativeLong recv(int fd, Pointer buffer, NativeLong length, int flags);
-
     private static native int close(int fd);
+
+    /** Whether size_t and ssize_t are 64 bits wide (LP64), else 32 (ILP32), as JNA found the C library built. */
+    private static final boolean LP64 = Native.SIZE_T_SIZE == 8;
+
+    /**
+     * send and recv with their sizes as Java primitives of the platform's width: a {@link NativeLong} argument or
+     * result is converted through JNA's reflective NativeMapped path (an object made by reflection per call), a
+     * primitive is passed as it is.
+     */
+    private static final class Lp64 {
+        static {
+            Native.register(Lp64.class, "c");
+        }
+
+        static native long send(int fd, byte[] buffer, long length, int flags);
+
+        static native long recv(int fd, Pointer buffer, long length, int flags);
+    }
+
+    /** As {@link Lp64} where size_t is 32 bits wide. */
+    private static final class Ilp32 {
+        static {
+            Native.register(Ilp32.class, "c");
+        }
+
+        static native int send(int fd, byte[] buffer, int length, int flags);
+
+        static native int recv(int fd, Pointer buffer, int length, int flags);
+    }
+
+    private static long send(int fd, byte[] buffer, int length) {
+        return LP64 ? Lp64.send(fd, buffer, length, 0) : Ilp32.send(fd, buffer, length, 0);
+    }
+
+    private static long recv(int fd, Pointer buffer, int length) {
+        return LP64 ? Lp64.recv(fd, buffer, length, 0) : Ilp32.recv(fd, buffer, length, 0);
+    }
 
     /** Whether this CPU stores ints least significant byte first, as the kernel writes them (host order). */
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
@@ -89,14 +121,13 @@ final class SockDiag implements AutoCloseable {
         }
         try {
             ByteBuffer.wrap(request).order(ByteOrder.nativeOrder()).putInt(8, ++sequence);
-            long sent = send(fd, request, new NativeLong(request.length), 0).longValue();
+            long sent = send(fd, request, request.length);
             if (sent != request.length) {
                 throw new IOException("cannot send the sock_diag request (errno " + Native.getLastError() + ")");
             }
-            NativeLong size = new NativeLong(BUFFER_BYTES);
             boolean done = false;
             while (!done) {
-                long read = recv(fd, buffer, size, 0).longValue();
+                long read = recv(fd, buffer, BUFFER_BYTES);
                 if (read < 0) {
                     throw new IOException("cannot read the sock_diag answer (errno " + Native.getLastError() + ")");
                 }

@@ -13,12 +13,22 @@ import java.util.TreeMap;
  */
 public final class Metrics {
     private final Map<String, Entry> entries = new TreeMap<>();
+    /** What {@link #registered()} returns until the next registration; null when that changed since. */
+    private List<Registered> registered;
+
+    /**
+     * One registered metric as the encoder reads it: its definition, and its points (gauges and sums; null for a
+     * histogram) or its histogram series in registration order (empty for other definitions).
+     */
+    public record Registered(MetricDef def, Points points, List<Histogram> histograms) {
+    }
 
     /** The points of {@code def}, registered on first use; later calls with the same definition return them. */
     public synchronized Points points(MetricDef def) {
         Entry entry = entry(def);
         if (entry.points == null) {
             entry.points = new Points(def);
+            registered = null;
         }
         return entry.points;
     }
@@ -34,6 +44,7 @@ public final class Metrics {
         }
         Histogram histogram = new Histogram(def, values);
         entry.histograms.add(histogram);
+        registered = null;
         return histogram;
     }
 
@@ -44,6 +55,21 @@ public final class Metrics {
                     + "; cannot define it again as " + def);
         }
         return entry;
+    }
+
+    /**
+     * Every registered metric, sorted by name: the same list until something new is registered (which happens at
+     * start), so that the encoder does not look each definition up by name and copy its series every cycle.
+     */
+    public synchronized List<Registered> registered() {
+        if (registered == null) {
+            List<Registered> all = new ArrayList<>(entries.size());
+            for (Entry e : entries.values()) {
+                all.add(new Registered(e.def, e.points, List.copyOf(e.histograms)));
+            }
+            registered = List.copyOf(all);
+        }
+        return registered;
     }
 
     /** Every registered definition, sorted by name. */

@@ -6,6 +6,7 @@ import dev.outpost.agent.metrics.MetricDef;
 import dev.outpost.agent.metrics.Metrics;
 import dev.outpost.agent.metrics.Points;
 import io.opentelemetry.proto.collector.metrics.v1.ExportMetricsServiceRequest;
+import java.util.IdentityHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -27,6 +28,8 @@ public final class OtlpEncoder {
     private final String scopeVersion;
     /** The size of the last request, to size the next one's buffer: equal readings give equal sizes. */
     private int lastSize = 8 * 1024;
+    /** Each histogram's series in wire order, kept between cycles (see {@link PointOrder.SortedSeries}). */
+    private final Map<MetricDef, PointOrder.SortedSeries> histogramOrder = new IdentityHashMap<>();
 
     /** @param scopeVersion the agent's version, reported as the instrumentation scope version */
     public OtlpEncoder(String scopeVersion) {
@@ -84,16 +87,18 @@ public final class OtlpEncoder {
         out.string(1, SCOPE_NAME);
         out.string(2, scopeVersion);
         out.end(scope);
-        for (MetricDef def : metrics.definitions()) {
+        for (Metrics.Registered r : metrics.registered()) {
+            MetricDef def = r.def();
             long start = switch (def.since()) {
                 case BOOT -> boot;
                 case AGENT_START -> agentStart;
                 case NONE -> 0;
             };
             if (def.instrument() == MetricDef.Instrument.HISTOGRAM) {
-                histogram(out, def, metrics.histogramsOf(def), timeUnixNano, start);
+                histogram(out, def, histogramOrder.computeIfAbsent(def, d -> new PointOrder.SortedSeries())
+                        .of(r.histograms()), timeUnixNano, start);
             } else {
-                numbers(out, def, metrics.pointsOf(def), timeUnixNano, start);
+                numbers(out, def, r.points(), timeUnixNano, start);
             }
         }
         out.end(scopeMetrics);
@@ -142,6 +147,7 @@ public final class OtlpEncoder {
         out.end(metric);
     }
 
+    /** {@code series} in wire order (see {@link PointOrder}). */
     private static void histogram(ProtoOut out, MetricDef def, List<Histogram> series, long time, long start) {
         if (series.isEmpty()) {
             return;
@@ -149,7 +155,7 @@ public final class OtlpEncoder {
         int metric = metric(out, def);
         int data = out.begin(9); // Metric.histogram
         List<String> keys = def.attributes();
-        for (Histogram h : PointOrder.sorted(series)) {
+        for (Histogram h : series) {
             Histogram.Snapshot s = h.snapshot();
             int point = out.begin(1); // data_points: HistogramDataPoint
             out.fixed64(2, start); // start_time_unix_nano

@@ -87,7 +87,9 @@ final class AckFile {
 
     /** Takes the state to write next. */
     void update(State next) {
-        dirty |= !next.equals(state);
+        // Compared field by field: a record's equals goes through an invokedynamic bootstrap and method handles,
+        // many times the cost of two comparisons in the interpreter, and this runs at every append, peek and ack.
+        dirty |= next.acked() != state.acked() || next.droppedThrough() != state.droppedThrough();
         state = next;
     }
 

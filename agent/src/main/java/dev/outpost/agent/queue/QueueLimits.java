@@ -55,9 +55,12 @@ final class QueueLimits {
         while (segments.bytes() + size > maxBytes) {
             segments.dropOldest();
         }
-        if (minFreeBytes > 0 && usableAfter(size) + segments.freeableBytes() >= minFreeBytes) {
-            while (usableAfter(size) < minFreeBytes && segments.freeOldest(nextSeq)) {
-                // each pass deletes one segment
+        if (minFreeBytes > 0) {
+            long usable = usableAfter(size); // read again only after a deletion (each read is a statvfs)
+            if (usable + segments.freeableBytes() >= minFreeBytes) {
+                while (usable < minFreeBytes && segments.freeOldest(nextSeq)) {
+                    usable = usableAfter(size); // each pass deletes one segment
+                }
             }
         }
     }

@@ -103,7 +103,10 @@ final class Segments implements Closeable {
 
     /** Drops the oldest waiting record, counted; the caller ensures there is one. */
     void dropOldest() {
-        Segment s = firstLive().orElseThrow(() -> new IllegalStateException("no record left to drop in " + dir));
+        Segment s = firstLive();
+        if (s == null) {
+            throw new IllegalStateException("no record left to drop in " + dir);
+        }
         droppedFull++;
         drop(s.index());
     }
@@ -134,13 +137,13 @@ final class Segments implements Closeable {
     /** The file bytes {@link #freeOldest} could delete: every segment but the newest, and that one if done. */
     long freeableBytes() {
         Segment last = list.peekLast();
-        long bytes = 0;
-        for (Segment s : list) {
+        long sum = 0;
+        for (Segment s : list) { // a loop, not a stream: this runs at every append, mostly in the interpreter
             if (s != last || !s.index().hasLive()) {
-                bytes += s.size();
+                sum += s.size();
             }
         }
-        return bytes;
+        return sum;
     }
 
     /** Deletes the leading segments nothing waits in; the newest stays, its name or records holding the count. */
@@ -178,13 +181,14 @@ final class Segments implements Closeable {
         return out;
     }
 
-    private Optional<Segment> firstLive() {
+    /** The oldest segment with a waiting record, or null. */
+    private Segment firstLive() {
         for (Segment s : list) {
             if (s.index().hasLive()) {
-                return Optional.of(s);
+                return s;
             }
         }
-        return Optional.empty();
+        return null;
     }
 
     private void drop(RecordIndex x) {
@@ -200,7 +204,8 @@ final class Segments implements Closeable {
 
     /** The queue's figures, with those the caller keeps. */
     QueueStats stats(long droppedDiskFull, long nextSeq) {
-        Instant oldest = firstLive().map(s -> Instant.ofEpochMilli(s.index().headCreated())).orElse(null);
+        Segment first = firstLive();
+        Instant oldest = first == null ? null : Instant.ofEpochMilli(first.index().headCreated());
         return new QueueStats(records, bytes, oldest, droppedFull, droppedDiskFull, corruptSkipped,
                 tornTailBytesCut, nextSeq, 0, 0);
     }

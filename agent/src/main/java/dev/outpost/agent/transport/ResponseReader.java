@@ -314,15 +314,22 @@ final class ResponseReader {
         return true;
     }
 
+    /** Whether the comma-separated list {@code header} holds {@code token} (any case, spaces around it ignored). */
     private static boolean hasToken(String header, String token) {
         if (header == null) {
             return false;
         }
-        for (String t : header.split(",")) {
-            if (t.strip().equalsIgnoreCase(token)) {
+        // A loop, not split and a stream: this runs for every response, mostly in the interpreter.
+        for (int from = 0; ; ) {
+            int comma = header.indexOf(',', from);
+            int end = comma < 0 ? header.length() : comma;
+            if (header.substring(from, end).strip().equalsIgnoreCase(token)) {
                 return true;
             }
+            if (comma < 0) {
+                return false;
+            }
+            from = comma + 1;
         }
-        return false;
     }
 }

@@ -58,6 +58,26 @@ class MetricsTest {
     }
 
     @Test
+    void theRegisteredListIsKeptUntilSomethingIsRegisteredAndThenShowsIt() {
+        Metrics metrics = new Metrics();
+        MetricDef latency = MetricDef.histogram("test.latency", "s", "How long.", List.of(1.0), "op");
+        Points bytes = metrics.points(BYTES);
+        Histogram push = metrics.histogram(latency, "push");
+        List<Metrics.Registered> first = metrics.registered();
+        assertEquals(List.of(new Metrics.Registered(BYTES, bytes, List.of()),
+                new Metrics.Registered(latency, null, List.of(push))), first);
+        metrics.points(BYTES); // already registered: nothing new
+        assertSame(first, metrics.registered());
+
+        Histogram read = metrics.histogram(latency, "read");
+        MetricDef level = MetricDef.gauge("test.a.level", DOUBLE, "1", "A level.");
+        Points levels = metrics.points(level);
+        assertEquals(List.of(new Metrics.Registered(level, levels, List.of()),
+                new Metrics.Registered(BYTES, bytes, List.of()),
+                new Metrics.Registered(latency, null, List.of(push, read))), metrics.registered());
+    }
+
+    @Test
     void oneNameHasOneDefinition() {
         assertSame(metrics.points(BYTES), metrics.points(BYTES));
         MetricDef other = MetricDef.counter("test.bytes", INT, "By", BOOT, "Bytes.", "device", "state");

@@ -96,7 +96,7 @@ final class BuilderEncoder {
         Sum.Builder sum = gauge != null ? null : Sum.newBuilder().setAggregationTemporality(CUMULATIVE)
                 .setIsMonotonic(def.instrument() == MetricDef.Instrument.COUNTER);
         List<String> keys = def.attributes();
-        for (int p : PointOrder.sorted(points)) {
+        for (int p : sortedByComparator(points)) {
             NumberDataPoint.Builder point = NumberDataPoint.newBuilder().setTimeUnixNano(time);
             if (start > 0) {
                 point.setStartTimeUnixNano(start);
@@ -116,6 +116,28 @@ final class BuilderEncoder {
             }
         }
         return gauge != null ? metric(def).setGauge(gauge).build() : metric(def).setSum(sum).build();
+    }
+
+    /**
+     * The points' indexes sorted as the encoder did before {@link PointOrder#sorted(Points)} sorted int indexes
+     * itself: boxed, by the JDK's stable sort with a comparator of attribute values key by key.
+     */
+    static int[] sortedByComparator(Points points) {
+        int width = points.def().attributes().size();
+        Integer[] order = new Integer[points.size()];
+        for (int i = 0; i < order.length; i++) {
+            order[i] = i;
+        }
+        java.util.Arrays.sort(order, (a, b) -> {
+            for (int k = 0; k < width; k++) {
+                int c = points.attribute(a, k).compareTo(points.attribute(b, k));
+                if (c != 0) {
+                    return c;
+                }
+            }
+            return 0;
+        });
+        return java.util.Arrays.stream(order).mapToInt(Integer::intValue).toArray();
     }
 
     private static Metric histogram(MetricDef def, List<Histogram> series, long time, long start) {

@@ -64,11 +64,13 @@ class ClockSkewTest {
         for (java.time.LocalDate d = java.time.LocalDate.of(1999, 12, 25); d.getYear() < 2031; d = d.plusDays(1)) {
             Instant t = d.atStartOfDay().toInstant(ZoneOffset.UTC).plusSeconds(random.nextInt(86_400));
             String header = rfc.format(t.atZone(ZoneOffset.UTC));
-            String text = header.length() == 28 ? header.substring(0, 5) + "0" + header.substring(5) : header;
-            assertEquals(t, ClockSkew.imfFixdate(text), text);
-            assertEquals(java.time.ZonedDateTime.parse(text, rfc).toInstant(), ClockSkew.imfFixdate(text), text);
-            // The formatter's own text (the gateway's Date header) has a one-digit day from the 1st to the 9th.
-            assertEquals(t, ClockSkew.imfFixdate(header), header);
+            // The formatter's own text (a one-digit day on the 1st to the 9th, as the gateway sends it), and the
+            // IMF-fixdate form with the day padded to two digits.
+            String padded = header.length() == 28 ? header.substring(0, 5) + "0" + header.substring(5) : header;
+            for (String text : List.of(header, padded)) {
+                assertEquals(t, ClockSkew.imfFixdate(text), text);
+                assertEquals(java.time.ZonedDateTime.parse(text, rfc).toInstant(), ClockSkew.imfFixdate(text), text);
+            }
         }
         assertEquals(Instant.parse("2026-12-03T16:03:55Z"), ClockSkew.imfFixdate("Thu, 3 Dec 2026 16:03:55 GMT"));
         // Anything else goes to the general parser: other weekdays, dates, forms, zones and cases.
@@ -76,10 +78,20 @@ class ClockSkewTest {
                 "Sun, 22 Nov 2026 24:04:00 GMT", "Sun, 22 Nov 2026 10:04:60 GMT", "Sun, 22 nov 2026 10:04:00 GMT",
                 "Sun, 22 Nov 2026 10:04:00 UTC", "Sun, 22 Nov 2026 10:04:00 +0000", "Sun, 2 Nov 2026 10:04:00 GMT",
                 "Sun,  2 Nov 2026 10:04:00 GMT", "Mon, 2 Nov 2026 10:04:0 GMT", "Mon, 2 Nov 2026 10:04:00 GM",
+                "Mon,  2 Nov 2026 10:04:00 GMT", "Mon, 2 Nov 2026 1:04:00 GMT", "Mon, 0 Nov 2026 10:04:00 GMT",
+                "Mon, 2 Nov 26 10:04:00 GMT",
                 "Sun,22 Nov 2026 10:04:00 GMT ", "Fri, 29 Feb 2027 10:04:00 GMT", "Sun, 22 Xyz 2026 10:04:00 GMT",
                 "Sux, 22 Nov 2026 10:04:00 GMT", "Sun, 22 Nov 2O26 10:04:00 GMT")) {
             assertEquals(null, ClockSkew.imfFixdate(other), other);
         }
+    }
+
+    @Test
+    void theGatewaysOneDigitDayIsReadAsTheSameInstant() {
+        ClockSkew skew = new ClockSkew(Clock.fixed(Instant.parse("2026-12-03T16:04:11Z"), ZoneOffset.UTC));
+        assertEquals(Instant.parse("2026-12-03T16:04:06Z"), ClockSkew.imfFixdate("Thu, 3 Dec 2026 16:04:06 GMT"));
+        skew.observe("Thu, 3 Dec 2026 16:04:06 GMT");
+        assertEquals(Duration.ofSeconds(5), skew.last());
     }
 
     @Test

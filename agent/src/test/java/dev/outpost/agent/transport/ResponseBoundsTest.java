@@ -306,6 +306,19 @@ class ResponseBoundsTest {
     }
 
     @Test
+    void theConnectionHeaderIsReadAsAListOfTokensInAnyCase() throws Exception {
+        for (String[] c : new String[][] {{"HTTP/1.1", "Upgrade , CLOSE", "false"}, {"HTTP/1.1", "keep-alive,x", "true"},
+                {"HTTP/1.1", "closed", "true"}, {"HTTP/1.0", "foo,  Keep-Alive ", "true"}, {"HTTP/1.0", "keep", "false"}}) {
+            URI at = serveTls((in, out) -> out.write(ascii(c[0] + " 200 OK\r\nConnection: " + c[1]
+                    + "\r\nContent-Length: 2\r\n\r\nok")));
+            try (HttpsClient http = new HttpsClient(at, () -> clientTls, Duration.ofSeconds(10))) {
+                assertEquals(Boolean.parseBoolean(c[2]), http.exchange(Request.get("/")).keepAlive(), String.join(" ", c));
+            }
+            stop();
+        }
+    }
+
+    @Test
     void connectionCloseEndsAPipelineAndTheRestAreUnanswered() throws Exception {
         URI at = serveTls((in, out) -> {
             out.write(ascii("HTTP/1.1 200 OK\r\nConnection: close\r\nContent-Length: 2\r\n\r\nok"));
