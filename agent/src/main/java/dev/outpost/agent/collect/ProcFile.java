@@ -16,9 +16,14 @@ import java.util.Objects;
  * give what an open, a read and a close would, without a new stream, file descriptor and cleaner per read (which, run
  * once per cycle, stays interpreted and cost more than the read). A read that fails on the kept descriptor is tried
  * once more on a new one. Only for kernel files: a regular file replaced by a rename would still be read through the
- * descriptor of the old one. Reused buffer: not thread-safe, one instance per file and thread (the collection thread).
+ * descriptor of the old one. A file longer than {@link #MAX_BYTES} is refused (the collector that reads it fails, logged
+ * once) rather than buffered whole. Reused buffer: not thread-safe, one instance per file and thread (the collection
+ * thread).
  */
 final class ProcFile implements AutoCloseable {
+    /** The most read of one file: far above any /proc text of a real host (a mount table of 10,000 mounts is ~1.5 MB). */
+    static final int MAX_BYTES = 16 * 1024 * 1024;
+
     private final Path path;
     private RandomAccessFile file;
     private byte[] buffer = new byte[8192];
@@ -31,12 +36,15 @@ final class ProcFile implements AutoCloseable {
         return path;
     }
 
-    /** The content, one byte a character (see {@link ProcFiles#text}). */
+    /**
+     * The content, one byte a character: for files of figures and keywords only (/proc/stat, vmstat, meminfo,
+     * loadavg, uptime), searched whole with {@link String#indexOf} instead of split into a string per line.
+     */
     String text() {
         return string(StandardCharsets.ISO_8859_1);
     }
 
-    /** The lines, decoded leniently as UTF-8 (see {@link ProcFiles#lines}). */
+    /** The lines, decoded leniently: an interface or device name that is not UTF-8 must not fail the collector. */
     List<String> lines() {
         return List.of(string(StandardCharsets.UTF_8).split("\n"));
     }
@@ -81,7 +89,13 @@ final class ProcFile implements AutoCloseable {
         int size = 0;
         while (true) {
             if (size == buffer.length) {
-                buffer = Arrays.copyOf(buffer, buffer.length * 2);
+                if (size >= MAX_BYTES) {
+                    if (file.read() < 0) {
+                        return size;
+                    }
+                    throw new IOException("longer than " + MAX_BYTES + " bytes");
+                }
+                buffer = Arrays.copyOf(buffer, Math.min(MAX_BYTES, buffer.length * 2));
             }
             int n = file.read(buffer, size, buffer.length - size);
             if (n < 0) {

@@ -1,11 +1,5 @@
 package dev.outpost.agent.collect;
 
-import java.io.FileInputStream;
-import java.io.IOException;
-import java.io.UncheckedIOException;
-import java.nio.charset.Charset;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -18,38 +12,6 @@ import java.util.List;
  */
 final class ProcFiles {
     private ProcFiles() {
-    }
-
-    /** The lines of {@code file}, in one read. */
-    static List<String> lines(Path file) {
-        // Decoded leniently: an interface or device name that is not UTF-8 must not fail the collector.
-        return List.of(read(file, StandardCharsets.UTF_8).split("\n"));
-    }
-
-    /**
-     * The content of {@code file}, one byte a character: for files of figures and keywords only (/proc/stat, vmstat,
-     * meminfo, loadavg, uptime), searched whole with {@link String#indexOf} instead of split into a string per line.
-     */
-    static String text(Path file) {
-        return read(file, StandardCharsets.ISO_8859_1);
-    }
-
-    /**
-     * One file in one open and a few reads, through a plain {@link FileInputStream}: its construction is a fraction of
-     * a {@code Files.readAllBytes} channel's, which matters for code run once per cycle (it stays interpreted).
-     */
-    static byte[] bytes(Path file) throws IOException {
-        try (FileInputStream in = new FileInputStream(file.toString())) {
-            return in.readAllBytes();
-        }
-    }
-
-    private static String read(Path file, Charset charset) {
-        try {
-            return new String(bytes(file), charset);
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot read " + file, e);
-        }
     }
 
     /**

@@ -58,4 +58,21 @@ class ProcFileTest {
             assertEquals("back\n", file.text());
         }
     }
+
+    @Test
+    void aFileLongerThanTheBoundIsRefusedNotBufferedWhole() throws Exception {
+        Path path = dir.resolve("huge");
+        try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(path.toFile(), "rw")) {
+            f.setLength(ProcFile.MAX_BYTES + 1L); // sparse: no disk used
+        }
+        try (ProcFile file = new ProcFile(path)) {
+            UncheckedIOException e = assertThrows(UncheckedIOException.class, file::text);
+            assertTrue(e.getMessage().contains(path.toString()), e.getMessage());
+            assertTrue(e.getCause().getMessage().contains("longer than 16777216 bytes"), e.getCause().getMessage());
+            try (java.io.RandomAccessFile f = new java.io.RandomAccessFile(path.toFile(), "rw")) {
+                f.setLength(ProcFile.MAX_BYTES); // exactly the bound: read whole
+            }
+            assertEquals(ProcFile.MAX_BYTES, file.bytes().length);
+        }
+    }
 }
