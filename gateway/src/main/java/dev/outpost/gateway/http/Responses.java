@@ -3,6 +3,7 @@ package dev.outpost.gateway.http;
 import io.netty.buffer.Unpooled;
 import io.netty.channel.ChannelFutureListener;
 import io.netty.channel.ChannelHandlerContext;
+import io.netty.handler.codec.DateFormatter;
 import io.netty.handler.codec.http.DefaultFullHttpResponse;
 import io.netty.handler.codec.http.FullHttpResponse;
 import io.netty.handler.codec.http.HttpHeaderValues;
@@ -13,8 +14,7 @@ import io.netty.util.AsciiString;
 import java.nio.charset.StandardCharsets;
 import java.time.Clock;
 import java.time.Instant;
-import java.time.ZoneOffset;
-import java.time.format.DateTimeFormatter;
+import java.util.Date;
 
 /**
  * Builds and sends responses: always a {@code Date} header (agents check clock skew against it). Header names are
@@ -49,13 +49,16 @@ public final class Responses {
         return r;
     }
 
-    /** The clock's time as an HTTP Date (RFC 1123, UTC). */
+    /**
+     * The clock's time as an HTTP Date in RFC 9110's IMF-fixdate form ("Thu, 03 Dec 2026 16:03:55 GMT": a two-digit
+     * day, as the RFC asks of senders), written by Netty's {@link DateFormatter}; the JDK's RFC_1123_DATE_TIME, used
+     * before, writes a one-digit day on the 1st to the 9th, which strict readers refuse.
+     */
     String date() {
         Instant now = clock.instant();
         DateText d = date;
         if (d.epochSecond() != now.getEpochSecond()) {
-            d = new DateText(now.getEpochSecond(), DateTimeFormatter.RFC_1123_DATE_TIME.format(now.atOffset(
-                    ZoneOffset.UTC)));
+            d = new DateText(now.getEpochSecond(), DateFormatter.format(new Date(now.getEpochSecond() * 1000)));
             date = d;
         }
         return d.text();

@@ -43,6 +43,22 @@ class ResponsesTest {
     }
 
     @Test
+    void theDateIsAnImfFixdateWithATwoDigitDayOnEveryDay() {
+        assertEquals("Thu, 03 Dec 2026 16:03:55 GMT",
+                new Responses(new MutableClock(Instant.parse("2026-12-03T16:03:55.999Z"))).date());
+        java.util.regex.Pattern imfFixdate = java.util.regex.Pattern.compile(
+                "(Mon|Tue|Wed|Thu|Fri|Sat|Sun), [0-3][0-9] (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
+                        + "[0-9]{4} [0-2][0-9]:[0-5][0-9]:[0-6][0-9] GMT");
+        for (Instant t = Instant.parse("2027-12-31T23:59:59Z"); t.isAfter(Instant.parse("2026-01-01T00:00:00Z"));
+                t = t.minus(Duration.ofHours(7))) {
+            String date = new Responses(new MutableClock(t)).date();
+            assertTrue(imfFixdate.matcher(date).matches(), date);
+            assertEquals(t, java.time.ZonedDateTime.parse(date, java.time.format.DateTimeFormatter.RFC_1123_DATE_TIME)
+                    .toInstant(), date);
+        }
+    }
+
+    @Test
     void namesAreSetInCanonicalCaseSoNothingIsRewritten() {
         FullHttpResponse r = new Responses(new MutableClock(Instant.EPOCH)).of(HttpResponseStatus.OK,
                 "application/x-protobuf", new byte[] {1, 2});
