@@ -66,7 +66,6 @@ public final class AgentRuntime implements AutoCloseable {
     private final BatchProducer producer;
     private volatile AgentConfig config;
     private ScheduledFuture<?> cycles;
-    /** The certificate's names and expiry as the status file shows them, read again only for new credentials. */
     /** Whether the last write of the status file failed (said once, not at every change). */
     private boolean statusUnwritten;
 

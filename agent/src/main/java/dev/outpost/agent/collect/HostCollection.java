@@ -48,13 +48,15 @@ public final class HostCollection {
         Objects.requireNonNull(metrics, "metrics");
         this.clock = Objects.requireNonNull(clock, "clock");
         List<String> names = new ArrayList<>(collectors.size());
-        List<Run> all = new ArrayList<>(collectors.size());
         for (Collector c : collectors) {
             names.add(c.name());
-            all.add(new Run(c, metrics.histogram(AgentMeters.COLLECTOR_DURATION, c.name())));
         }
         if (new HashSet<>(names).size() != names.size()) {
             throw new IllegalArgumentException("collector names must be unique, got " + names);
+        }
+        List<Run> all = new ArrayList<>(collectors.size()); // registered only once the names are known to be unique
+        for (Collector c : collectors) {
+            all.add(new Run(c, metrics.histogram(AgentMeters.COLLECTOR_DURATION, c.name())));
         }
         this.runs = List.copyOf(all);
         this.total = metrics.histogram(AgentMeters.COLLECTION_DURATION);
