@@ -8,9 +8,11 @@ import java.nio.file.AtomicMoveNotSupportedException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
+import java.nio.file.FileSystemException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.nio.file.attribute.FileAttribute;
 import java.nio.file.attribute.PosixFilePermission;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.EnumSet;
@@ -21,6 +23,9 @@ import java.util.Set;
  * a secret is never readable by others, not even for a moment, and a crash never leaves half a file.
  */
 public final class SecureFiles {
+    /** Opening a new file for writing, failing if it exists: made once, not at every write. */
+    private static final Set<StandardOpenOption> CREATE_NEW =
+            EnumSet.of(StandardOpenOption.CREATE_NEW, StandardOpenOption.WRITE);
     /** rw------- : private keys, master keys, tokens, the pepper. */
     public static final Set<PosixFilePermission> OWNER_ONLY = PosixFilePermissions.fromString("rw-------");
     /** rw-r--r-- : certificates and other public material. */
@@ -49,15 +54,13 @@ public final class SecureFiles {
     private static void write(Path target, byte[] content, Set<PosixFilePermission> perms, boolean durable)
             throws IOException {
         Path dir = target.toAbsolutePath().getParent();
-        // Looked at first: createDirectories on an existing directory fails to create it, with an exception (and its
-        // stack trace) thrown and caught inside, at every write (the agent's ack and status files, every push).
-        if (!Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
-            Files.createDirectories(dir);
-        }
         Path tmp = dir.resolve("." + target.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        try (FileChannel ch = FileChannel.open(tmp, EnumSet.of(StandardOpenOption.CREATE_NEW,
-                StandardOpenOption.WRITE), PosixFilePermissions.asFileAttribute(perms))) {
+        FileAttribute<Set<PosixFilePermission>> mode = PosixFilePermissions.asFileAttribute(perms);
+        // The temporary file is made with O_EXCL (never through a link an attacker left there) and is normally
+        // absent: the directory and a leftover of a crashed write are dealt with only when the creation fails.
+        // Looking first cost two stat calls and an exception thrown and caught inside the JDK at every write (the
+        // agent's status file, after every push), which the interpreter makes the most expensive part of a write.
+        try (FileChannel ch = createTemporary(dir, tmp, mode)) {
             ByteBuffer buf = ByteBuffer.wrap(content);
             while (buf.hasRemaining()) {
                 ch.write(buf);
@@ -75,6 +78,22 @@ public final class SecureFiles {
         }
         if (durable) {
             syncDirectory(dir);
+        }
+    }
+
+    private static FileChannel createTemporary(Path dir, Path tmp, FileAttribute<Set<PosixFilePermission>> mode)
+            throws IOException {
+        try {
+            return FileChannel.open(tmp, CREATE_NEW, mode);
+        } catch (FileAlreadyExistsException e) {
+            Files.delete(tmp); // left by a write that died half-way (a link is removed, not followed)
+            return FileChannel.open(tmp, CREATE_NEW, mode);
+        } catch (FileSystemException e) { // no such directory (or a file in its place: refused below, as before)
+            if (Files.isDirectory(dir, LinkOption.NOFOLLOW_LINKS)) {
+                throw e;
+            }
+            Files.createDirectories(dir);
+            return FileChannel.open(tmp, CREATE_NEW, mode);
         }
     }
 

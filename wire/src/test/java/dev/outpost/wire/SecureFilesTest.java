@@ -1,6 +1,7 @@
 package dev.outpost.wire;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 
 import java.nio.file.FileAlreadyExistsException;
@@ -44,6 +45,22 @@ class SecureFilesTest {
         assertThrows(FileAlreadyExistsException.class,
                 () -> SecureFiles.replace(dir.resolve("state/status.json"), new byte[] {1}, SecureFiles.PUBLIC));
         assertEquals("not a directory", Files.readString(dir.resolve("state")));
+    }
+
+    @Test
+    void aTemporaryFileOrLinkLeftByACrashedWriteIsReplacedNotFollowed() throws Exception {
+        Path f = dir.resolve("ack");
+        Files.writeString(dir.resolve(".ack.tmp"), "half a wri");
+        SecureFiles.replace(f, "ack=7\n".getBytes(java.nio.charset.StandardCharsets.US_ASCII), SecureFiles.OWNER_ONLY);
+        assertEquals("ack=7\n", Files.readString(f));
+
+        Path victim = Files.writeString(dir.resolve("victim"), "untouched");
+        Files.createSymbolicLink(dir.resolve(".ack.tmp"), victim);
+        SecureFiles.write(f, "ack=8\n", SecureFiles.OWNER_ONLY);
+        assertEquals("ack=8\n", Files.readString(f));
+        assertEquals("untouched", Files.readString(victim), "the link was removed, not written through");
+        assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(f)));
+        assertFalse(Files.exists(dir.resolve(".ack.tmp"), java.nio.file.LinkOption.NOFOLLOW_LINKS));
     }
 
     @Test

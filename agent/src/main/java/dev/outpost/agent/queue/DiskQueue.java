@@ -267,6 +267,7 @@ public final class DiskQueue implements AutoCloseable {
             try {
                 persistState(true);
             } finally {
+                ackFile.close();
                 segments.close();
             }
         }

@@ -58,22 +58,27 @@ class DiskQueueAckFileTest {
         return Files.readString(dir.resolve("ack"));
     }
 
+    /** The file's text for these numbers: zero-padded to 19 digits, so that every write has the same length. */
+    static String ack(long acked, long droppedThrough) {
+        return String.format("ack=%019d\ndropped_through=%019d\n", acked, droppedThrough);
+    }
+
     @Test
     void acknowledgementsAreWrittenAtMostEvery200Milliseconds() throws Exception {
         q.ack(s);
-        assertEquals("ack=" + s + "\ndropped_through=0\n", ackFile(), "the first acknowledgement is written");
+        assertEquals(ack(s, 0), ackFile(), "the first acknowledgement is written");
         assertEquals(s + 1, firstAfterCrash());
 
         clock.advance(Duration.ofMillis(50));
         q.ack(s + 1);
         clock.advance(Duration.ofMillis(149));
         q.ack(s + 2);
-        assertEquals("ack=" + s + "\ndropped_through=0\n", ackFile());
+        assertEquals(ack(s, 0), ackFile());
         assertEquals(s + 1, firstAfterCrash(), "acknowledged within the last 200 ms: sent again after a crash");
 
         clock.advance(Duration.ofMillis(1));
         q.ack(s + 3);
-        assertEquals("ack=" + (s + 3) + "\ndropped_through=0\n", ackFile(), "200 ms after the last write");
+        assertEquals(ack(s + 3, 0), ackFile(), "200 ms after the last write");
         assertEquals(s + 4, firstAfterCrash());
 
         clock.advance(Duration.ofMillis(10));
@@ -90,12 +95,12 @@ class DiskQueueAckFileTest {
     }
 
     @Test
-    void theAckFileIsReplacedWholeWithNoTemporaryFileLeftBehind() throws Exception {
+    void theAckFileIsOverwrittenWholeWithNoTemporaryFileLeftBehind() throws Exception {
         for (int i = 0; i < 10; i++) {
             clock.advance(Duration.ofMillis(200));
             q.ack(s + i);
             assertEquals(List.of("ack", String.format("seg-%020d.q", s)), QueueFiles.names(dir));
-            assertEquals("ack=" + (s + i) + "\ndropped_through=0\n", ackFile());
+            assertEquals(ack(s + i, 0), ackFile());
         }
         assertEquals("rw-------", PosixFilePermissions.toString(Files.getPosixFilePermissions(dir.resolve("ack"))));
         q.close();
@@ -108,8 +113,36 @@ class DiskQueueAckFileTest {
         q.append(payload(11, 100));
         q.append(payload(12, 100));
         assertEquals(2, q.stats().droppedFull());
-        assertEquals("ack=0\ndropped_through=" + (s + 1) + "\n", ackFile());
+        assertEquals(ack(0, s + 1), ackFile());
         assertEquals(s + 2, firstAfterCrash());
         q.close();
+    }
+
+    @Test
+    void anAckFileOfAnEarlierVersionIsReadAndRewrittenWhole() throws Exception {
+        q.close();
+        Files.writeString(dir.resolve("ack"), "ack=" + (s + 2) + "\ndropped_through=0\n"); // unpadded, as before
+        q = DiskQueue.open(dir, 1 << 20, 0, clock);
+        assertEquals(s + 3, q.peek(1).get(0).seq());
+        clock.advance(Duration.ofMillis(200));
+        q.ack(s + 3);
+        assertEquals(ack(s + 3, 0), ackFile());
+        clock.advance(Duration.ofMillis(200));
+        q.ack(s + 4);
+        assertEquals(ack(s + 4, 0), ackFile(), "overwritten in place, nothing of the last write left");
+        assertEquals(s + 5, firstAfterCrash());
+    }
+
+    @Test
+    void theFileIsOverwrittenInPlaceAfterTheFirstWrite() throws Exception {
+        q.ack(s);
+        Object inode = Files.getAttribute(dir.resolve("ack"), "unix:ino");
+        for (int i = 1; i < 5; i++) {
+            clock.advance(Duration.ofMillis(200));
+            q.ack(s + i);
+            assertEquals(ack(s + i, 0), ackFile());
+        }
+        assertEquals(inode, Files.getAttribute(dir.resolve("ack"), "unix:ino"), "the same file, not a replacement");
+        assertEquals(AckFile.LENGTH, Files.size(dir.resolve("ack")));
     }
 }
