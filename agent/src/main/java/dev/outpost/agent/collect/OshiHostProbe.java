@@ -17,7 +17,6 @@ import oshi.hardware.CentralProcessor.TickType;
 import oshi.hardware.HardwareAbstractionLayer;
 import oshi.software.os.linux.LinuxOperatingSystemJNA;
 import oshi.util.linux.ProcPath;
-import oshi.util.linux.SysPath;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -77,7 +76,7 @@ public final class OshiHostProbe implements HostProbe {
         }
         this.fileStores = new OshiFileStores(systemInfo.getOperatingSystem().getFileSystem(),
                 proc.resolve("self/mountinfo"));
-        this.disks = new OshiDisks(hardware, Path.of(SysPath.SYS, "block"), proc.resolve("diskstats"));
+        this.disks = new OshiDisks(hardware, proc.resolve("diskstats"));
         this.sockDiag = sockDiag;
     }
 

@@ -1,6 +1,7 @@
 package dev.outpost.agent.collect;
 
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 
 /**
@@ -215,6 +216,19 @@ final class ProcFiles {
             }
         }
         return disks;
+    }
+
+    /** The device names of /proc/diskstats (its third column), in the file's order; lines without one are skipped. */
+    static String[] deviceColumn(List<String> lines) {
+        String[] fields = new String[3];
+        String[] names = new String[lines.size()];
+        int count = 0;
+        for (String line : lines) {
+            if (split(line, fields) == 3) {
+                names[count++] = fields[2];
+            }
+        }
+        return count == names.length ? names : Arrays.copyOf(names, count);
     }
 
     /** Splits {@code line} on whitespace into {@code fields} (up to its length); returns how many were found. */

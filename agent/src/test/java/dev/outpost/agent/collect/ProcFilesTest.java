@@ -95,6 +95,15 @@ class ProcFilesTest {
     }
 
     @Test
+    void theDeviceColumnOfDiskstatsInTheFilesOrder() {
+        String[] devices = ProcFiles.deviceColumn(lines("diskstats"));
+        assertEquals(lines("diskstats").size(), devices.length);
+        assertEquals(List.of("loop0", "sda", "sda1", "nvme0n1", "dm-0"), List.of(devices).subList(0, 5));
+        assertEquals(List.of("sda", "sdb"), List.of(ProcFiles.deviceColumn(List.of("   8 0 sda 1 2 3",
+                "", "   8 1", "   8 16 sdb 4"))));
+    }
+
+    @Test
     void diskStatsFieldsMissingOrTooLargeForALongReadAsZero() {
         // OSHI's parser, which this one replaces, read them so: a counter past 2^63 - 1 or a short line gives 0.
         assertEquals(List.of(new HostProbe.Disk("dm-0", 100, 0, 800 * 512L, 10, 200, 0, 1600 * 512L, 20, 0, 30, 0),
