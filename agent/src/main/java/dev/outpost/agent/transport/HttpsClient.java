@@ -130,6 +130,7 @@ public final class HttpsClient implements AutoCloseable {
      * order, each within the timeout of the one before. A failure stops the reading and closes the connection.
      */
     public synchronized Pipelined exchangeAll(List<Request> requests) {
+        Connection kept = connection;
         Connection c;
         try {
             c = connection();
@@ -140,6 +141,24 @@ public final class HttpsClient implements AutoCloseable {
             return new Pipelined(List.of(), e);
         }
         Pipelined p = pipeline(c, requests);
+        if (c == kept && p.responses().isEmpty() && p.failure() != null && p.failure().getCause() != null
+                && !refusedByPeer(p.failure())) {
+            // A kept connection failed before any answer, not by a timeout or a TLS alert: closed by the peer or a
+            // middlebox while idle, without a word this side could have seen (see Connection.usable). Once more on a
+            // new connection, as HTTP clients do: the requests carry idempotency keys, so one that got through
+            // after all is recognised, not stored twice.
+            LOG.debug("the kept connection to {} was closed while idle ({}); sending on a new one", base,
+                    p.failure().getMessage());
+            try {
+                c = connection();
+            } catch (IOException e) {
+                if (refusedByPeer(e)) {
+                    events.tlsRefused(lastContext, e);
+                }
+                return new Pipelined(List.of(), e);
+            }
+            p = pipeline(c, requests);
+        }
         if (!p.responses().isEmpty()) {
             events.answered(c.context);
         } else if (p.failure() != null && refusedByPeer(p.failure())) {
@@ -347,10 +366,21 @@ public final class HttpsClient implements AutoCloseable {
 
         /**
          * Whether this idle connection can carry the next request: open, and the peer has neither closed it (an idle
-         * timeout: end of stream, an alert) nor sent anything unasked. Looks for 1 ms at most.
+         * timeout: close_notify or an alert) nor sent anything unasked. When bytes are waiting, looks at them for 1 ms
+         * at most.
          */
         boolean usable() {
             if (raw.isClosed() || reader.buffered()) {
+                return false;
+            }
+            try {
+                if (raw.getInputStream().available() == 0) {
+                    // Nothing arrived since the last answer (no close_notify, alert or stray byte): usable. Asking
+                    // TLS instead costs a 1 ms timed read and an exception at every push, in the interpreter; a FIN
+                    // alone is not seen here either way, and exchangeAll sends once more on a new connection.
+                    return true;
+                }
+            } catch (IOException e) {
                 return false;
             }
             try {

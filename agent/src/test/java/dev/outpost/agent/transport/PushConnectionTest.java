@@ -45,4 +45,38 @@ class PushConnectionTest {
         assertEquals(2, connectionsAfterRetry(Map.of("Retry-After", "1", "Connection", "close",
                 "Content-Type", "application/x-protobuf")));
     }
+
+    @Test
+    void anIdleConnectionCutWithoutATlsCloseIsMadeAgainWithinTheSamePush() throws Exception {
+        try (PushFixture f = new PushFixture(dir, new MutableClock(Instant.parse("2026-11-22T05:20:00Z")),
+                (r, i) -> PushFixture.ok("stored", PushFixture.keyNumber(r)), true)) {
+            PushLoop loop = f.loop(1);
+            f.append(1);
+            assertTrue(loop.sendAll(f.queue.peek(1)));
+            assertEquals(List.of(), f.queue.peek(1));
+
+            f.cut.cutAll(); // a NAT's idle timeout: the kept connection is gone, and no TLS alert said so
+            f.append(1);
+            assertTrue(loop.sendAll(f.queue.peek(1)));
+            assertEquals(List.of(), f.queue.peek(1), "stored by the first push after the cut, not left for a retry");
+            assertEquals(2, f.server.connections());
+            assertEquals(2, f.server.requests().size(), "each batch reached the gateway once");
+        }
+    }
+
+    @Test
+    void anIdleConnectionTheGatewayClosesIsMadeAgainWithinTheSamePush() throws Exception {
+        try (PushFixture f = new PushFixture(dir, new MutableClock(Instant.parse("2026-11-22T05:20:00Z")),
+                (r, i) -> PushFixture.ok("stored", PushFixture.keyNumber(r)))) {
+            PushLoop loop = f.loop(1);
+            f.append(1);
+            assertTrue(loop.sendAll(f.queue.peek(1)));
+            f.server.closeConnections(); // its idle timeout: close_notify, then the socket
+            f.append(1);
+            assertTrue(loop.sendAll(f.queue.peek(1)));
+            assertEquals(List.of(), f.queue.peek(1));
+            assertEquals(2, f.server.connections());
+            assertEquals(2, f.server.requests().size());
+        }
+    }
 }

@@ -26,9 +26,17 @@ final class PushFixture implements AutoCloseable {
     final MutableClock clock;
     final RecordingHttpsServer server;
     final DiskQueue queue;
+    /** Between the agent and the server when asked for; else null. */
+    final TcpCut cut;
     private final HttpsClient http;
 
     PushFixture(Path stateDir, MutableClock clock, RecordingHttpsServer.Responder responder) throws Exception {
+        this(stateDir, clock, responder, false);
+    }
+
+    /** With {@code throughCut}, the agent reaches the server through a {@link TcpCut} ({@link #cut}). */
+    PushFixture(Path stateDir, MutableClock clock, RecordingHttpsServer.Responder responder, boolean throughCut)
+            throws Exception {
         this.stateDir = stateDir;
         this.clock = clock;
         TestCa ca = new TestCa();
@@ -36,7 +44,10 @@ final class PushFixture implements AutoCloseable {
         ca.credentials(AGENT, "acme", now.minusSeconds(3600), now.plusSeconds(86400)).store(stateDir);
         Identity identity = Identity.load(stateDir);
         this.server = RecordingHttpsServer.start(ca.server("127.0.0.1"), ca.certificate(), responder);
-        this.http = new HttpsClient(URI.create(server.url(WireNames.OTLP_METRICS_PATH)), identity::context,
+        this.cut = throughCut ? new TcpCut(server.port()) : null;
+        String url = cut == null ? server.url(WireNames.OTLP_METRICS_PATH)
+                : "https://127.0.0.1:" + cut.port() + WireNames.OTLP_METRICS_PATH;
+        this.http = new HttpsClient(URI.create(url), identity::context,
                 Duration.ofSeconds(10), identity);
         this.queue = DiskQueue.open(queueDir(), 1 << 20, 0, clock);
     }
@@ -95,6 +106,9 @@ final class PushFixture implements AutoCloseable {
         try {
             queue.close();
             http.close();
+            if (cut != null) {
+                cut.close();
+            }
         } finally {
             server.close();
         }

@@ -91,7 +91,13 @@ public final class RecordingHttpsServer implements AutoCloseable {
         return "https://127.0.0.1:" + port() + path;
     }
 
-    /** The requests read so far, in order. */
+    /** Closes every connection accepted so far, as a server's idle timeout does (TLS close_notify, then TCP). */
+    public synchronized void closeConnections() throws IOException {
+        for (Socket c : connections) {
+            c.close();
+        }
+    }
+
     /** Connections accepted so far. */
     public synchronized int connections() {
         return connections.size();
