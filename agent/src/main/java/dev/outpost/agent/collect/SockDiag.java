@@ -1,8 +1,6 @@
 package dev.outpost.agent.collect;
 
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -63,7 +61,7 @@ final class SockDiag implements AutoCloseable {
 
         static native long send(int fd, byte[] buffer, long length, int flags);
 
-        static native long recv(int fd, Pointer buffer, long length, int flags);
+        static native long recv(int fd, byte[] buffer, long length, int flags);
     }
 
     /** As {@link Lp64} where size_t is 32 bits wide. */
@@ -74,25 +72,25 @@ final class SockDiag implements AutoCloseable {
 
         static native int send(int fd, byte[] buffer, int length, int flags);
 
-        static native int recv(int fd, Pointer buffer, int length, int flags);
+        static native int recv(int fd, byte[] buffer, int length, int flags);
     }
 
     private static long send(int fd, byte[] buffer, int length) {
         return LP64 ? Lp64.send(fd, buffer, length, 0) : Ilp32.send(fd, buffer, length, 0);
     }
 
-    private static long recv(int fd, Pointer buffer, int length) {
+    private static long recv(int fd, byte[] buffer, int length) {
         return LP64 ? Lp64.recv(fd, buffer, length, 0) : Ilp32.recv(fd, buffer, length, 0);
     }
 
     /** Whether this CPU stores ints least significant byte first, as the kernel writes them (host order). */
     private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
 
-    private final Memory buffer = new Memory(BUFFER_BYTES);
     /**
-     * Each datagram is copied here (one memcpy) and parsed as plain array reads: a host with thousands of sockets
-     * means thousands of messages per count, and array reads cost a fraction of a direct buffer's layered getters
-     * while the loop still runs in the interpreter (it is entered a few times per cycle, so it compiles late).
+     * Each datagram is received here (JNA copies a Java array in and out of the call) and parsed as plain array
+     * reads: a host with thousands of sockets means thousands of messages per count, and array reads cost a fraction
+     * of a direct buffer's layered getters while the loop still runs in the interpreter. No JNA {@code Memory}: one
+     * kept for the agent's life kept JNA's cleaner thread alive, which looks up a java.util.logging logger every 30 s.
      */
     private final byte[] bytes = new byte[BUFFER_BYTES];
     private final byte[] request = request();
@@ -127,14 +125,13 @@ final class SockDiag implements AutoCloseable {
             }
             boolean done = false;
             while (!done) {
-                long read = recv(fd, buffer, BUFFER_BYTES);
+                long read = recv(fd, bytes, BUFFER_BYTES);
                 if (read < 0) {
                     throw new IOException("cannot read the sock_diag answer (errno " + Native.getLastError() + ")");
                 }
                 if (read == 0) {
                     throw new IOException("the sock_diag answer ended without NLMSG_DONE");
                 }
-                buffer.read(0, bytes, 0, (int) read);
                 done = countMessages(bytes, (int) read, counts);
             }
         } finally {
@@ -196,6 +193,6 @@ final class SockDiag implements AutoCloseable {
 
     @Override
     public void close() {
-        buffer.close();
+        // nothing held outside the Java heap: a socket lives only during a count
     }
 }

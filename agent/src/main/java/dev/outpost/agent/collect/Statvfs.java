@@ -1,11 +1,9 @@
 package dev.outpost.agent.collect;
 
-import com.sun.jna.Memory;
 import com.sun.jna.Native;
-import com.sun.jna.Pointer;
 
 /**
- * statvfs(3) of one mount point into a buffer kept for the agent's life, read at the offsets of glibc's struct
+ * statvfs(3) of one mount point into an array kept for the agent's life, read at the offsets of glibc's struct
  * statvfs (every field up to f_ffree is an unsigned long: 8 bytes on 64-bit Linux, 4 on 32-bit), with the figures
  * OSHI computes from the same call: inodes from f_files and f_ffree, bytes as blocks times f_frsize. OSHI's own call
  * builds a JNA Structure (sized and laid out by reflection) for every mount point every cycle; this one costs a
@@ -19,21 +17,41 @@ final class Statvfs implements AutoCloseable {
     private static final int F_FILES = 5;
     private static final int F_FFREE = 6;
 
-    static {
-        Native.register(Statvfs.class, "c");
+    /** Whether unsigned long is 64 bits wide (LP64), else 32, as JNA found the C library built. */
+    private static final boolean LP64 = Native.LONG_SIZE == 8;
+
+    /**
+     * statvfs with the struct as an array of the platform's unsigned long (JNA copies a Java array in and out of the
+     * call): no JNA {@code Memory}, whose registration with JNA's cleaner kept its thread alive (it looks up a
+     * java.util.logging logger every 30 s) for the agent's life.
+     */
+    private static final class Lp64 {
+        static {
+            Native.register(Lp64.class, "c");
+        }
+
+        static native int statvfs(String path, long[] buffer);
     }
 
-    private static native int statvfs(String path, Pointer buffer);
+    /** As {@link Lp64} where unsigned long is 32 bits wide. */
+    private static final class Ilp32 {
+        static {
+            Native.register(Ilp32.class, "c");
+        }
 
-    /** Larger than struct statvfs on any Linux ABI (112 bytes on 64-bit). */
-    private final Memory buffer = new Memory(256);
+        static native int statvfs(String path, int[] buffer);
+    }
+
+    /** Larger than struct statvfs on any Linux ABI (112 bytes on 64-bit): 256 bytes. */
+    private final long[] wide = LP64 ? new long[32] : null;
+    private final int[] narrow = LP64 ? null : new int[64];
 
     /**
      * {@code [totalInodes, freeInodes, totalBytes, usableBytes, freeBytes]} of the filesystem mounted at
      * {@code mountPoint} (OSHI's order), or null when the call fails.
      */
     long[] query(String mountPoint) {
-        if (statvfs(mountPoint, buffer) != 0) {
+        if ((LP64 ? Lp64.statvfs(mountPoint, wide) : Ilp32.statvfs(mountPoint, narrow)) != 0) {
             return null;
         }
         long frsize = field(F_FRSIZE);
@@ -41,12 +59,13 @@ final class Statvfs implements AutoCloseable {
             field(F_BFREE) * frsize};
     }
 
+    /** The field, an unsigned long of the platform (zero-extended on 32-bit). */
     private long field(int index) {
-        return buffer.getNativeLong((long) index * Native.LONG_SIZE).longValue();
+        return LP64 ? wide[index] : narrow[index] & 0xFFFFFFFFL;
     }
 
     @Override
     public void close() {
-        buffer.close();
+        // nothing held outside the Java heap
     }
 }
