@@ -31,6 +31,14 @@ import org.slf4j.LoggerFactory;
 public final class OshiHostProbe implements HostProbe {
     private static final Logger LOG = LoggerFactory.getLogger(OshiHostProbe.class);
     private static final double MILLIS_PER_SECOND = 1000.0;
+    /**
+     * Held so that it stays made: JNA's cleaner thread lives as long as its native libraries (for the agent's life)
+     * and every 30 s asks java.util.logging for this logger, which, weakly held there and collected in between, was
+     * made and registered anew each time (1.5 ms of CPU in the interpreter; a lookup once it is kept).
+     */
+    @SuppressWarnings("unused")
+    private static final java.util.logging.Logger JNA_CLEANER_LOG =
+            java.util.logging.Logger.getLogger("com.sun.jna.internal.Cleaner");
 
     private final Path proc = Path.of(ProcPath.PROC);
     /** The files read every cycle, kept open (see {@link ProcFile}). */
@@ -50,6 +58,11 @@ public final class OshiHostProbe implements HostProbe {
     private final String[] cpuNames;
     private final OshiFileStores fileStores;
     private final OshiDisks disks;
+    /**
+     * /proc/stat as {@link #cpuTimes()} read it, taken (once) by {@link #processes()} later in the same cycle instead
+     * of reading it again: the collectors run in that order, milliseconds apart. Null when there is none to take.
+     */
+    private String statThisCycle;
     /** Reused for the TCP tables, which can be megabytes on a busy server: read 64 KiB at a time. */
     private byte[] tcpBuffer;
     /**
@@ -103,10 +116,13 @@ public final class OshiHostProbe implements HostProbe {
      */
     @Override
     public List<CpuTimes> cpuTimes() {
-        long[][] ticks = ProcFiles.cpuTicks(statText(), logicalCpus);
+        String text = statText();
+        long[][] ticks = ProcFiles.cpuTicks(text, logicalCpus);
         if (allZero(ticks[0])) {
-            ticks = ProcFiles.cpuTicks(statText(), logicalCpus); // as OSHI: a failed read gives 0s; try again
+            text = statText();
+            ticks = ProcFiles.cpuTicks(text, logicalCpus); // as OSHI: a failed read gives 0s; try again
         }
+        statThisCycle = text.isEmpty() ? null : text;
         ProcFiles.toMillis(ticks, hz);
         List<CpuTimes> cpus = new ArrayList<>(ticks.length);
         for (int i = 0; i < ticks.length; i++) {
@@ -215,7 +231,9 @@ public final class OshiHostProbe implements HostProbe {
 
     @Override
     public Processes processes() {
-        return ProcFiles.processes(stat.text(), loadavg.text());
+        String text = statThisCycle != null ? statThisCycle : stat.text();
+        statThisCycle = null;
+        return ProcFiles.processes(text, loadavg.text());
     }
 
     /**
