@@ -89,8 +89,8 @@ final class SockDiag implements AutoCloseable {
     /**
      * Each datagram is received here (JNA copies a Java array in and out of the call) and parsed as plain array
      * reads: a host with thousands of sockets means thousands of messages per count, and array reads cost a fraction
-     * of a direct buffer's layered getters while the loop still runs in the interpreter. No JNA {@code Memory}: one
-     * kept for the agent's life kept JNA's cleaner thread alive, which looks up a java.util.logging logger every 30 s.
+     * of a direct buffer's layered getters while the loop still runs in the interpreter. No JNA {@code Memory}: each
+     * registers with JNA's cleaner, and the copy a {@code Memory} needed is the same one.
      */
     private final byte[] bytes = new byte[BUFFER_BYTES];
     private final byte[] request = request();

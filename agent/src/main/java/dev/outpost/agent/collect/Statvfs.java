@@ -22,8 +22,7 @@ final class Statvfs implements AutoCloseable {
 
     /**
      * statvfs with the struct as an array of the platform's unsigned long (JNA copies a Java array in and out of the
-     * call): no JNA {@code Memory}, whose registration with JNA's cleaner kept its thread alive (it looks up a
-     * java.util.logging logger every 30 s) for the agent's life.
+     * call): no JNA {@code Memory}, which registers with JNA's cleaner.
      */
     private static final class Lp64 {
         static {
