@@ -127,28 +127,13 @@ public final class HttpsClient implements AutoCloseable {
 
     /**
      * Sends {@code requests} back to back on one connection (HTTP/1.1 pipelining) and reads the responses in
-     * order, each within the timeout of the one before. A failure stops the reading and closes the connection.
+     * order, each within the timeout of the one before. A failure stops the reading and closes the connection; a kept
+     * connection that fails before any answer (cut while idle) is replaced, and the requests sent again, once.
      */
     public synchronized Pipelined exchangeAll(List<Request> requests) {
         Connection kept = connection;
-        Connection c;
-        try {
-            c = connection();
-        } catch (IOException e) {
-            if (refusedByPeer(e)) {
-                events.tlsRefused(lastContext, e);
-            }
-            return new Pipelined(List.of(), e);
-        }
-        Pipelined p = pipeline(c, requests);
-        if (c == kept && p.responses().isEmpty() && p.failure() != null && p.failure().getCause() != null
-                && !refusedByPeer(p.failure())) {
-            // A kept connection failed before any answer, not by a timeout or a TLS alert: closed by the peer or a
-            // middlebox while idle, without a word this side could have seen (see Connection.usable). Once more on a
-            // new connection, as HTTP clients do: the requests carry idempotency keys, so one that got through
-            // after all is recognised, not stored twice.
-            LOG.debug("the kept connection to {} was closed while idle ({}); sending on a new one", base,
-                    p.failure().getMessage());
+        for (int attempt = 0; ; attempt++) {
+            Connection c;
             try {
                 c = connection();
             } catch (IOException e) {
@@ -157,14 +142,24 @@ public final class HttpsClient implements AutoCloseable {
                 }
                 return new Pipelined(List.of(), e);
             }
-            p = pipeline(c, requests);
+            Pipelined p = pipeline(c, requests);
+            if (attempt == 0 && c == kept && p.responses().isEmpty() && p.failure() != null
+                    && p.failure().getCause() != null && !refusedByPeer(p.failure())) {
+                // A kept connection failed before any answer, not by a timeout or a TLS alert: closed by the peer or
+                // a middlebox while idle, without a word this side could have seen (see Connection.usable). Once
+                // more on a new connection, as HTTP clients do: the requests carry idempotency keys, so one that got
+                // through after all is recognised, not stored twice.
+                LOG.debug("the kept connection to {} was closed while idle ({}); sending on a new one", base,
+                        p.failure().getMessage());
+                continue;
+            }
+            if (!p.responses().isEmpty()) {
+                events.answered(c.context);
+            } else if (p.failure() != null && refusedByPeer(p.failure())) {
+                events.tlsRefused(c.context, p.failure());
+            }
+            return p;
         }
-        if (!p.responses().isEmpty()) {
-            events.answered(c.context);
-        } else if (p.failure() != null && refusedByPeer(p.failure())) {
-            events.tlsRefused(c.context, p.failure());
-        }
-        return p;
     }
 
     /** Whether the peer sent a fatal TLS alert (not a network failure, not our refusal of its certificate). */
