@@ -116,6 +116,7 @@ public final class OshiHostProbe implements HostProbe {
      */
     @Override
     public List<CpuTimes> cpuTimes() {
+        statThisCycle = null; // a read of an earlier cycle is never taken, even if this one fails half-way
         String text = statText();
         long[][] ticks = ProcFiles.cpuTicks(text, logicalCpus);
         if (allZero(ticks[0])) {
