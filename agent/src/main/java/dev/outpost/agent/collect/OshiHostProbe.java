@@ -197,7 +197,6 @@ public final class OshiHostProbe implements HostProbe {
             } catch (IOException | LinkageError e) {
                 LOG.info("counting TCP sockets from /proc/net/tcp and tcp6 from now on: netlink sock_diag failed ({})",
                         e.getMessage());
-                sockDiag.close();
                 sockDiag = null;
                 Arrays.fill(counts, 0);
             }

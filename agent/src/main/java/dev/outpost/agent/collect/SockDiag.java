@@ -16,7 +16,7 @@ import java.nio.ByteOrder;
  * <p>libc's socket, send, recv and close are called through JNA, which OSHI loads anyway. A netlink socket is neither
  * bound to an address nor listening: it talks to the kernel only. Not thread-safe: one instance per thread.
  */
-final class SockDiag implements AutoCloseable {
+final class SockDiag {
     private static final int AF_NETLINK = 16;
     private static final int SOCK_RAW = 3;
     private static final int SOCK_CLOEXEC = 0x80000;
@@ -189,10 +189,5 @@ final class SockDiag implements AutoCloseable {
         r.position(NLMSG_HEADER + 4 + 48);
         r.putInt(STATES).putInt(0);
         return r.array();
-    }
-
-    @Override
-    public void close() {
-        // nothing held outside the Java heap: a socket lives only during a count
     }
 }

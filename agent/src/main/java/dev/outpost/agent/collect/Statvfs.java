@@ -9,7 +9,7 @@ import com.sun.jna.Native;
  * builds a JNA Structure (sized and laid out by reflection) for every mount point every cycle; this one costs a
  * native call. libc's statvfs is called through JNA, which OSHI loads anyway. Not thread-safe: one per thread.
  */
-final class Statvfs implements AutoCloseable {
+final class Statvfs {
     private static final int F_FRSIZE = 1;
     private static final int F_BLOCKS = 2;
     private static final int F_BFREE = 3;
@@ -61,10 +61,5 @@ final class Statvfs implements AutoCloseable {
     /** The field, an unsigned long of the platform (zero-extended on 32-bit). */
     private long field(int index) {
         return LP64 ? wide[index] : narrow[index] & 0xFFFFFFFFL;
-    }
-
-    @Override
-    public void close() {
-        // nothing held outside the Java heap
     }
 }

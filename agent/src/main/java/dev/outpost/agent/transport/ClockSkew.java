@@ -58,7 +58,7 @@ public final class ClockSkew {
     /**
      * The instant of {@code date} when it is in the one form servers send (RFC 9110's IMF-fixdate, e.g.
      * "Sun, 06 Nov 1994 08:49:37 GMT", or with a one-digit day, "Sun, 6 Nov 1994 08:49:37 GMT", as RFC 1123 allows
-     * and the JDK's RFC_1123_DATE_TIME formatter, the gateway's, writes it) and names a real date and its weekday;
+     * and the JDK's RFC_1123_DATE_TIME formatter writes it: gateways before the IMF-fixdate one did) and names a real date and its weekday;
      * null for anything else, which is then read by the general RFC 1123 parser. Every response has one: read by hand
      * it costs a fraction of the formatter's parse, which runs mostly interpreted at one response per cycle, and
      * java.time.format's ~60 classes are not loaded for it.

@@ -79,17 +79,16 @@ class SockDiagTest {
             OshiHostProbe probe = OshiHostProbe.create();
             long[] netlink = null;
             long[] proc = null;
-            try (SockDiag diag = new SockDiag()) {
-                for (int attempt = 0; attempt < 50; attempt++) {
-                    long[] before = probe.tcpTables(new long[STATES]);
-                    netlink = new long[STATES];
-                    diag.countTcpStates(netlink);
-                    proc = probe.tcpTables(new long[STATES]);
-                    if (Arrays.equals(before, proc)) {
-                        break;
-                    }
-                    proc = null;
+            SockDiag diag = new SockDiag();
+            for (int attempt = 0; attempt < 50; attempt++) {
+                long[] before = probe.tcpTables(new long[STATES]);
+                netlink = new long[STATES];
+                diag.countTcpStates(netlink);
+                proc = probe.tcpTables(new long[STATES]);
+                if (Arrays.equals(before, proc)) {
+                    break;
                 }
+                proc = null;
             }
             assumeTrue(proc != null, "the host's TCP sockets changed between every two reads of /proc (50 tries)");
             assertEquals(ProcNet.TCP_STATES.size(), netlink.length);
