@@ -14,8 +14,7 @@ import javax.net.ssl.X509ExtendedTrustManager;
 
 /**
  * What the agent's trust managers share: they check a gateway's chain through the JDK's PKIX trust manager for the
- * CAs they choose, always with the engine or socket so that the host name is verified, and refuse every client (the
- * agent accepts no connections).
+ * CAs they choose, then the host name themselves, and refuse every client (the agent accepts no connections).
  */
 abstract class ServerTrust extends X509ExtendedTrustManager {
     /** The PKIX trust manager that is to validate {@code chain}, or why none may. */
@@ -37,31 +36,27 @@ abstract class ServerTrust extends X509ExtendedTrustManager {
         }
     }
 
-    /** A refusal for a certificate of another name says which name was expected and which it has. */
+    /**
+     * The chain is validated by the JDK's PKIX trust manager (with the connection's algorithm constraints; its
+     * endpoint identification is off, see {@link ClientTls#layer}), then the server certificate must name the host
+     * the connection was made for ({@link HostnameMismatchException#verify}): a refusal for another name says which
+     * name was expected and which it has.
+     */
     @Override
     public final void checkServerTrusted(X509Certificate[] chain, String authType, SSLEngine engine)
             throws CertificateException {
-        X509ExtendedTrustManager delegate = delegateFor(chain);
-        try {
-            delegate.checkServerTrusted(chain, authType, engine);
-        } catch (CertificateException e) {
-            throw HostnameMismatchException.explain(chain[0], engine.getPeerHost(), engine.getPeerPort(), e);
-        }
+        delegateFor(chain).checkServerTrusted(chain, authType, engine);
+        HostnameMismatchException.verify(chain[0], engine == null ? null : engine.getPeerHost(),
+                engine == null ? -1 : engine.getPeerPort());
     }
 
     @Override
     public final void checkServerTrusted(X509Certificate[] chain, String authType, Socket socket)
             throws CertificateException {
-        X509ExtendedTrustManager delegate = delegateFor(chain);
-        try {
-            delegate.checkServerTrusted(chain, authType, socket);
-        } catch (CertificateException e) {
-            SSLSession session = socket instanceof SSLSocket s ? s.getHandshakeSession() : null;
-            if (session == null) {
-                throw e;
-            }
-            throw HostnameMismatchException.explain(chain[0], session.getPeerHost(), session.getPeerPort(), e);
-        }
+        delegateFor(chain).checkServerTrusted(chain, authType, socket);
+        SSLSession session = socket instanceof SSLSocket s ? s.getHandshakeSession() : null;
+        HostnameMismatchException.verify(chain[0], session == null ? null : session.getPeerHost(),
+                session == null ? -1 : session.getPeerPort());
     }
 
     @Override

@@ -57,12 +57,16 @@ public final class TlsSettings {
         return false;
     }
 
-    /** A client context without a client certificate, with the given trust manager (first contact, enrollment). */
-    public static ClientTls anonymous(TrustManager trust) throws SSLException {
+    /** A client context without a client certificate, trusting the pinned CA (first contact, enrollment). */
+    public static ClientTls anonymous(PinnedCaTrustManager trust) throws SSLException {
         return build(null, trust);
     }
 
-    private static ClientTls build(KeyManager[] keys, TrustManager trust) throws SSLException {
+    /**
+     * Every context is built with one of the agent's own trust managers ({@link ServerTrust}): they verify the
+     * gateway's host name themselves, and {@link ClientTls#layer} turns the JDK's check off.
+     */
+    private static ClientTls build(KeyManager[] keys, ServerTrust trust) throws SSLException {
         try {
             SSLContext ctx = SSLContext.getInstance("TLS");
             ctx.init(keys, new TrustManager[] {trust}, null);

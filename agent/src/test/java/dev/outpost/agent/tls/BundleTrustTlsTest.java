@@ -92,10 +92,15 @@ class BundleTrustTlsTest {
 
     /** One request from an agent that trusts {@code trusted}; the status it got. */
     int request(List<X509Certificate> trusted) throws Exception {
+        return request("127.0.0.1", trusted);
+    }
+
+    /** One request to {@code host} from an agent that trusts {@code trusted}; the status it got. */
+    int request(String host, List<X509Certificate> trusted) throws Exception {
         X509Certificate own = new TestCa().issue(agentKey.getPublic(), "a-0000000000000001", "acme",
                 Instant.now().minusSeconds(60), Instant.now().plusSeconds(3600));
         var ctx = TlsSettings.client(agentKey.getPrivate(), List.of(own), trusted);
-        try (HttpsClient http = new HttpsClient(URI.create("https://127.0.0.1:" + server.getLocalPort()), () -> ctx,
+        try (HttpsClient http = new HttpsClient(URI.create("https://" + host + ":" + server.getLocalPort()), () -> ctx,
                 Duration.ofSeconds(10))) {
             return http.exchange(Request.get("/")).status();
         }
@@ -142,5 +147,14 @@ class BundleTrustTlsTest {
         assertFalse(TlsSettings.untrustedGateway(e), e.toString());
         assertTrue(e.getMessage().contains("the gateway's certificate is for 10.0.0.9, not for 127.0.0.1, the host "
                 + "this agent was given"), e.getMessage());
+    }
+
+    @Test
+    void aGatewayReachedByItsDnsNameIsVerifiedByThatName() throws Exception {
+        serve("localhost", cas.old, cas.old);
+        assertEquals(204, request("localhost", List.of(cas.old)));
+        IOException e = assertThrows(IOException.class, () -> request("127.0.0.1", List.of(cas.old)));
+        assertTrue(e.getMessage().contains("the gateway's certificate is for localhost, not for 127.0.0.1"),
+                e.getMessage());
     }
 }

@@ -53,14 +53,18 @@ final class RolloverCas {
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(issuerKey.getPrivate())));
     }
 
-    /** A server certificate for 127.0.0.1 issued by {@code issuer} ({@link #old} or {@link #fresh}). */
-    X509Certificate server(KeyPair serverKey, X509Certificate issuer, String ip) throws Exception {
+    /**
+     * A server certificate for {@code name} (an IP address or a DNS name, as its one subject alternative name) issued
+     * by {@code issuer} ({@link #old} or {@link #fresh}).
+     */
+    X509Certificate server(KeyPair serverKey, X509Certificate issuer, String name) throws Exception {
         KeyPair signer = issuer == old ? oldKey : newKey;
         return new JcaX509CertificateConverter().getCertificate(new JcaX509v3CertificateBuilder(issuer,
-                BigInteger.valueOf(serial++), Date.from(FROM), Date.from(UNTIL), new X500Name("O=Outpost,CN=" + ip),
+                BigInteger.valueOf(serial++), Date.from(FROM), Date.from(UNTIL), new X500Name("O=Outpost,CN=" + name),
                 serverKey.getPublic())
                 .addExtension(Extension.subjectAlternativeName, false,
-                        new GeneralNames(new GeneralName(GeneralName.iPAddress, ip)))
+                        new GeneralNames(new GeneralName(name.matches("[0-9.]+") || name.contains(":")
+                                ? GeneralName.iPAddress : GeneralName.dNSName, name)))
                 .build(new JcaContentSignerBuilder("SHA256withECDSA").build(signer.getPrivate())));
     }
 }

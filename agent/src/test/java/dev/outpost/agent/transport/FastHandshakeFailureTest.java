@@ -3,15 +3,15 @@ package dev.outpost.agent.transport;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import dev.outpost.agent.tls.PinnedCaTrustManager;
 import dev.outpost.agent.tls.TlsSettings;
+import dev.outpost.wire.CaPin;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.ServerSocket;
 import java.net.Socket;
 import java.net.URI;
-import java.security.cert.X509Certificate;
 import java.time.Duration;
-import javax.net.ssl.X509TrustManager;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -23,24 +23,6 @@ import org.junit.jupiter.api.Test;
 class FastHandshakeFailureTest {
     /** A TLS 1.2-framed fatal alert, handshake_failure (40). */
     static final byte[] ALERT = {0x15, 0x03, 0x03, 0x00, 0x02, 0x02, 0x28};
-
-    /** The server never gets as far as presenting a certificate; this trust manager is never asked. */
-    enum TrustAll implements X509TrustManager {
-        INSTANCE;
-
-        @Override
-        public void checkClientTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public void checkServerTrusted(X509Certificate[] chain, String authType) {
-        }
-
-        @Override
-        public X509Certificate[] getAcceptedIssuers() {
-            return new X509Certificate[0];
-        }
-    }
 
     @Test
     void aHandshakeRefusedAtOnceIsAnIoExceptionEveryTime() throws Exception {
@@ -55,7 +37,8 @@ class FastHandshakeFailureTest {
                 }
             }, "test-alerting-server");
             serving.start();
-            var ctx = TlsSettings.anonymous(TrustAll.INSTANCE);
+            // The server never gets as far as presenting a certificate: the pin is never compared.
+            var ctx = TlsSettings.anonymous(new PinnedCaTrustManager(CaPin.parse("sha256:" + "0".repeat(64))));
             for (int i = 0; i < 100; i++) {
                 try (HttpsClient http = new HttpsClient(URI.create("https://127.0.0.1:" + server.getLocalPort()),
                         () -> ctx, Duration.ofSeconds(5))) {
